@@ -1,0 +1,42 @@
+// Shared jest setup: swc transpiles TypeScript (type checking is the `typecheck` target's job),
+// and the tsconfig path aliases resolve to each library's source.
+const path = require('node:path');
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const root = __dirname;
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [
+    `^${alias.replace('/', '\\/')}$`,
+    path.join(root, target),
+  ]),
+);
+
+const base = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+};
+
+/**
+ * Jest config for one Nx project: a `unit` project (`*.spec.ts`, stand-alone) and an
+ * `integration` project (`*.int-spec.ts`, against the devstack's real services).
+ */
+function createJestConfig(rootDir) {
+  return {
+    projects: [
+      { ...base, displayName: 'unit', rootDir, testMatch: ['<rootDir>/**/*.spec.ts'] },
+      {
+        ...base,
+        displayName: 'integration',
+        rootDir,
+        testMatch: ['<rootDir>/**/*.int-spec.ts'],
+        setupFilesAfterEnv: [path.join(root, 'tools/jest/integration.setup.cjs')],
+      },
+    ],
+  };
+}
+
+module.exports = { createJestConfig };

@@ -1,0 +1,2 @@
+import { x } from '@bulkhead/errors';
+export const y = x + 1;
