@@ -1,2 +1,7 @@
-import { x } from '@bulkhead/errors';
-export const y = x + 1;
+export { ConfigError } from './config-error';
+export type { ConfigIssue } from './config-error';
+export { envFields } from './env-fields';
+export { loadConfig, loadConfigOrExit } from './load-config';
+export type { EnvConfig, EnvSchemaShape } from './load-config';
+export { shardMapField, shardMapSchema, shardSchema, withShardCredentials } from './shard-map';
+export type { Shard, ShardMap } from './shard-map';
