@@ -1,1 +1,8 @@
-export const placeholder = 'observability';
+export { createLogger, REDACTED_PATHS } from './logger';
+export type { Logger, LoggerOptions } from './logger';
+export { createMetricsRegistry, createRequestDurationHistogram } from './metrics';
+export type { Registry } from './metrics';
+export { startOpsServer } from './ops-server';
+export type { OpsServer, OpsServerOptions } from './ops-server';
+export { currentTraceId, startTracing } from './tracing';
+export type { Tracing, TracingOptions } from './tracing';

@@ -1,0 +1,97 @@
+import { trace } from '@opentelemetry/api';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import {
+  createLogger,
+  createMetricsRegistry,
+  createRequestDurationHistogram,
+  currentTraceId,
+  startOpsServer,
+  startTracing,
+} from './index';
+
+function captureLines(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const lines = () =>
+    chunks.join('').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { stream, lines };
+}
+
+describe('createLogger', () => {
+  it('writes JSON lines with the service name and redacts secrets', () => {
+    const { stream, lines } = captureLines();
+    const logger = createLogger({ service: 'auth', destination: stream });
+    logger.child({ requestId: 'r-1', tenantId: 't-1' }).info(
+      { password: 'hunter2', body: { refreshToken: 'rt-secret' }, headers: { authorization: 'Bearer abc' } },
+      'login',
+    );
+    const [line] = lines();
+    expect(line).toMatchObject({ service: 'auth', requestId: 'r-1', tenantId: 't-1', msg: 'login', level: 'info' });
+    expect(JSON.stringify(line)).not.toMatch(/hunter2|rt-secret|Bearer abc/);
+  });
+});
+
+describe('startTracing', () => {
+  it('exports spans over OTLP/HTTP to the configured endpoint', async () => {
+    const bodies: unknown[] = [];
+    const collector = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        bodies.push(JSON.parse(body));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as AddressInfo;
+    const tracing = startTracing({ serviceName: 'project', otlpTracesUrl: `http://127.0.0.1:${port}/v1/traces` });
+    try {
+      let traceId: string | undefined;
+      trace.getTracer('spec').startActiveSpan('create-project', (span) => {
+        traceId = currentTraceId();
+        span.end();
+      });
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(currentTraceId()).toBeUndefined();
+      await tracing.forceFlush();
+      const exported = JSON.stringify(bodies);
+      expect(exported).toContain('create-project');
+      expect(exported).toContain('"project"');
+      expect(exported).toContain(traceId);
+    } finally {
+      await tracing.shutdown();
+      await new Promise((resolve) => collector.close(resolve));
+    }
+  });
+});
+
+describe('startOpsServer', () => {
+  it('serves liveness, readiness naming the failing dependency, and Prometheus metrics', async () => {
+    const registry = createMetricsRegistry('gateway');
+    createRequestDurationHistogram(registry).observe({ transport: 'http', route: '/v1/projects/:id', status: '200', plan: 'basic' }, 0.01);
+    let failing: string[] = ['postgres:shard-1'];
+    const ops = await startOpsServer({ port: 0, host: '127.0.0.1', registry, checkReadiness: async () => failing });
+    const base = `http://127.0.0.1:${ops.port}`;
+    try {
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const notReady = await fetch(`${base}/readyz`);
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toEqual({ status: 'not ready', failing: ['postgres:shard-1'] });
+      failing = [];
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toContain('bulkhead_request_duration_seconds_bucket');
+      expect(metrics).toContain('service="gateway"');
+      expect(metrics).toContain('process_cpu_user_seconds_total');
+    } finally {
+      await ops.close();
+    }
+  });
+});
