@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# One image per deployable, from one Dockerfile:
+#   docker build --build-arg SERVICE=gateway -t bulkhead/gateway .
+#   docker build --build-arg SERVICE=migrate --build-arg PROJECT_ROOT=tools/migrate -t bulkhead/migrate .
+# SERVICE is the Nx project; PROJECT_ROOT is where it lives (services/<SERVICE> by default), and
+# its bundle dist/<PROJECT_ROOT>/main.js is what the image runs.
+#
+# The runtime image runs as user 10001 with a read-only root filesystem: it writes nowhere but
+# /tmp, which the Helm chart mounts as an emptyDir. No HEALTHCHECK: Kubernetes ignores it; the
+# chart's probes call /healthz and /readyz on the metrics port instead.
+
+FROM node:20.20.2-bookworm-slim AS base
+WORKDIR /app
+
+# All dependencies, for the build. Only the lockfile invalidates this layer.
+FROM base AS deps
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+
+FROM deps AS build
+ARG SERVICE
+ENV NX_DAEMON=false \
+    NX_NO_CLOUD=true
+COPY . .
+RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<nx project>" >&2; exit 1; }
+RUN npx nx run "${SERVICE}:build"
+
+# Production dependencies only: no compilers, test tools or type packages in the final image.
+FROM base AS prod-deps
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM base AS runtime
+ARG SERVICE
+ARG PROJECT_ROOT=services/${SERVICE}
+LABEL org.opencontainers.image.title="bulkhead-${SERVICE}" \
+      org.opencontainers.image.description="Bulkhead ${SERVICE}"
+ENV NODE_ENV=production \
+    HOME=/tmp
+# Owned by root and not writable by the runtime user.
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist/${PROJECT_ROOT} ./dist/${PROJECT_ROOT}
+# Exec-form CMD cannot expand variables: a fixed entry point links to this image's bundle (node
+# follows the link, so source maps and relative paths resolve from the bundle's own folder).
+RUN ln -s "dist/${PROJECT_ROOT}/main.js" main.js
+USER 10001:10001
+EXPOSE 50051 8080 9464
+CMD ["node", "--enable-source-maps", "main.js"]

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { findDockerfileProblems, parseDockerfile, type DockerStage } from './dockerfile';
+import { WORKSPACE_ROOT } from './workspace';
+
+const dockerfile = parseDockerfile(readFileSync(path.join(WORKSPACE_ROOT, 'Dockerfile'), 'utf8'));
+
+function stageNamed(name: string): DockerStage {
+  const stage = dockerfile.stages.find((s) => s.name === name);
+  if (stage === undefined) throw new Error(`no stage named ${name}`);
+  return stage;
+}
+
+function runs(stage: DockerStage): string[] {
+  return stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+}
+
+describe('the service Dockerfile', () => {
+  it('has no structural problems', () => {
+    expect(findDockerfileProblems(dockerfile)).toEqual([]);
+  });
+
+  it('builds the project named by the SERVICE build argument with Nx', () => {
+    const build = stageNamed('build');
+    expect(build.instructions.some((i) => i.keyword === 'ARG' && i.args === 'SERVICE')).toBe(true);
+    expect(runs(build)).toContainEqual('npx nx run "${SERVICE}:build"');
+  });
+
+  it('ships production dependencies only, installed from the lockfile', () => {
+    expect(runs(stageNamed('prod-deps')).some((args) => /\bnpm ci\b.*--omit=dev/.test(args))).toBe(true);
+    const runtime = stageNamed('runtime');
+    const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    expect(copies).toContain('--from=prod-deps /app/node_modules ./node_modules');
+    expect(copies.some((args) => args.startsWith('--from=deps'))).toBe(false);
+  });
+
+  it('runs as user 10001 in production mode, the way the chart expects', () => {
+    const runtime = stageNamed('runtime');
+    expect(dockerfile.stages.at(-1)).toBe(runtime);
+    expect(runtime.instructions.filter((i) => i.keyword === 'USER').map((i) => i.args)).toEqual(['10001:10001']);
+    const env = runtime.instructions.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    expect(env).toMatch(/\bNODE_ENV=production\b/);
+  });
+
+  it('starts node with source maps on the bundle of the chosen project', () => {
+    const runtime = stageNamed('runtime');
+    const cmd = runtime.instructions.find((i) => i.keyword === 'CMD');
+    expect(JSON.parse(cmd?.args ?? 'null')).toEqual(['node', '--enable-source-maps', 'main.js']);
+    expect(runtime.instructions).toContainEqual(
+      expect.objectContaining({ keyword: 'ARG', args: 'PROJECT_ROOT=services/${SERVICE}' }),
+    );
+    expect(runs(runtime)).toContainEqual('ln -s "dist/${PROJECT_ROOT}/main.js" main.js');
+  });
+});
+
+describe('.dockerignore', () => {
+  const ignored = readFileSync(path.join(WORKSPACE_ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+
+  it('keeps local dependencies, build output, git history and env files out of the context', () => {
+    expect(ignored).toEqual(expect.arrayContaining(['.git', '**/node_modules', 'dist', '.nx', '.env', '.env.*']));
+  });
+});
+
+describe('findDockerfileProblems', () => {
+  const good = [
+    '# health: the Kubernetes probes call /healthz',
+    'FROM node:20.20.2-bookworm-slim AS build',
+    'RUN npm ci',
+    'FROM node:20.20.2-bookworm-slim',
+    'USER 10001',
+    'CMD ["node", "main.js"]',
+  ];
+
+  it('accepts a pinned multi-stage file that runs as a numeric user', () => {
+    expect(findDockerfileProblems(parseDockerfile(good.join('\n')))).toEqual([]);
+  });
+
+  it.each([
+    ['a single stage', [good[0] ?? '', ...good.slice(3)], /multi-stage/],
+    ['a latest tag', good.map((l) => l.replace('20.20.2-bookworm-slim AS', 'latest AS')), /latest tag/],
+    ['an untagged image', good.map((l) => l.replace('node:20.20.2-bookworm-slim AS', 'node AS')), /no tag/],
+    ['ADD from a URL', [...good.slice(0, 3), 'ADD https://example.com/x.tgz /x', ...good.slice(3)], /ADD from a URL/],
+    ['a named user', good.map((l) => l.replace('USER 10001', 'USER node')), /numeric non-root/],
+    ['root', good.map((l) => l.replace('USER 10001', 'USER 0:0')), /numeric non-root/],
+    ['no USER', good.filter((l) => !l.startsWith('USER')), /no USER/],
+    ['a shell-form CMD', good.map((l) => l.replace('CMD ["node", "main.js"]', 'CMD node main.js')), /exec form/],
+    ['no health note', good.slice(1), /HEALTHCHECK/],
+  ])('reports %s', (_case, lines, message) => {
+    expect(findDockerfileProblems(parseDockerfile(lines.join('\n')))).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('joins continuation lines and keeps the starting line number', () => {
+    const parsed = parseDockerfile('FROM node:20-slim AS a\nRUN echo one \\\n    two\nFROM a\n');
+    expect(parsed.stages[0]?.instructions[1]).toEqual({ keyword: 'RUN', args: 'echo one two', line: 2 });
+    expect(parsed.stages[1]?.base).toBe('a');
+  });
+});
