@@ -26,6 +26,7 @@ const base = {
  */
 function createJestConfig(rootDir) {
   return {
+    reporters: ['default', path.join(root, 'tools/jest/summary-reporter.cjs')],
     projects: [
       { ...base, displayName: 'unit', rootDir, testMatch: ['<rootDir>/**/*.spec.ts'] },
       {
