@@ -1,0 +1,94 @@
+import { loadDevstackEnv } from '@bulkhead/testkit';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { closedLoop, type Scenario, type WorkloadResult } from '../harness';
+
+const ROWS = 10_000;
+const SELECT = 'SELECT id, payload FROM bench_items WHERE id = $1';
+
+/**
+ * PostgreSQL point reads on one shard: `pgbench` running a custom script (the baseline every
+ * later data-path benchmark compares against) vs node-postgres doing the same SELECT with the
+ * same number of clients.
+ */
+export const pgSelectScenario: Scenario = {
+  name: 'pg-select',
+  description: `point SELECT by primary key on shard-0, ${ROWS} rows: pgbench vs node-postgres, same client count`,
+  async prepare({ durationMs, concurrency }) {
+    const env = loadDevstackEnv();
+    const shard = env.shards[0];
+    if (shard === undefined) throw new Error('the devstack lists no shards');
+    const owner = new Pool({ connectionString: shard.ownerUrl, max: 1 });
+    await owner.query(`CREATE TABLE IF NOT EXISTS bench_items (id int PRIMARY KEY, payload text NOT NULL)`);
+    await owner.query(
+      `INSERT INTO bench_items SELECT g, md5(g::text) FROM generate_series(1, ${ROWS}) g ON CONFLICT DO NOTHING`,
+    );
+    await owner.query('GRANT SELECT ON bench_items TO bulkhead_app');
+    await owner.end();
+
+    const workDir = mkdtempSync(path.join(tmpdir(), 'bulkhead-bench-'));
+    const script = path.join(workDir, 'select.sql');
+    writeFileSync(script, `\\set id random(1, ${ROWS})\n${SELECT.replace('$1', ':id')};\n`);
+    const pgbench = findPgbench();
+    const pool = new Pool({ connectionString: shard.url, max: concurrency });
+
+    return {
+      baseline: {
+        name: `pgbench -c ${concurrency} -M prepared`,
+        run: () => runPgbench(pgbench, shard.url, script, concurrency, durationMs),
+      },
+      subject: {
+        name: `node-postgres pool of ${concurrency}`,
+        run: () =>
+          closedLoop(durationMs, concurrency, async () => {
+            await pool.query({ name: 'bench-select', text: SELECT, values: [1 + Math.floor(Math.random() * ROWS)] });
+          }),
+      },
+      async close() {
+        await pool.end();
+        rmSync(workDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+function findPgbench(): string {
+  const root = '/usr/lib/postgresql';
+  const candidates = existsSync(root)
+    ? readdirSync(root)
+        .sort((a, b) => Number(b) - Number(a))
+        .map((version) => path.join(root, version, 'bin', 'pgbench'))
+    : [];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found === undefined) throw new Error('pgbench not found under /usr/lib/postgresql/*/bin: run `npm run devstack -- up` first');
+  return found;
+}
+
+function runPgbench(
+  binary: string,
+  url: string,
+  script: string,
+  clients: number,
+  durationMs: number,
+): Promise<WorkloadResult> {
+  const seconds = Math.max(1, Math.round(durationMs / 1000));
+  const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', script, url];
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const processed = /number of transactions actually processed: (\d+)/.exec(output);
+      if (code !== 0 || processed?.[1] === undefined) {
+        reject(new Error(`pgbench failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`));
+        return;
+      }
+      resolve({ operations: Number(processed[1]) });
+    });
+  });
+}
