@@ -1,0 +1,297 @@
+import { loadConfig, shardMapField, withShardCredentials } from '@bulkhead/config';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { helmLint, helmTemplate, RELEASE } from './helm';
+import { networkPolicySpec, ofKind, parseManifests, podTemplateOf, refOf, type Container, type K8sObject } from './k8s-objects';
+import { ensureDeployTools, INSTALL_TIMEOUT_MS, kubernetesValidate, type DeployTools } from './tools';
+import { findNetworkPolicyProblems, findPodSecurityProblems, findProbeAndResourceProblems } from './workload-checks';
+import { CHART_DIR, KUBE_VERSIONS, PRODUCTION_VALUES, SERVICES } from './workspace';
+
+interface ShardValues {
+  id: string;
+  host: string;
+  port: number;
+  database: string;
+}
+
+interface ServiceValues {
+  replicas: number;
+  hpa: { enabled: boolean };
+  secrets: string[];
+}
+
+interface ChartValues {
+  shards: ShardValues[];
+  services: Record<string, ServiceValues>;
+  secrets: Record<string, { existingSecret: string }>;
+  ingress: { enabled: boolean; host: string; baseDomain: string };
+}
+
+const RENDER_KUBE_VERSION = KUBE_VERSIONS[KUBE_VERSIONS.length - 1] ?? '1.37.0';
+const DEFAULT_VALUES = path.join(CHART_DIR, 'values.yaml');
+
+let tools: DeployTools;
+let scratch: string;
+
+beforeAll(() => {
+  tools = ensureDeployTools();
+  scratch = mkdtempSync(path.join(tmpdir(), 'deploy-check-'));
+}, INSTALL_TIMEOUT_MS);
+
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function readValues(file: string): ChartValues {
+  return parse(readFileSync(file, 'utf8')) as ChartValues;
+}
+
+/** Writes an override values file into the scratch folder and returns its path. */
+function valuesFile(name: string, values: unknown): string {
+  const file = path.join(scratch, `${name}.yaml`);
+  writeFileSync(file, JSON.stringify(values));
+  return file;
+}
+
+function render(files: readonly string[], kubeVersion = RENDER_KUBE_VERSION): { text: string; objects: K8sObject[] } {
+  const result = helmTemplate(tools, files, kubeVersion);
+  if (result.status !== 0) throw new Error(`helm template failed:\n${result.stderr}`);
+  return { text: result.stdout, objects: parseManifests(result.stdout, 'helm template') };
+}
+
+function named(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (found === undefined) throw new Error(`no ${kind}/${name} in the rendered chart`);
+  return found;
+}
+
+function mainContainer(object: K8sObject): Container {
+  const container = podTemplateOf(object)?.spec.containers[0];
+  if (container === undefined) throw new Error(`${refOf(object)} has no container`);
+  return container;
+}
+
+function hookEvents(object: K8sObject): string[] {
+  return (object.metadata.annotations?.['helm.sh/hook'] ?? '').split(',').filter((e) => e !== '');
+}
+
+function hookWeight(object: K8sObject): number {
+  return Number(object.metadata.annotations?.['helm.sh/hook-weight'] ?? '0');
+}
+
+function egressPorts(objects: readonly K8sObject[], name: string): (string | number | undefined)[] {
+  return (networkPolicySpec(named(objects, 'NetworkPolicy', name)).egress ?? []).flatMap((rule) => (rule.ports ?? []).map((p) => p.port));
+}
+
+describe.each([
+  { label: 'the default values', files: [] as string[], valuesPath: DEFAULT_VALUES },
+  { label: 'values-production.yaml', files: [PRODUCTION_VALUES], valuesPath: PRODUCTION_VALUES },
+])('the chart with $label', ({ files, valuesPath }) => {
+  const values = readValues(valuesPath);
+  let objects: K8sObject[];
+
+  beforeAll(() => {
+    objects = render(files).objects;
+  });
+
+  it('passes helm lint --strict', () => {
+    const result = helmLint(tools, files);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(result.status).toBe(0);
+  });
+
+  it.each(KUBE_VERSIONS)('renders objects that are valid for Kubernetes %s, strictly', (kubeVersion) => {
+    const rendered = render(files, kubeVersion);
+    const report = kubernetesValidate(tools, rendered.text, kubeVersion);
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.passed).toHaveLength(rendered.objects.length);
+  });
+
+  it('runs every container as non-root, read-only, unprivileged, without capabilities', () => {
+    expect(findPodSecurityProblems(objects)).toEqual([]);
+    expect(ofKind(objects, 'Deployment').length + ofKind(objects, 'Job').length).toBe(SERVICES.length + 1);
+  });
+
+  it('gives every Deployment liveness and readiness probes and resource requests and limits', () => {
+    expect(findProbeAndResourceProblems(objects)).toEqual([]);
+  });
+
+  it('deploys each service with a Service, a token-less ServiceAccount, a PDB and, when enabled, an HPA', () => {
+    for (const service of SERVICES) {
+      const name = `${RELEASE}-${service}`;
+      const deployment = named(objects, 'Deployment', name);
+      const spec = deployment['spec'] as { replicas?: number };
+      const serviceValues = values.services[service];
+      if (serviceValues === undefined) throw new Error(`no services.${service} in ${valuesPath}`);
+      expect(named(objects, 'ServiceAccount', name)['automountServiceAccountToken']).toBe(false);
+      expect(podTemplateOf(deployment)?.spec.serviceAccountName).toBe(name);
+      named(objects, 'Service', name);
+      named(objects, 'PodDisruptionBudget', name);
+      if (serviceValues.hpa.enabled) {
+        expect(named(objects, 'HorizontalPodAutoscaler', name).apiVersion).toBe('autoscaling/v2');
+        expect(spec.replicas).toBeUndefined();
+      } else {
+        expect(spec.replicas).toBe(serviceValues.replicas);
+      }
+    }
+    const hpas = Object.values(values.services).filter((s) => s.hpa.enabled).length;
+    expect(ofKind(objects, 'HorizontalPodAutoscaler')).toHaveLength(hpas);
+  });
+
+  it('lets only the gateway be reached from outside, the others only from the release', () => {
+    expect(findNetworkPolicyProblems(objects, { entryPoint: 'gateway', release: RELEASE, metricsPort: 'metrics' })).toEqual([]);
+    // One per service, the namespace's default deny, and the migration job's.
+    expect(ofKind(objects, 'NetworkPolicy')).toHaveLength(SERVICES.length + 2);
+  });
+
+  it("opens each service's egress only to the engines it has credentials for", () => {
+    expect(egressPorts(objects, `${RELEASE}-gateway`)).toEqual(expect.arrayContaining([53, 6379, 9092]));
+    expect(egressPorts(objects, `${RELEASE}-gateway`)).not.toContain(5432);
+    expect(egressPorts(objects, `${RELEASE}-org`)).toEqual(expect.arrayContaining([53, 5432, 9092]));
+    expect(egressPorts(objects, `${RELEASE}-org`)).not.toContain(6379);
+    expect(egressPorts(objects, `${RELEASE}-migrate`).sort()).toEqual([53, 53, 5432]);
+  });
+
+  it('mounts only Secrets that exist outside the chart, each service only its own groups', () => {
+    expect(ofKind(objects, 'Secret')).toEqual([]);
+    for (const service of SERVICES) {
+      const refs = (mainContainer(named(objects, 'Deployment', `${RELEASE}-${service}`)).envFrom ?? []).flatMap((e) => (e.secretRef ? [e.secretRef.name] : []));
+      const groups = values.services[service]?.secrets ?? [];
+      expect(refs).toEqual(groups.map((group) => values.secrets[group]?.existingSecret));
+    }
+    expect(JSON.stringify(objects)).not.toMatch(/PASSWORD"\s*:\s*"[^"]/);
+  });
+
+  it('migrates every shard with the owner credentials in a pre-install,pre-upgrade hook', () => {
+    const job = named(objects, 'Job', `${RELEASE}-migrate`);
+    expect(hookEvents(job).sort()).toEqual(['pre-install', 'pre-upgrade']);
+    expect(job.metadata.annotations?.['helm.sh/hook-delete-policy']).toContain('before-hook-creation');
+    const container = mainContainer(job);
+    expect(container.command).toEqual(['node', '--enable-source-maps', 'dist/tools/migrate/main.js']);
+    expect(container.envFrom).toEqual([{ secretRef: { name: values.secrets['shardOwnerDatabase']?.existingSecret } }]);
+
+    const ownerMap = container.env?.find((e) => e.name === 'SHARD_OWNER_MAP')?.value;
+    const { SHARD_OWNER_MAP } = loadConfig({ SHARD_OWNER_MAP: shardMapField() }, { SHARD_OWNER_MAP: ownerMap });
+    expect(SHARD_OWNER_MAP.map((shard) => shard.id)).toEqual(values.shards.map((shard) => shard.id));
+
+    // What the Job needs exists before it: hooks of the same events with a lower weight.
+    const serviceAccount = named(objects, 'ServiceAccount', podTemplateOf(job)?.spec.serviceAccountName ?? '');
+    const policy = named(objects, 'NetworkPolicy', `${RELEASE}-migrate`);
+    for (const dependency of [serviceAccount, policy]) {
+      expect(hookEvents(dependency).sort()).toEqual(['pre-install', 'pre-upgrade']);
+      expect(hookWeight(dependency)).toBeLessThan(hookWeight(job));
+    }
+  });
+
+  it('renders SHARD_MAP as the services read it: every shard, in order, without credentials', () => {
+    const configMap = named(objects, 'ConfigMap', `${RELEASE}-config`);
+    const data = configMap['data'] as Record<string, string>;
+    const { SHARD_MAP } = loadConfig({ SHARD_MAP: shardMapField() }, data);
+
+    expect(SHARD_MAP.map((shard) => shard.id)).toEqual(values.shards.map((shard) => shard.id));
+    SHARD_MAP.forEach((shard, index) => {
+      const expected = values.shards[index];
+      const url = new URL(shard.url);
+      expect([url.hostname, Number(url.port), url.pathname]).toEqual([expected?.host, expected?.port, `/${expected?.database}`]);
+      expect([url.username, url.password]).toEqual(['', '']);
+    });
+    const [withUser] = withShardCredentials(SHARD_MAP, { user: 'bulkhead_app', password: 's3cret' });
+    expect(new URL(withUser?.url ?? '').username).toBe('bulkhead_app');
+    for (const deployment of ofKind(objects, 'Deployment')) {
+      expect(mainContainer(deployment).envFrom?.[0]).toEqual({ configMapRef: { name: `${RELEASE}-config` } });
+    }
+  });
+
+  it('pins every image to a tag, never latest', () => {
+    const images = [...ofKind(objects, 'Deployment'), ...ofKind(objects, 'Job')].map((o) => mainContainer(o).image ?? '');
+    for (const image of images) expect(image).toMatch(/^[^:]+(:\d+)?[^:]*:(?!latest$)[\w.-]+$/);
+  });
+
+  it('routes the API host and every tenant subdomain to the gateway when the Ingress is on', () => {
+    const ingresses = ofKind(objects, 'Ingress');
+    if (!values.ingress.enabled) {
+      expect(ingresses).toEqual([]);
+      return;
+    }
+    const spec = ingresses[0]?.['spec'] as {
+      tls: { hosts: string[] }[];
+      rules: { host: string; http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[];
+    };
+    const hosts = [values.ingress.host, `*.${values.ingress.baseDomain}`];
+    expect(spec.rules.map((rule) => rule.host)).toEqual(hosts);
+    expect(spec.tls[0]?.hosts).toEqual(hosts);
+    for (const rule of spec.rules) {
+      expect(rule.http.paths[0]?.backend.service).toEqual({ name: `${RELEASE}-gateway`, port: { name: 'http' } });
+    }
+  });
+});
+
+describe('secrets created from values', () => {
+  const created = {
+    shardDatabase: { SHARD_DATABASE_USER: 'bulkhead_app', SHARD_DATABASE_PASSWORD: 'app-pw' },
+    shardOwnerDatabase: { SHARD_OWNER_DATABASE_USER: 'bulkhead_owner', SHARD_OWNER_DATABASE_PASSWORD: 'owner-pw' },
+    identityDatabase: { IDENTITY_DATABASE_URL: 'postgres://u:p@identity:5432/bulkhead_identity' },
+    auditDatabase: { AUDIT_DATABASE_URL: 'postgres://u:p@audit:5432/bulkhead_audit' },
+    redis: { REDIS_URL: 'redis://:pw@redis:6379/0' },
+    kafka: { KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092' },
+    signingKeys: { AUTH_SIGNING_KEYS: '{"keys":[]}' },
+  };
+  const allCreated = Object.fromEntries(Object.entries(created).map(([group, data]) => [group, { existingSecret: '', values: data }]));
+
+  it('become one Secret per group, the owner credentials as a hook before the migration', () => {
+    const { objects } = render([valuesFile('created-secrets', { secrets: allCreated })]);
+    const secrets = ofKind(objects, 'Secret');
+    expect(secrets.map((s) => s.metadata.name).sort()).toEqual(
+      ['audit-database', 'identity-database', 'kafka', 'redis', 'shard-database', 'shard-owner-database', 'signing-keys'].map((g) => `${RELEASE}-${g}`),
+    );
+    for (const secret of secrets) {
+      const group = Object.entries(created).find(([g]) => secret.metadata.name === `${RELEASE}-${g.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      expect(secret['stringData']).toEqual(group?.[1]);
+    }
+    const owner = named(objects, 'Secret', `${RELEASE}-shard-owner-database`);
+    expect(hookEvents(owner).sort()).toEqual(['pre-install', 'pre-upgrade']);
+    expect(hookWeight(owner)).toBeLessThan(hookWeight(named(objects, 'Job', `${RELEASE}-migrate`)));
+    expect(hookEvents(named(objects, 'Secret', `${RELEASE}-redis`))).toEqual([]);
+  });
+
+  it('fail the render when a key is left empty, naming it', () => {
+    const file = valuesFile('missing-key', { secrets: { ...allCreated, redis: { existingSecret: '', values: {} } } });
+    const result = helmTemplate(tools, [file], RENDER_KUBE_VERSION);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('secrets.redis: set existingSecret, or values.REDIS_URL');
+  });
+});
+
+describe('values that fail helm template', () => {
+  it.each([
+    ['replicas: "three"', { services: { gateway: { replicas: 'three' } } }, "at '/services/gateway/replicas': got string, want integer"],
+    ['a shard without host', { shards: [{ id: 'shard-0', port: 5432, database: 'db' }] }, "at '/shards/0': missing property 'host'"],
+    ['an upper-case shard id', { shards: [{ id: 'Shard-0', host: 'pg', port: 5432, database: 'db' }] }, "at '/shards/0/id'"],
+    ['a misspelt service', { services: { gatway: {} } }, "at '/services': additional properties 'gatway' not allowed"],
+    ['the latest tag', { global: { image: { tag: 'latest' } } }, "at '/global/image/tag'"],
+    ['resources without limits', { services: { org: { resources: { limits: null } } } }, "at '/services/org/resources'"],
+    ['an Ingress without host', { ingress: { enabled: true } }, "at '/ingress/host'"],
+  ])('rejects %s with a schema error', (_case, override, message) => {
+    const result = helmTemplate(tools, [valuesFile('bad', override)], RENDER_KUBE_VERSION);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("values don't meet the specifications of the schema");
+    expect(result.stderr).toContain(message);
+  });
+
+  it.each([
+    [
+      'a duplicate shard id',
+      { shards: [{ id: 'shard-0', host: 'a', port: 5432, database: 'a' }, { id: 'shard-0', host: 'b', port: 5432, database: 'b' }] },
+      'shards: the id "shard-0" is used twice',
+    ],
+    ['an HPA whose max is below its min', { services: { org: { hpa: { enabled: true, min: 4, max: 2 } } } }, 'services.org.hpa: max (2) is below min (4)'],
+  ])('rejects %s with a message from the templates', (_case, override, message) => {
+    const result = helmTemplate(tools, [valuesFile('bad-template', override)], RENDER_KUBE_VERSION);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(message);
+  });
+});
