@@ -19,8 +19,6 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 
 FROM deps AS build
 ARG SERVICE
-ENV NX_DAEMON=false \
-    NX_NO_CLOUD=true
 COPY . .
 RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<nx project>" >&2; exit 1; }
 RUN npx nx run "${SERVICE}:build"

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { helmLint, helmTemplate, RELEASE } from './helm';
+import { helmInstallDryRun, helmLint, helmTemplate, RELEASE } from './helm';
 import { networkPolicySpec, ofKind, parseManifests, podTemplateOf, refOf, type Container, type K8sObject } from './k8s-objects';
 import { ensureDeployTools, INSTALL_TIMEOUT_MS, kubernetesValidate, type DeployTools } from './tools';
 import { findNetworkPolicyProblems, findPodSecurityProblems, findProbeAndResourceProblems } from './workload-checks';
@@ -209,6 +209,14 @@ describe.each([
   it('pins every image to a tag, never latest', () => {
     const images = [...ofKind(objects, 'Deployment'), ...ofKind(objects, 'Job')].map((o) => mainContainer(o).image ?? '');
     for (const image of images) expect(image).toMatch(/^[^:]+(:\d+)?[^:]*:(?!latest$)[\w.-]+$/);
+  });
+
+  it('prints install notes naming every shard and every Secret the pods read', () => {
+    const result = helmInstallDryRun(tools, files);
+    expect(result.status).toBe(0);
+    const notes = result.stdout.slice(result.stdout.indexOf('NOTES:'));
+    for (const shard of values.shards) expect(notes).toContain(`${shard.id}: ${shard.host}:${shard.port}/${shard.database}`);
+    for (const { existingSecret } of Object.values(values.secrets)) expect(notes).toContain(`- ${existingSecret}: `);
   });
 
   it('routes the API host and every tenant subdomain to the gateway when the Ingress is on', () => {

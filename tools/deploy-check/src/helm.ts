@@ -23,3 +23,19 @@ export function helmTemplate(tools: DeployTools, valuesFiles: readonly string[],
     ...valuesFiles.flatMap((file) => ['-f', file]),
   ]);
 }
+
+/**
+ * `helm install --dry-run=client`: renders like an install without a cluster, including the
+ * NOTES.txt that `helm template` leaves out.
+ */
+export function helmInstallDryRun(tools: DeployTools, valuesFiles: readonly string[]): CommandResult {
+  return run(tools.helm, [
+    'install',
+    RELEASE,
+    CHART_DIR,
+    '--dry-run=client',
+    '--namespace',
+    NAMESPACE,
+    ...valuesFiles.flatMap((file) => ['-f', file]),
+  ]);
+}
