@@ -1,1 +1,10 @@
-export const placeholder = 'testkit';
+export { devstackEnvSchema } from './devstack-env.schema';
+export type { DevstackEnv } from './devstack-env.schema';
+export {
+  devstackEnvPath,
+  loadDevstackEnv,
+  startComponent,
+  stopComponent,
+  toServiceEnvironment,
+  workspaceRoot,
+} from './devstack-env';
