@@ -1,1 +1,14 @@
-export const placeholder = 'contracts';
+// The public surface of the generated contracts: each name re-exported explicitly, so adding a
+// proto message is a deliberate change here too.
+export { ErrorInfo, FieldViolation } from './generated/bulkhead/common/v1/error_info';
+export { PageRequest, PageResponse } from './generated/bulkhead/common/v1/pagination';
+export {
+  HealthCheckRequest,
+  HealthCheckResponse,
+  HealthCheckResponse_ServingStatus,
+  HealthClient,
+  HealthListRequest,
+  HealthListResponse,
+  HealthService,
+} from './generated/grpc/health/v1/health';
+export { ERROR_INFO_TRAILER_KEY } from './error-info.constants';
