@@ -1,5 +1,5 @@
 import {
-  ErrorInfo,
+  ErrorDetail,
   HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
   HealthService,
@@ -7,15 +7,16 @@ import {
 } from './index';
 
 describe('generated contracts', () => {
-  it('round-trips an ErrorInfo through its binary encoding', () => {
-    const info: ErrorInfo = {
-      code: 'VALIDATION_FAILED',
+  it('round-trips an ErrorDetail through its binary encoding', () => {
+    const detail: ErrorDetail = {
       kind: 'INVALID_ARGUMENT',
+      code: 'VALIDATION_FAILED',
+      message: 'Invalid request: name: must not be empty',
       fieldViolations: [{ field: 'name', description: 'must not be empty' }],
       details: { limit: '10' },
     };
 
-    expect(ErrorInfo.decode(ErrorInfo.encode(info).finish())).toEqual(info);
+    expect(ErrorDetail.decode(ErrorDetail.encode(detail).finish())).toEqual(detail);
   });
 
   it('fills proto3 defaults for absent fields', () => {
