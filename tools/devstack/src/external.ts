@@ -1,0 +1,42 @@
+import { loadConfig, envFields, shardMapField } from '@bulkhead/config';
+import type { DevstackEnv } from '@bulkhead/testkit';
+
+export type PostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase'>;
+
+/**
+ * PostgreSQL given by the environment: used as-is when `SHARD_MAP` is set, and then every
+ * related variable must be set too (a half-given setup is refused by name).
+ */
+export function externalPostgres(env: NodeJS.ProcessEnv): PostgresEnv | undefined {
+  if (env['SHARD_MAP'] === undefined) return undefined;
+  const pg = envFields.url(['postgres', 'postgresql']);
+  const config = loadConfig(
+    {
+      SHARD_MAP: shardMapField(),
+      SHARD_OWNER_MAP: shardMapField(),
+      IDENTITY_DATABASE_URL: pg,
+      IDENTITY_DATABASE_OWNER_URL: pg,
+      AUDIT_DATABASE_URL: pg,
+      AUDIT_DATABASE_OWNER_URL: pg,
+    },
+    env,
+  );
+  const serverOf = (url: string): string => new URL(url).host;
+  const owners = new Map(config.SHARD_OWNER_MAP.map((s) => [s.id, s.url]));
+  return {
+    postgresServers: [...new Set(config.SHARD_MAP.map((s) => serverOf(s.url)))].map((id) => ({ id })),
+    shards: config.SHARD_MAP.map((s) => ({ id: s.id, server: serverOf(s.url), url: s.url, ownerUrl: owners.get(s.id) ?? s.url })),
+    identityDatabase: { server: serverOf(config.IDENTITY_DATABASE_URL), url: config.IDENTITY_DATABASE_URL, ownerUrl: config.IDENTITY_DATABASE_OWNER_URL },
+    auditDatabase: { server: serverOf(config.AUDIT_DATABASE_URL), url: config.AUDIT_DATABASE_URL, ownerUrl: config.AUDIT_DATABASE_OWNER_URL },
+  };
+}
+
+/** Redis given by `REDIS_URL`, if set. */
+export function externalRedis(env: NodeJS.ProcessEnv): string | undefined {
+  return env['REDIS_URL'] === undefined ? undefined : loadConfig({ REDIS_URL: envFields.url(['redis', 'rediss']) }, env).REDIS_URL;
+}
+
+/** Kafka given by `KAFKA_BROKERS`, if set. */
+export function externalKafka(env: NodeJS.ProcessEnv): string[] | undefined {
+  return env['KAFKA_BROKERS'] === undefined ? undefined : loadConfig({ KAFKA_BROKERS: envFields.list() }, env).KAFKA_BROKERS;
+}

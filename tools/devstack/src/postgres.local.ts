@@ -1,0 +1,176 @@
+import { readdirSync, existsSync } from 'node:fs';
+import { Client } from 'pg';
+import type { DevstackEnv } from '@bulkhead/testkit';
+import { ensureDebianPackages } from './debian-packages';
+import { DevstackError } from './devstack-error';
+import { PORT_VARIABLES, type DevstackSettings } from './devstack-settings';
+import { assertPortFree, isPortOpen, run, waitFor } from './processes';
+
+/** Dev-only credentials: these servers listen on loopback only. */
+const SUPERUSER_PASSWORD = 'bulkhead';
+export const OWNER_ROLE = 'bulkhead_owner';
+export const APP_ROLE = 'bulkhead_app';
+
+/** What each of the two local servers holds: two shards and one global database. */
+export const POSTGRES_LAYOUT = [
+  { server: 'pg-a', cluster: 'bulkhead-a', databases: ['bulkhead_shard_0', 'bulkhead_shard_1', 'bulkhead_identity'] },
+  { server: 'pg-b', cluster: 'bulkhead-b', databases: ['bulkhead_shard_2', 'bulkhead_shard_3', 'bulkhead_audit'] },
+] as const;
+
+/** Settings for a throwaway development server: fast, loopback only, room for every pool. */
+const SERVER_OPTIONS: readonly [string, string][] = [
+  ['listen_addresses', 'localhost'],
+  ['max_connections', '300'],
+  ['fsync', 'off'],
+  ['synchronous_commit', 'off'],
+  ['full_page_writes', 'off'],
+];
+
+type PostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'controls'>;
+
+function postgresVersion(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const version = versions.find((v) => existsSync(`${root}/${v}/bin/postgres`));
+  if (version === undefined) throw new DevstackError('PostgreSQL server binaries not found under /usr/lib/postgresql: apt-get install postgresql');
+  return version;
+}
+
+interface ClusterState {
+  port: number;
+  online: boolean;
+}
+
+function clusterState(version: string, cluster: string): ClusterState | undefined {
+  const out = run('pg_lsclusters', ['--no-header'], 'pg_lsclusters failed: is postgresql-common installed?');
+  for (const line of out.split('\n')) {
+    const [ver, name, port, status] = line.trim().split(/\s+/);
+    if (ver === version && name === cluster) return { port: Number(port), online: status === 'online' };
+  }
+  return undefined;
+}
+
+function url(user: string, password: string, port: number, database: string): string {
+  return `postgres://${user}:${password}@127.0.0.1:${port}/${database}`;
+}
+
+async function withClient<T>(connectionString: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function ensureCluster(version: string, cluster: string, port: number, log: (l: string) => void): Promise<void> {
+  let state = clusterState(version, cluster);
+  if (state !== undefined && state.port !== port) {
+    throw new DevstackError(
+      `PostgreSQL cluster ${version}/${cluster} exists on port ${state.port}, not ${port}: set ${PORT_VARIABLES.postgres} to match, or drop it with "pg_dropcluster --stop ${version} ${cluster}"`,
+    );
+  }
+  if (state === undefined) {
+    await assertPortFree(port, `PostgreSQL ${cluster}`, PORT_VARIABLES.postgres);
+    log(`creating PostgreSQL cluster ${version}/${cluster} on port ${port}`);
+    run(
+      'pg_createcluster',
+      [version, cluster, '--port', String(port), '--start-conf', 'manual', '--', '--auth-local=peer', '--auth-host=scram-sha-256'],
+      `creating PostgreSQL cluster ${cluster} failed: drop leftovers with "pg_dropcluster ${version} ${cluster}" and retry`,
+    );
+    state = { port, online: false };
+  }
+  if (!state.online) {
+    // Written on every start, so a cluster left half-configured by a failed run is repaired.
+    for (const [name, value] of SERVER_OPTIONS) {
+      run('pg_conftool', [version, cluster, 'set', name, value], `configuring PostgreSQL ${cluster} failed (${name})`);
+    }
+    await assertPortFree(port, `PostgreSQL ${cluster}`, PORT_VARIABLES.postgres);
+    log(`starting PostgreSQL ${cluster}`);
+    run('pg_ctlcluster', [version, cluster, 'start'], `starting PostgreSQL ${cluster} failed: see /var/log/postgresql/postgresql-${version}-${cluster}.log`);
+  }
+  const ready = await waitFor(async () => (await isPortOpen(port)), 30_000);
+  if (!ready) throw new DevstackError(`PostgreSQL ${cluster} did not accept connections on port ${port} within 30 s: see /var/log/postgresql/postgresql-${version}-${cluster}.log`);
+  // The superuser password is set over the local socket (peer auth) so TCP logins work next.
+  run(
+    'runuser',
+    ['-u', 'postgres', '--', 'psql', '-q', '-p', String(port), '-h', '/var/run/postgresql', '-c', `ALTER ROLE postgres PASSWORD '${SUPERUSER_PASSWORD}'`],
+    `setting the superuser password on ${cluster} failed`,
+  );
+}
+
+/**
+ * Roles and databases, idempotently: the owner role owns every database (and, through
+ * migrations, every table); the service role may connect and use the schema, owns nothing and
+ * cannot bypass row-level security.
+ */
+async function ensureRolesAndDatabases(port: number, databases: readonly string[]): Promise<void> {
+  await withClient(url('postgres', SUPERUSER_PASSWORD, port, 'postgres'), async (client) => {
+    for (const role of [OWNER_ROLE, APP_ROLE]) {
+      await client.query(
+        `DO $$ BEGIN
+           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN; END IF;
+         END $$`,
+      );
+      await client.query(`ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '${role}'`);
+    }
+    for (const database of databases) {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${database} OWNER ${OWNER_ROLE}`);
+      await client.query(`REVOKE ALL ON DATABASE ${database} FROM PUBLIC`);
+      await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${APP_ROLE}`);
+    }
+  });
+  for (const database of databases) {
+    await withClient(url('postgres', SUPERUSER_PASSWORD, port, database), async (client) => {
+      await client.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}`);
+      await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+      await client.query(`GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`);
+    });
+  }
+}
+
+/** Two local PostgreSQL servers (Debian clusters) holding four shards and the global databases. */
+export async function upLocalPostgres(settings: DevstackSettings, log: (l: string) => void): Promise<PostgresEnv> {
+  ensureDebianPackages(['postgresql', 'postgresql-contrib'], log);
+  const version = postgresVersion();
+  const env: PostgresEnv = {
+    postgresServers: [],
+    shards: [],
+    identityDatabase: { server: '', url: '', ownerUrl: '' },
+    auditDatabase: { server: '', url: '', ownerUrl: '' },
+    controls: {},
+  };
+  for (const [index, layout] of POSTGRES_LAYOUT.entries()) {
+    const port = settings.postgresPorts[index] as number;
+    await ensureCluster(version, layout.cluster, port, log);
+    await ensureRolesAndDatabases(port, layout.databases);
+    env.postgresServers.push({ id: layout.server, superuserUrl: url('postgres', SUPERUSER_PASSWORD, port, 'postgres') });
+    env.controls[layout.server] = {
+      stop: ['pg_ctlcluster', version, layout.cluster, 'stop', '-m', 'fast'],
+      start: ['pg_ctlcluster', version, layout.cluster, 'start'],
+    };
+    for (const database of layout.databases) {
+      const entry = { server: layout.server, url: url(APP_ROLE, APP_ROLE, port, database), ownerUrl: url(OWNER_ROLE, OWNER_ROLE, port, database) };
+      const shard = /^bulkhead_shard_(\d+)$/.exec(database);
+      if (shard !== null) env.shards.push({ id: `shard-${shard[1]}`, ...entry });
+      else if (database === 'bulkhead_identity') env.identityDatabase = entry;
+      else env.auditDatabase = entry;
+    }
+  }
+  env.shards.sort((x, y) => x.id.localeCompare(y.id));
+  return env;
+}
+
+/** Stops both local servers (data is kept; `purge` drops the clusters). */
+export function downLocalPostgres(purge: boolean): void {
+  if (!existsSync('/usr/lib/postgresql')) return;
+  const version = postgresVersion();
+  for (const { cluster } of POSTGRES_LAYOUT) {
+    const state = clusterState(version, cluster);
+    if (state === undefined) continue;
+    if (purge) run('pg_dropcluster', ['--stop', version, cluster], `dropping PostgreSQL cluster ${cluster} failed`);
+    else if (state.online) run('pg_ctlcluster', [version, cluster, 'stop', '-m', 'fast'], `stopping PostgreSQL ${cluster} failed`);
+  }
+}
