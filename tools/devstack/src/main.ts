@@ -12,13 +12,15 @@ import { externalKafka, externalPostgres, externalRedis } from './external';
 import { downLocalKafka, upLocalKafka } from './kafka.local';
 import { downLocalPostgres, upLocalPostgres } from './postgres.local';
 import { downLocalRedis, upLocalRedis } from './redis.local';
+import { runPlatform } from './platform';
 import { run } from './processes';
 
 const USAGE = `usage: npm run devstack -- <command>
   up                 start what is missing, check what runs, write .devstack/env.json
   status             each component and whether it answers
   down [--purge]     stop what the devstack started (--purge also deletes its data)
-  start|stop <redis|kafka>   one local component (fault-injection tests use these)`;
+  start|stop <redis|kafka>   one local component (fault-injection tests use these)
+  platform           up, then build and run every service against it (npm start)`;
 
 const log = (line: string): void => {
   process.stderr.write(`devstack: ${line}\n`);
@@ -205,6 +207,8 @@ async function main(argv: string[]): Promise<number> {
       log(`up in ${((Date.now() - started) / 1000).toFixed(1)}s: postgres ${env.modes.postgres} (${env.shards.length} shards on ${env.postgresServers.length} servers), redis ${env.modes.redis}, kafka ${env.modes.kafka}; settings in ${envFile(settings)}`);
       return 0;
     }
+    case 'platform':
+      return runPlatform(settings.workspace, await up(settings), log);
     case 'status':
       return (await status(settings)) ? 0 : 1;
     case 'down':
