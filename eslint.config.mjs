@@ -7,20 +7,35 @@ import nx from '@nx/eslint-plugin';
  */
 const SERVICES = ['auth', 'gateway', 'org', 'project', 'workflow', 'agent', 'audit'];
 
-const depConstraints = [
-  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-  ...SERVICES.map((svc) => ({
-    sourceTag: `scope:${svc}`,
-    onlyDependOnLibsWithTags: [`scope:${svc}`, 'scope:shared'],
-  })),
-  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared'] },
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:proto', 'type:testing'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:proto', 'type:testing'] },
-  { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:proto', 'type:testing'] },
-  { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', 'type:proto', 'type:testing'] },
-  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:proto', 'type:testing'] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:proto', 'type:testing'] },
-  { sourceTag: 'type:proto', onlyDependOnLibsWithTags: ['type:proto'] },
+const TYPE_RULES = {
+  'type:app': ['type:feature', 'type:data-access', 'type:util', 'type:proto'],
+  'type:tool': ['type:data-access', 'type:util', 'type:proto', 'type:testing'],
+  'type:feature': ['type:feature', 'type:data-access', 'type:util', 'type:proto'],
+  'type:data-access': ['type:data-access', 'type:util', 'type:proto'],
+  'type:util': ['type:util', 'type:proto'],
+  'type:testing': ['type:util', 'type:proto', 'type:testing'],
+  'type:proto': ['type:proto'],
+};
+
+/** The constraints; `forTests` also lets specs use the testkit, which production code may not. */
+function depConstraints({ forTests }) {
+  return [
+    { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+    ...SERVICES.map((svc) => ({
+      sourceTag: `scope:${svc}`,
+      onlyDependOnLibsWithTags: [`scope:${svc}`, 'scope:shared'],
+    })),
+    { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared'] },
+    ...Object.entries(TYPE_RULES).map(([sourceTag, allowed]) => ({
+      sourceTag,
+      onlyDependOnLibsWithTags: forTests ? [...new Set([...allowed, 'type:testing'])] : allowed,
+    })),
+  ];
+}
+
+const boundaries = (forTests) => [
+  'error',
+  { enforceBuildableLibDependency: false, allow: [], banTransitiveDependencies: false, depConstraints: depConstraints({ forTests }) },
 ];
 
 export default [
@@ -32,15 +47,7 @@ export default [
   {
     files: ['**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          banTransitiveDependencies: false,
-          depConstraints,
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(false),
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
@@ -52,6 +59,7 @@ export default [
   },
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(true) },
     languageOptions: { globals: { jest: 'readonly', describe: 'readonly', it: 'readonly', expect: 'readonly', beforeAll: 'readonly', afterAll: 'readonly', beforeEach: 'readonly', afterEach: 'readonly' } },
   },
 ];
