@@ -1,5 +1,5 @@
 import {
-  ErrorDetail,
+  ErrorInfo,
   HealthCheckResponse,
   HealthCheckResponse_ServingStatus,
   HealthService,
@@ -7,16 +7,15 @@ import {
 } from './index';
 
 describe('generated contracts', () => {
-  it('round-trips an ErrorDetail through its binary encoding', () => {
-    const detail: ErrorDetail = {
-      kind: 'INVALID_ARGUMENT',
+  it('round-trips an ErrorInfo through its binary encoding', () => {
+    const info: ErrorInfo = {
       code: 'VALIDATION_FAILED',
-      message: 'Invalid request: name: must not be empty',
+      kind: 'INVALID_ARGUMENT',
       fieldViolations: [{ field: 'name', description: 'must not be empty' }],
       details: { limit: '10' },
     };
 
-    expect(ErrorDetail.decode(ErrorDetail.encode(detail).finish())).toEqual(detail);
+    expect(ErrorInfo.decode(ErrorInfo.encode(info).finish())).toEqual(info);
   });
 
   it('fills proto3 defaults for absent fields', () => {

@@ -1,6 +1,6 @@
 // The public surface of the generated contracts: each name re-exported explicitly, so adding a
 // proto message is a deliberate change here too.
-export { ErrorDetail, FieldViolation } from './generated/bulkhead/common/v1/error_detail';
+export { ErrorInfo, FieldViolation } from './generated/bulkhead/common/v1/error_info';
 export { PageRequest, PageResponse } from './generated/bulkhead/common/v1/pagination';
 export {
   HealthCheckRequest,
@@ -11,5 +11,4 @@ export {
   HealthListResponse,
   HealthService,
 } from './generated/grpc/health/v1/health';
-export type { HealthServer } from './generated/grpc/health/v1/health';
-export { ERROR_DETAIL_TRAILER_KEY } from './error-detail.constants';
+export { ERROR_INFO_TRAILER_KEY } from './error-info.constants';
