@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { devstackEnvSchema, type DevstackEnv } from './devstack-env.schema';
 
-/** The workspace root: the nearest folder above this file that holds `nx.json`. */
+/** The workspace root: the nearest folder above `start` (default: this file) that holds `nx.json`. */
 export function workspaceRoot(start: string = __dirname): string {
   let dir = start;
   while (!existsSync(path.join(dir, 'nx.json'))) {
@@ -14,30 +14,48 @@ export function workspaceRoot(start: string = __dirname): string {
   return dir;
 }
 
-/** Where the devstack writes its settings: `DEVSTACK_ENV_FILE`, else `.devstack/env.json`. */
+/** Where the devstack writes its settings: `DEVSTACK_ENV_FILE`, else `<workspace>/.devstack/env.json`. */
 export function devstackEnvPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env['DEVSTACK_ENV_FILE'] ?? path.join(workspaceRoot(), '.devstack', 'env.json');
+  const override = env['DEVSTACK_ENV_FILE'];
+  return override !== undefined && override !== '' ? path.resolve(override) : path.join(workspaceRoot(), '.devstack', 'env.json');
+}
+
+/** Options of {@link loadDevstackEnv}. */
+export interface LoadDevstackEnvOptions {
+  /** The settings file; default {@link devstackEnvPath} of `env`. */
+  file?: string;
+  /** The environment that may name the file in `DEVSTACK_ENV_FILE`; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
  * Reads and validates the devstack's settings. Throws with the command to run when the file
  * is missing, and names the field when it does not match the schema.
  */
-export function loadDevstackEnv(file: string = devstackEnvPath()): DevstackEnv {
+export function loadDevstackEnv(options: LoadDevstackEnvOptions = {}): DevstackEnv {
+  const file = options.file ?? devstackEnvPath(options.env);
   if (!existsSync(file)) {
     throw new Error(`${file} does not exist: run \`npm run devstack -- up\` first`);
   }
-  const parsed = devstackEnvSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  let content: unknown;
+  try {
+    content = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${err instanceof Error ? err.message : String(err)}): run \`npm run devstack -- up\` to rewrite it`);
+  }
+  const parsed = devstackEnvSchema.safeParse(content);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${file} is invalid at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'unknown'}`);
+    const field = issue === undefined || issue.path.length === 0 ? '(root)' : issue.path.join('.');
+    throw new Error(`${file} is invalid at ${field}: ${issue?.message ?? 'unknown'}`);
   }
   return parsed.data;
 }
 
 /**
  * The environment variables services read, for the devstack's settings (see the README's
- * configuration reference).
+ * configuration reference): `SHARD_MAP`, `SHARD_OWNER_MAP`, the identity and audit database
+ * URLs with their owner URLs, `REDIS_URL` and `KAFKA_BROKERS`.
  */
 export function toServiceEnvironment(env: DevstackEnv): Record<string, string> {
   return {
@@ -59,15 +77,23 @@ function control(env: DevstackEnv, component: string, action: 'start' | 'stop'):
     throw new Error(`component "${component}" is not managed by this devstack (managed: ${managed})`);
   }
   const [command, ...args] = argv as [string, ...string[]];
-  execFileSync(command, args, { cwd: workspaceRoot(), stdio: 'pipe', timeout: 180_000 });
+  const result = spawnSync(command, args, { cwd: workspaceRoot(), encoding: 'utf8', timeout: 180_000 });
+  if (result.error !== undefined || result.status !== 0) {
+    const lines = `${result.stderr ?? ''}\n${result.stdout ?? ''}`.split('\n').filter((l) => l.trim() !== '');
+    const why = result.error?.message ?? lines.pop() ?? `exit ${String(result.status)}`;
+    throw new Error(`${action} ${component} failed: ${argv.join(' ')}: ${why.trim()}`);
+  }
 }
 
-/** Stops a devstack component (`pg-a`, `pg-b`, `redis`, `kafka`) for a fault-injection test. */
+/**
+ * Stops a devstack component (`pg-a`, `pg-b`, `redis`, `kafka`) for a fault-injection test.
+ * Throws when the component is not managed by this devstack (external, or unknown).
+ */
 export function stopComponent(env: DevstackEnv, component: string): void {
   control(env, component, 'stop');
 }
 
-/** Starts a component stopped by {@link stopComponent} and waits until it answers. */
+/** Starts a component stopped by {@link stopComponent}; returns once it accepts connections. */
 export function startComponent(env: DevstackEnv, component: string): void {
   control(env, component, 'start');
 }

@@ -8,3 +8,4 @@ export {
   toServiceEnvironment,
   workspaceRoot,
 } from './devstack-env';
+export type { LoadDevstackEnvOptions } from './devstack-env';

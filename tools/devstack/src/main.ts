@@ -32,7 +32,7 @@ function envFile(settings: DevstackSettings): string {
 
 function previousEnv(settings: DevstackSettings): DevstackEnv | undefined {
   try {
-    return existsSync(envFile(settings)) ? loadDevstackEnv(envFile(settings)) : undefined;
+    return existsSync(envFile(settings)) ? loadDevstackEnv({ file: envFile(settings) }) : undefined;
   } catch {
     return undefined;
   }
