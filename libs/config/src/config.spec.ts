@@ -1,4 +1,4 @@
-import { ConfigError, envFields, loadConfig, shardMapField, withShardCredentials } from './index';
+import { ConfigError, envFields, loadConfig, serviceConfigShape, shardMapField, withShardCredentials } from './index';
 
 const shape = {
   SHARD_MAP: shardMapField(),
@@ -89,5 +89,22 @@ describe('withShardCredentials', () => {
     expect(resolved[0]?.url).toBe('postgres://app:pw@127.0.0.1:55432/bulkhead_shard_0');
     expect(new URL(resolved[1]?.url ?? '').username).toBe('bulkhead_app');
     expect(decodeURIComponent(new URL(resolved[1]?.url ?? '').password)).toBe('p@ss word');
+  });
+});
+
+describe('serviceConfigShape', () => {
+  it('gives every service the documented defaults', () => {
+    expect(loadConfig(serviceConfigShape, {})).toEqual({
+      GRPC_PORT: 50051,
+      METRICS_PORT: 9464,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_GRACE_MS: 10_000,
+    });
+  });
+
+  it('names a tracing endpoint that is not an http URL', () => {
+    expect(() => loadConfig(serviceConfigShape, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'collector:4318' })).toThrow(
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: must be a http or https:// URL',
+    );
   });
 });
