@@ -22,7 +22,7 @@ export const devstackEnvSchema = z
     /** The PostgreSQL servers (two locally), with a superuser URL where the devstack has one. */
     postgresServers: z.array(z.object({ id: z.string().min(1), superuserUrl: postgresUrl.optional() })).min(1),
     /** The shard map, in order: service-role URL and migration-owner URL per shard. */
-    shards: z.array(database.extend({ id: z.string().min(1) })).min(1),
+    shards: z.array(z.object({ id: z.string().min(1), ...database.shape })).min(1),
     /** auth's global identity database. */
     identityDatabase: database,
     /** audit's compliance-log database. */

@@ -1,13 +1,19 @@
-import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
+import { spawnSync } from 'node:child_process';
+import { GenericContainer, Wait, getContainerRuntimeClient } from 'testcontainers';
 import { Client } from 'pg';
 import type { DevstackEnv } from '@bulkhead/testkit';
-import { KAFKA_TOPICS, KAFKA_VERSION } from './kafka.local';
-import { APP_ROLE, OWNER_ROLE, POSTGRES_LAYOUT } from './postgres.local';
-import type { PostgresEnv } from './external';
+import type { DevstackSettings } from './devstack-settings';
+import { KAFKA_VERSION, ensureKafkaTopics } from './kafka.local';
+import { APP_ROLE, OWNER_ROLE, POSTGRES_LAYOUT, type LocalPostgresEnv } from './postgres.local';
+
+type Control = DevstackEnv['controls'][string];
+
+/** Every container the devstack may start, by fixed name so a later run can find it. */
+export const CONTAINER_NAMES = ['pg-a', 'pg-b', 'redis', 'kafka'].map((component) => `bulkhead-devstack-${component}`);
 
 /**
- * True when a Docker engine answers testcontainers' own runtime client (`docker --version`
- * proves nothing: the client can exist without an engine).
+ * True when a Docker engine answers testcontainers' own runtime client within `timeoutMs`
+ * (`docker --version` proves nothing: the client can exist without an engine).
  */
 export async function hasContainerRuntime(timeoutMs = 5000): Promise<boolean> {
   const probe = getContainerRuntimeClient().then(
@@ -18,38 +24,50 @@ export async function hasContainerRuntime(timeoutMs = 5000): Promise<boolean> {
   return Promise.race([probe, timeout]);
 }
 
-// The devstack outlives this process: containers are left running (no reaper) and stopped by
-// `devstack down` through the recorded controls.
-process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
+/**
+ * Starts `container` under a fixed name on fixed host ports (a restarted container keeps
+ * them), replacing whatever a failed earlier run left under that name. The devstack outlives
+ * this process, so the reaper is off; `devstack down` removes the containers.
+ */
+async function startNamed(component: string, container: GenericContainer): Promise<Control> {
+  process.env['TESTCONTAINERS_RYUK_DISABLED'] = 'true';
+  const name = `bulkhead-devstack-${component}`;
+  removeContainers([name]);
+  await container.withName(name).start();
+  return { stop: ['docker', 'stop', name], start: ['docker', 'start', name] };
+}
 
-function controlsFor(container: StartedTestContainer): DevstackEnv['controls'][string] {
-  return { stop: ['docker', 'stop', container.getId()], start: ['docker', 'start', container.getId()] };
+/** Removes the named containers if they exist (missing ones are not an error). */
+export function removeContainers(names: readonly string[]): void {
+  for (const name of names) spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
 }
 
 /** Two PostgreSQL containers with the same layout, roles and databases as the local clusters. */
-export async function upContainerPostgres(): Promise<PostgresEnv & Pick<DevstackEnv, 'controls'>> {
-  const env: PostgresEnv & Pick<DevstackEnv, 'controls'> = {
+export async function upContainerPostgres(settings: DevstackSettings): Promise<LocalPostgresEnv> {
+  const env: LocalPostgresEnv = {
     postgresServers: [],
     shards: [],
     identityDatabase: { server: '', url: '', ownerUrl: '' },
     auditDatabase: { server: '', url: '', ownerUrl: '' },
     controls: {},
   };
-  for (const layout of POSTGRES_LAYOUT) {
-    const container = await new GenericContainer('postgres:15')
-      .withEnvironment({ POSTGRES_PASSWORD: 'bulkhead' })
-      .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=300'])
-      .withExposedPorts(5432)
-      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
-      .start();
-    const port = container.getMappedPort(5432);
-    const host = container.getHost();
-    const at = (user: string, db: string) => `postgres://${user}:${user === 'postgres' ? 'bulkhead' : user}@${host}:${port}/${db}`;
+  for (const [index, layout] of POSTGRES_LAYOUT.entries()) {
+    const port = settings.postgresPorts[index] as number;
+    env.controls[layout.server] = await startNamed(
+      layout.server,
+      new GenericContainer('postgres:15')
+        .withEnvironment({ POSTGRES_PASSWORD: 'bulkhead' })
+        .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=300'])
+        .withExposedPorts({ container: 5432, host: port })
+        .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2)),
+    );
+    const at = (user: string, db: string): string => `postgres://${user}:${user === 'postgres' ? 'bulkhead' : user}@127.0.0.1:${port}/${db}`;
     const admin = new Client({ connectionString: at('postgres', 'postgres') });
     await admin.connect();
-    for (const role of [OWNER_ROLE, APP_ROLE]) await admin.query(`CREATE ROLE ${role} LOGIN NOBYPASSRLS PASSWORD '${role}'`);
+    for (const role of [OWNER_ROLE, APP_ROLE]) await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${role}'`);
     for (const db of layout.databases) {
       await admin.query(`CREATE DATABASE ${db} OWNER ${OWNER_ROLE}`);
+      await admin.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
       await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${APP_ROLE}`);
       const entry = { server: layout.server, url: at(APP_ROLE, db), ownerUrl: at(OWNER_ROLE, db) };
       const shard = /^bulkhead_shard_(\d+)$/.exec(db);
@@ -61,30 +79,40 @@ export async function upContainerPostgres(): Promise<PostgresEnv & Pick<Devstack
     for (const db of layout.databases) {
       const client = new Client({ connectionString: at('postgres', db) });
       await client.connect();
-      await client.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}; GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`);
+      await client.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}; REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`);
       await client.end();
     }
     env.postgresServers.push({ id: layout.server, superuserUrl: at('postgres', 'postgres') });
-    env.controls[layout.server] = controlsFor(container);
   }
+  env.shards.sort((x, y) => x.id.localeCompare(y.id));
   return env;
 }
 
-export async function upContainerRedis(): Promise<{ url: string; controls: DevstackEnv['controls'][string] }> {
-  const container = await new GenericContainer('redis:7').withExposedPorts(6379).withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/)).start();
-  return { url: `redis://${container.getHost()}:${container.getMappedPort(6379)}`, controls: controlsFor(container) };
+/** Redis 7 in a container on the devstack's Redis port. */
+export async function upContainerRedis(settings: DevstackSettings): Promise<{ url: string; control: Control }> {
+  const control = await startNamed(
+    'redis',
+    new GenericContainer('redis:7')
+      .withCommand(['redis-server', '--save', '', '--appendonly', 'no'])
+      .withExposedPorts({ container: 6379, host: settings.redisPort })
+      .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/)),
+  );
+  return { url: `redis://127.0.0.1:${settings.redisPort}`, control };
 }
 
 /** apache/kafka of the pinned version; the broker advertises the fixed host port it is mapped to. */
-export async function upContainerKafka(hostPort: number): Promise<{ brokers: string[]; controls: DevstackEnv['controls'][string] }> {
-  const container = await new GenericContainer(`apache/kafka:${KAFKA_VERSION}`)
+export async function upContainerKafka(settings: DevstackSettings): Promise<{ brokers: string[]; control: Control }> {
+  const hostPort = settings.kafkaPort;
+  const container = new GenericContainer(`apache/kafka:${KAFKA_VERSION}`)
     .withExposedPorts({ container: 9092, host: hostPort })
     .withEnvironment({
       KAFKA_NODE_ID: '1',
       KAFKA_PROCESS_ROLES: 'broker,controller',
       KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
       KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://127.0.0.1:${hostPort}`,
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
       KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+      KAFKA_INTER_BROKER_LISTENER_NAME: 'PLAINTEXT',
       KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
       KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
       KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
@@ -92,11 +120,9 @@ export async function upContainerKafka(hostPort: number): Promise<{ brokers: str
       KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
       KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
     })
-    .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
-    .start();
+    .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/));
+  const control = await startNamed('kafka', container);
   const brokers = [`127.0.0.1:${hostPort}`];
-  for (const { topic, numPartitions } of KAFKA_TOPICS) {
-    await container.exec(['/opt/kafka/bin/kafka-topics.sh', '--bootstrap-server', 'localhost:9092', '--create', '--if-not-exists', '--topic', topic, '--partitions', String(numPartitions)]);
-  }
-  return { brokers, controls: controlsFor(container) };
+  await ensureKafkaTopics(brokers);
+  return { brokers, control };
 }

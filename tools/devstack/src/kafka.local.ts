@@ -1,20 +1,27 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureDebianPackages } from './debian-packages';
 import { DevstackError } from './devstack-error';
 import { PORT_VARIABLES, type DevstackSettings } from './devstack-settings';
-import { assertPortFree, hasCommand, isPortOpen, livePid, run, stopPid, waitFor } from './processes';
+import { answersKafka } from './health';
+import { assertPortFree } from './ports';
+import { hasCommand, livePid, processCommandLine, run, stopPid, waitFor } from './processes';
 
 /** The pinned broker: the last 3.x line, which removes no protocol version kafkajs 2.2.4 speaks. */
 export const KAFKA_VERSION = '3.9.1';
+
+/** The topics the platform needs, created idempotently on every `up`. */
 export const KAFKA_TOPICS = [
   { topic: 'audit.events', numPartitions: 6 },
   { topic: 'audit.events.dlq', numPartitions: 1 },
 ] as const;
+
 const READY_TIMEOUT_MS = 90_000;
+const MIN_JAVA = 17;
+const JRE_PACKAGE = 'openjdk-17-jre-headless';
 
 function paths(settings: DevstackSettings) {
   const dir = path.join(settings.stateDir, 'kafka');
@@ -28,6 +35,7 @@ function paths(settings: DevstackSettings) {
     clusterIdFile: path.join(dir, 'cluster-id'),
   };
 }
+type KafkaPaths = ReturnType<typeof paths>;
 
 /** A KRaft cluster id: 16 random bytes, base64url without padding (22 characters). */
 export function newClusterId(): string {
@@ -73,14 +81,41 @@ const LOG4J_PROPERTIES = [
   '',
 ].join('\n');
 
+/** The major version in `java -version` output (`"17.0.15"` → 17, `"1.8.0_292"` → 8). */
+export function javaMajorVersion(versionOutput: string): number | undefined {
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(versionOutput);
+  if (match === null) return undefined;
+  const first = Number(match[1]);
+  return first === 1 ? Number(match[2]) : first;
+}
+
 function ensureJava(log: (l: string) => void): void {
+  const advice = `install a JDK ${MIN_JAVA} or newer (apt-get install ${JRE_PACKAGE}) and retry`;
   if (!hasCommand('java')) {
-    log('Java not found: installing openjdk-17-jre-headless');
-    ensureDebianPackages(['openjdk-17-jre-headless'], log);
+    log(`Java not found: installing ${JRE_PACKAGE}`);
+    try {
+      ensureDebianPackages([JRE_PACKAGE], log);
+    } catch (err) {
+      throw new DevstackError(`Java not found and ${err instanceof Error ? err.message : String(err)}: ${advice}`);
+    }
+    if (!hasCommand('java')) throw new DevstackError(`Java not found: ${advice}`);
   }
-  if (!hasCommand('java')) {
-    throw new DevstackError('Java not found: install a JDK 17 or newer (apt-get install openjdk-17-jre-headless) and retry');
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const major = javaMajorVersion(`${probe.stderr}${probe.stdout}`);
+  if (major === undefined || major < MIN_JAVA) {
+    throw new DevstackError(`Java ${major ?? '(unknown version)'} is too old for Kafka ${KAFKA_VERSION}: ${advice}`);
   }
+}
+
+/**
+ * The line of Maven's output that says what failed: the artifact it could not get when it
+ * names one, else its first error line.
+ */
+export function mavenFailure(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim());
+  const artifact = lines.map((l) => /Could not (?:resolve|transfer|find) artifact (\S+)/.exec(l)).find((m) => m !== null);
+  if (artifact !== undefined && artifact !== null) return `could not get ${artifact[1]}`;
+  return lines.find((l) => l.startsWith('[ERROR]'))?.replace(/^\[ERROR\]\s*/, '') ?? (lines.filter((l) => l !== '').pop() ?? 'no output');
 }
 
 /** The broker's jars, from Maven Central through a cache in the home directory. */
@@ -92,11 +127,17 @@ function ensureJars(settings: DevstackSettings, log: (l: string) => void): strin
   if (existsSync(complete)) return libs;
   if (!hasCommand('mvn')) ensureDebianPackages(['maven'], log);
   log(`collecting Kafka ${KAFKA_VERSION} jars with Maven into ${libs}`);
-  run(
+  const result = spawnSync(
     'mvn',
     ['-B', '-q', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`],
-    `downloading org.apache.kafka:kafka_2.13:${KAFKA_VERSION} with Maven failed: run "mvn -f ${pom} dependency:copy-dependencies" to see why`,
+    { encoding: 'utf8', timeout: 600_000 },
   );
+  if (result.error !== undefined || result.status !== 0) {
+    const why = result.error?.message ?? mavenFailure(`${result.stdout}\n${result.stderr}`);
+    throw new DevstackError(
+      `Maven could not collect org.apache.kafka:kafka_2.13:${KAFKA_VERSION} (${why}): check access to Maven Central, or run "mvn -f ${pom} dependency:copy-dependencies" to see more`,
+    );
+  }
   if (!readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) {
     throw new DevstackError(`Maven finished but ${libs} has no kafka_2.13 jar: delete that folder and retry`);
   }
@@ -104,59 +145,65 @@ function ensureJars(settings: DevstackSettings, log: (l: string) => void): strin
   return libs;
 }
 
-/** Formats the log dir for `clusterId` unless it already is; a half-formatted dir is wiped. */
-function ensureFormatted(libs: string, p: ReturnType<typeof paths>, log: (l: string) => void): void {
+/** Formats the log dir unless it already is, for the recorded cluster id; a half-formatted dir is wiped. */
+function ensureFormatted(libs: string, p: KafkaPaths, log: (l: string) => void): void {
   const meta = path.join(p.dataDir, 'meta.properties');
   const clusterId = existsSync(p.clusterIdFile) ? readFileSync(p.clusterIdFile, 'utf8').trim() : '';
   if (clusterId !== '' && existsSync(meta) && readFileSync(meta, 'utf8').includes(`cluster.id=${clusterId}`)) return;
   const fresh = newClusterId();
+  rmSync(p.clusterIdFile, { force: true });
   rmSync(p.dataDir, { recursive: true, force: true });
   mkdirSync(p.dataDir, { recursive: true });
   log(`formatting Kafka storage (cluster ${fresh})`);
   run(
     'java',
     ['-cp', `${libs}/*`, `-Dlog4j.configuration=file:${p.log4j}`, 'kafka.tools.StorageTool', 'format', '-t', fresh, '-c', p.config],
-    `formatting Kafka storage in ${p.dataDir} failed`,
+    `formatting Kafka storage in ${p.dataDir} failed: run "npm run devstack -- up" again to retry from scratch`,
   );
   writeFileSync(p.clusterIdFile, fresh);
 }
 
-function startBroker(libs: string, p: ReturnType<typeof paths>): number {
-  const out = openSync(p.logFile, 'a');
+function startBroker(libs: string, p: KafkaPaths): number {
+  const out = openSync(p.logFile, 'w');
   const child = spawn(
     'java',
     ['-Xmx512m', '-Xms256m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${p.log4j}`, '-cp', `${libs}/*`, 'kafka.Kafka', p.config],
     { detached: true, stdio: ['ignore', out, out] },
   );
+  closeSync(out);
   child.unref();
   if (child.pid === undefined) throw new DevstackError('starting the Kafka JVM failed: is java on PATH?');
   writeFileSync(p.pidFile, String(child.pid));
   return child.pid;
 }
 
-async function brokerAnswers(brokers: string[]): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'devstack', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+/** Creates the platform's topics ({@link KAFKA_TOPICS}) that do not exist yet. */
+export async function ensureKafkaTopics(brokers: string[]): Promise<void> {
+  const admin = new Kafka({ clientId: 'devstack', brokers, logLevel: logLevel.NOTHING }).admin();
   try {
     await admin.connect();
-    await admin.listTopics();
-    return true;
-  } catch {
-    return false;
+    const existing = new Set(await admin.listTopics());
+    const missing = KAFKA_TOPICS.filter((t) => !existing.has(t.topic)).map((t) => ({ ...t, replicationFactor: 1 }));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (err) {
+    throw new DevstackError(`creating the Kafka topics ${KAFKA_TOPICS.map((t) => t.topic).join(', ')} failed (${err instanceof Error ? err.message : String(err)}): run "npm run devstack -- up" again`);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }
 
-async function ensureTopics(brokers: string[]): Promise<void> {
-  const admin = new Kafka({ clientId: 'devstack', brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = KAFKA_TOPICS.filter((t) => !existing.has(t.topic)).map((t) => ({ ...t, replicationFactor: 1 }));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
+/** Waits until the broker answers; gives up early when the JVM has exited. */
+async function awaitReady(pid: number, brokers: string[], timeoutMs: number): Promise<boolean> {
+  let exited = false;
+  const ready = await waitFor(
+    async () => {
+      exited = processCommandLine(pid) === '';
+      return exited || (await answersKafka(brokers));
+    },
+    timeoutMs,
+    500,
+  );
+  return ready && !exited;
 }
 
 /**
@@ -167,27 +214,32 @@ async function ensureTopics(brokers: string[]): Promise<void> {
 export async function upLocalKafka(settings: DevstackSettings, log: (l: string) => void): Promise<string[]> {
   const p = paths(settings);
   const brokers = [`127.0.0.1:${settings.kafkaPort}`];
-  mkdirSync(p.dir, { recursive: true });
-  if (livePid(p.pidFile) !== undefined && (await brokerAnswers(brokers))) {
-    await ensureTopics(brokers);
+  const marker = `kafka.Kafka ${p.config}`;
+  const properties = renderServerProperties({ port: settings.kafkaPort, controllerPort: settings.kafkaControllerPort, dataDir: p.dataDir });
+  const running = livePid(p.pidFile, marker);
+  const sameConfig = existsSync(p.config) && readFileSync(p.config, 'utf8') === properties;
+  if (running !== undefined && sameConfig && (await answersKafka(brokers))) {
+    await ensureKafkaTopics(brokers);
     return brokers;
   }
+  if (running !== undefined) {
+    log('restarting Kafka (not answering, or its ports changed)');
+    await stopPid(running);
+  }
+  await assertPortFree(settings.kafkaPort, 'Kafka', PORT_VARIABLES.kafka);
+  await assertPortFree(settings.kafkaControllerPort, 'Kafka controller', PORT_VARIABLES.kafkaController);
   ensureJava(log);
   const libs = ensureJars(settings, log);
-  writeFileSync(p.config, renderServerProperties({ port: settings.kafkaPort, controllerPort: settings.kafkaControllerPort, dataDir: p.dataDir }));
+  mkdirSync(p.dir, { recursive: true });
+  writeFileSync(p.config, properties);
   writeFileSync(p.log4j, LOG4J_PROPERTIES);
   ensureFormatted(libs, p, log);
 
   for (let attempt = 1; attempt <= 2; attempt += 1) {
-    const stale = livePid(p.pidFile);
-    if (stale !== undefined) await stopPid(stale);
-    await assertPortFree(settings.kafkaPort, 'Kafka', PORT_VARIABLES.kafka);
-    await assertPortFree(settings.kafkaControllerPort, 'Kafka controller', PORT_VARIABLES.kafkaController);
     log(`starting Kafka ${KAFKA_VERSION} on port ${settings.kafkaPort}${attempt > 1 ? ' (retry)' : ''}`);
     const pid = startBroker(libs, p);
-    const ready = await waitFor(async () => livePid(p.pidFile) === pid && (await isPortOpen(settings.kafkaPort)) && (await brokerAnswers(brokers)), READY_TIMEOUT_MS, 500);
-    if (ready) {
-      await ensureTopics(brokers);
+    if (await awaitReady(pid, brokers, READY_TIMEOUT_MS)) {
+      await ensureKafkaTopics(brokers);
       return brokers;
     }
     await stopPid(pid, 10_000);
@@ -195,9 +247,10 @@ export async function upLocalKafka(settings: DevstackSettings, log: (l: string) 
   throw new DevstackError(`Kafka did not become ready within ${READY_TIMEOUT_MS / 1000} s, twice: see ${p.logFile}`);
 }
 
+/** Stops the devstack's broker if it runs; `purge` also deletes its data and logs. */
 export async function downLocalKafka(settings: DevstackSettings, purge: boolean): Promise<void> {
   const p = paths(settings);
-  const pid = livePid(p.pidFile);
+  const pid = livePid(p.pidFile, `kafka.Kafka ${p.config}`);
   if (pid !== undefined) await stopPid(pid);
   if (purge) rmSync(p.dir, { recursive: true, force: true });
 }

@@ -1,14 +1,17 @@
-import { readdirSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { Client } from 'pg';
 import type { DevstackEnv } from '@bulkhead/testkit';
 import { ensureDebianPackages } from './debian-packages';
 import { DevstackError } from './devstack-error';
 import { PORT_VARIABLES, type DevstackSettings } from './devstack-settings';
-import { assertPortFree, isPortOpen, run, waitFor } from './processes';
+import { assertPortFree, isPortOpen } from './ports';
+import { run, waitFor } from './processes';
 
 /** Dev-only credentials: these servers listen on loopback only. */
 const SUPERUSER_PASSWORD = 'bulkhead';
+/** Owns the databases and (through migrations) every table; runs migrations; no superuser. */
 export const OWNER_ROLE = 'bulkhead_owner';
+/** What services log in as: owns nothing, no superuser, no BYPASSRLS. */
 export const APP_ROLE = 'bulkhead_app';
 
 /** What each of the two local servers holds: two shards and one global database. */
@@ -19,20 +22,25 @@ export const POSTGRES_LAYOUT = [
 
 /** Settings for a throwaway development server: fast, loopback only, room for every pool. */
 const SERVER_OPTIONS: readonly [string, string][] = [
-  ['listen_addresses', 'localhost'],
+  ['listen_addresses', '127.0.0.1'],
   ['max_connections', '300'],
   ['fsync', 'off'],
   ['synchronous_commit', 'off'],
   ['full_page_writes', 'off'],
 ];
 
-type PostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'controls'>;
+export type LocalPostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'controls'>;
 
-function postgresVersion(): string {
+/** The newest installed PostgreSQL major version (Debian layout), if any. */
+function installedPostgresVersion(): string | undefined {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  const version = versions.find((v) => existsSync(`${root}/${v}/bin/postgres`));
-  if (version === undefined) throw new DevstackError('PostgreSQL server binaries not found under /usr/lib/postgresql: apt-get install postgresql');
+  return versions.find((v) => existsSync(`${root}/${v}/bin/postgres`));
+}
+
+function postgresVersion(): string {
+  const version = installedPostgresVersion();
+  if (version === undefined) throw new DevstackError('PostgreSQL server binaries not found under /usr/lib/postgresql: run "apt-get install postgresql" and retry');
   return version;
 }
 
@@ -64,21 +72,59 @@ async function withClient<T>(connectionString: string, fn: (client: Client) => P
   }
 }
 
+/**
+ * True when the cluster's configuration AND an initialised data directory exist. A
+ * `pg_createcluster` interrupted half-way leaves one without the other.
+ */
+function isClusterComplete(version: string, cluster: string): boolean {
+  const conf = `/etc/postgresql/${version}/${cluster}/postgresql.conf`;
+  if (!existsSync(conf)) return false;
+  const configured = /^\s*data_directory\s*=\s*'([^']+)'/m.exec(readFileSync(conf, 'utf8'))?.[1];
+  const dataDir = configured ?? `/var/lib/postgresql/${version}/${cluster}`;
+  return existsSync(`${dataDir}/PG_VERSION`) && existsSync(`${dataDir}/global/pg_control`);
+}
+
+/** Stops and deletes a cluster, including whatever a failed `pg_createcluster` left behind. */
+function dropCluster(version: string, cluster: string): void {
+  const confDir = `/etc/postgresql/${version}/${cluster}`;
+  if (existsSync(confDir)) {
+    run('pg_dropcluster', ['--stop', version, cluster], `dropping PostgreSQL cluster ${version}/${cluster} failed: stop it with "pg_ctlcluster ${version} ${cluster} stop" and retry`);
+  }
+  rmSync(confDir, { recursive: true, force: true });
+  rmSync(`/var/lib/postgresql/${version}/${cluster}`, { recursive: true, force: true });
+}
+
 async function ensureCluster(version: string, cluster: string, port: number, log: (l: string) => void): Promise<void> {
+  const logFile = `/var/log/postgresql/postgresql-${version}-${cluster}.log`;
   let state = clusterState(version, cluster);
+  const leftovers = existsSync(`/etc/postgresql/${version}/${cluster}`) || existsSync(`/var/lib/postgresql/${version}/${cluster}`);
+  if (leftovers && !isClusterComplete(version, cluster)) {
+    log(`dropping the half-created PostgreSQL cluster ${version}/${cluster}`);
+    dropCluster(version, cluster);
+    state = undefined;
+  }
   if (state !== undefined && state.port !== port) {
-    throw new DevstackError(
-      `PostgreSQL cluster ${version}/${cluster} exists on port ${state.port}, not ${port}: set ${PORT_VARIABLES.postgres} to match, or drop it with "pg_dropcluster --stop ${version} ${cluster}"`,
-    );
+    // Ours, on the port of an earlier DEVSTACK_PG_PORTS: move it, once the new port is known free.
+    await assertPortFree(port, `PostgreSQL ${cluster}`, PORT_VARIABLES.postgres);
+    log(`moving PostgreSQL ${cluster} from port ${state.port} to ${port}`);
+    if (state.online) run('pg_ctlcluster', [version, cluster, 'stop', '-m', 'fast'], `stopping PostgreSQL ${cluster} failed: see ${logFile}`);
+    run('pg_conftool', [version, cluster, 'set', 'port', String(port)], `configuring PostgreSQL ${cluster} failed (port)`);
+    state = { port, online: false };
   }
   if (state === undefined) {
     await assertPortFree(port, `PostgreSQL ${cluster}`, PORT_VARIABLES.postgres);
     log(`creating PostgreSQL cluster ${version}/${cluster} on port ${port}`);
-    run(
-      'pg_createcluster',
-      [version, cluster, '--port', String(port), '--start-conf', 'manual', '--', '--auth-local=peer', '--auth-host=scram-sha-256'],
-      `creating PostgreSQL cluster ${cluster} failed: drop leftovers with "pg_dropcluster ${version} ${cluster}" and retry`,
-    );
+    try {
+      run(
+        'pg_createcluster',
+        [version, cluster, '--port', String(port), '--start-conf', 'manual', '--', '--auth-local=peer', '--auth-host=scram-sha-256'],
+        `creating PostgreSQL cluster ${version}/${cluster} failed: run "npm run devstack -- up" again to retry from scratch`,
+      );
+    } catch (err) {
+      // Leave nothing half-made behind, so the next `up` starts clean.
+      dropCluster(version, cluster);
+      throw err;
+    }
     state = { port, online: false };
   }
   if (!state.online) {
@@ -87,16 +133,17 @@ async function ensureCluster(version: string, cluster: string, port: number, log
       run('pg_conftool', [version, cluster, 'set', name, value], `configuring PostgreSQL ${cluster} failed (${name})`);
     }
     await assertPortFree(port, `PostgreSQL ${cluster}`, PORT_VARIABLES.postgres);
-    log(`starting PostgreSQL ${cluster}`);
-    run('pg_ctlcluster', [version, cluster, 'start'], `starting PostgreSQL ${cluster} failed: see /var/log/postgresql/postgresql-${version}-${cluster}.log`);
+    log(`starting PostgreSQL ${cluster} on port ${port}`);
+    run('pg_ctlcluster', [version, cluster, 'start'], `starting PostgreSQL ${cluster} failed: see ${logFile}`);
   }
-  const ready = await waitFor(async () => (await isPortOpen(port)), 30_000);
-  if (!ready) throw new DevstackError(`PostgreSQL ${cluster} did not accept connections on port ${port} within 30 s: see /var/log/postgresql/postgresql-${version}-${cluster}.log`);
+  if (!(await waitFor(() => isPortOpen(port), 30_000))) {
+    throw new DevstackError(`PostgreSQL ${cluster} did not accept connections on port ${port} within 30 s: see ${logFile}`);
+  }
   // The superuser password is set over the local socket (peer auth) so TCP logins work next.
   run(
     'runuser',
-    ['-u', 'postgres', '--', 'psql', '-q', '-p', String(port), '-h', '/var/run/postgresql', '-c', `ALTER ROLE postgres PASSWORD '${SUPERUSER_PASSWORD}'`],
-    `setting the superuser password on ${cluster} failed`,
+    ['-u', 'postgres', '--', 'psql', '-q', '-X', '-p', String(port), '-h', '/var/run/postgresql', '-c', `ALTER ROLE postgres PASSWORD '${SUPERUSER_PASSWORD}'`],
+    `setting the superuser password on PostgreSQL ${cluster} failed`,
   );
 }
 
@@ -105,7 +152,18 @@ async function ensureCluster(version: string, cluster: string, port: number, log
  * migrations, every table); the service role may connect and use the schema, owns nothing and
  * cannot bypass row-level security.
  */
-async function ensureRolesAndDatabases(port: number, databases: readonly string[]): Promise<void> {
+async function ensureRolesAndDatabases(cluster: string, port: number, databases: readonly string[]): Promise<void> {
+  try {
+    await createRolesAndDatabases(port, databases);
+  } catch (err) {
+    if (err instanceof DevstackError) throw err;
+    throw new DevstackError(
+      `setting up roles and databases on PostgreSQL ${cluster} (port ${port}) failed (${err instanceof Error ? err.message : String(err)}): run "npm run devstack -- up" again, or "npm run devstack -- down --purge" to start over`,
+    );
+  }
+}
+
+async function createRolesAndDatabases(port: number, databases: readonly string[]): Promise<void> {
   await withClient(url('postgres', SUPERUSER_PASSWORD, port, 'postgres'), async (client) => {
     for (const role of [OWNER_ROLE, APP_ROLE]) {
       await client.query(
@@ -132,10 +190,10 @@ async function ensureRolesAndDatabases(port: number, databases: readonly string[
 }
 
 /** Two local PostgreSQL servers (Debian clusters) holding four shards and the global databases. */
-export async function upLocalPostgres(settings: DevstackSettings, log: (l: string) => void): Promise<PostgresEnv> {
+export async function upLocalPostgres(settings: DevstackSettings, log: (l: string) => void): Promise<LocalPostgresEnv> {
   ensureDebianPackages(['postgresql', 'postgresql-contrib'], log);
   const version = postgresVersion();
-  const env: PostgresEnv = {
+  const env: LocalPostgresEnv = {
     postgresServers: [],
     shards: [],
     identityDatabase: { server: '', url: '', ownerUrl: '' },
@@ -145,7 +203,7 @@ export async function upLocalPostgres(settings: DevstackSettings, log: (l: strin
   for (const [index, layout] of POSTGRES_LAYOUT.entries()) {
     const port = settings.postgresPorts[index] as number;
     await ensureCluster(version, layout.cluster, port, log);
-    await ensureRolesAndDatabases(port, layout.databases);
+    await ensureRolesAndDatabases(layout.cluster, port, layout.databases);
     env.postgresServers.push({ id: layout.server, superuserUrl: url('postgres', SUPERUSER_PASSWORD, port, 'postgres') });
     env.controls[layout.server] = {
       stop: ['pg_ctlcluster', version, layout.cluster, 'stop', '-m', 'fast'],
@@ -165,12 +223,11 @@ export async function upLocalPostgres(settings: DevstackSettings, log: (l: strin
 
 /** Stops both local servers (data is kept; `purge` drops the clusters). */
 export function downLocalPostgres(purge: boolean): void {
-  if (!existsSync('/usr/lib/postgresql')) return;
-  const version = postgresVersion();
+  const version = installedPostgresVersion();
+  if (version === undefined) return;
   for (const { cluster } of POSTGRES_LAYOUT) {
     const state = clusterState(version, cluster);
-    if (state === undefined) continue;
-    if (purge) run('pg_dropcluster', ['--stop', version, cluster], `dropping PostgreSQL cluster ${cluster} failed`);
-    else if (state.online) run('pg_ctlcluster', [version, cluster, 'stop', '-m', 'fast'], `stopping PostgreSQL ${cluster} failed`);
+    if (purge) dropCluster(version, cluster);
+    else if (state?.online === true) run('pg_ctlcluster', [version, cluster, 'stop', '-m', 'fast'], `stopping PostgreSQL ${cluster} failed`);
   }
 }

@@ -1,6 +1,5 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { DevstackError } from './devstack-error';
 
 /**
@@ -10,8 +9,8 @@ import { DevstackError } from './devstack-error';
 export function run(command: string, args: readonly string[], failure: string, options: SpawnSyncOptions = {}): string {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 600_000, ...options });
   if (result.error !== undefined || result.status !== 0) {
-    const output = `${String(result.stderr ?? '')}\n${String(result.stdout ?? '')}`.trim().split('\n');
-    const last = result.error?.message ?? output.filter((l) => l.trim() !== '').pop() ?? `exit ${result.status}`;
+    const output = `${String(result.stderr ?? '')}\n${String(result.stdout ?? '')}`.split('\n').filter((l) => l.trim() !== '');
+    const last = result.error?.message ?? output.pop() ?? `exit ${String(result.status)}`;
     throw new DevstackError(`${failure} (${last.trim()})`);
   }
   return String(result.stdout ?? '');
@@ -19,49 +18,42 @@ export function run(command: string, args: readonly string[], failure: string, o
 
 /** True when the command exists on PATH. */
 export function hasCommand(command: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', command], { stdio: 'ignore' }).status === 0;
 }
 
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-export function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host });
-    socket.setTimeout(1000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
 }
 
 /**
- * Refuses to start a component on a port another process holds, naming the port and the
- * variable that moves it.
+ * The pid recorded in `pidFile` if that process is alive AND its command line contains
+ * `marker`: after a reboot a stale pid file can name an unrelated process, which must never
+ * be taken for ours (nor be signalled by `down`). A stale pid file is removed.
  */
-export async function assertPortFree(port: number, component: string, variable: string): Promise<void> {
-  if (await isPortOpen(port)) {
-    throw new DevstackError(
-      `port ${port} (${component}) is taken by another process: stop it, or set ${variable} to a free port`,
-    );
-  }
-}
-
-/** The pid recorded in `pidFile` if that process is alive. */
-export function livePid(pidFile: string): number | undefined {
+export function livePid(pidFile: string, marker: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && commandLine(pid).includes(marker)) return pid;
+  rmSync(pidFile, { force: true });
+  return undefined;
+}
+
+/** The command line of a live process, `''` when it is gone. */
+export function processCommandLine(pid: number): string {
+  return isAlive(pid) ? commandLine(pid) : '';
 }
 
 /** Polls `check` until it is true or `timeoutMs` passes; never sleeps longer than needed. */
@@ -76,15 +68,9 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
 
 /** Sends SIGTERM, waits up to `timeoutMs` for the process to exit, then SIGKILL. */
 export async function stopPid(pid: number, timeoutMs = 30_000): Promise<void> {
-  const alive = (): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!alive()) return;
+  if (!isAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
-  if (!(await waitFor(async () => !alive(), timeoutMs))) process.kill(pid, 'SIGKILL');
+  if (await waitFor(async () => !isAlive(pid), timeoutMs)) return;
+  process.kill(pid, 'SIGKILL');
+  await waitFor(async () => !isAlive(pid), 5_000);
 }

@@ -1,0 +1,188 @@
+import { devstackEnvSchema, loadDevstackEnv, workspaceRoot, type DevstackEnv } from '@bulkhead/testkit';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CONTAINER_NAMES, hasContainerRuntime, removeContainers, upContainerKafka, upContainerPostgres, upContainerRedis } from './containers';
+import { DevstackError } from './devstack-error';
+import { PORT_VARIABLES, type DevstackSettings } from './devstack-settings';
+import { externalKafka, externalPostgres, externalRedis } from './external';
+import { answersKafka, answersRedis, answersSql } from './health';
+import { downLocalKafka, upLocalKafka } from './kafka.local';
+import { downLocalPostgres, upLocalPostgres } from './postgres.local';
+import { downLocalRedis, upLocalRedis } from './redis.local';
+
+type Log = (line: string) => void;
+type Control = DevstackEnv['controls'][string];
+
+/** The components `start` and `stop` run in-process; PostgreSQL is controlled by `pg_ctlcluster`. */
+export const SELF_CONTROLLED = ['redis', 'kafka'] as const;
+export type SelfControlled = (typeof SELF_CONTROLLED)[number];
+
+/** The settings a previous `up` wrote, if they are there and valid. */
+export function previousEnv(settings: DevstackSettings): DevstackEnv | undefined {
+  try {
+    return existsSync(settings.envFile) ? loadDevstackEnv({ file: settings.envFile }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** argv that re-enters this CLI to start/stop one local component. */
+function selfControl(settings: DevstackSettings, component: SelfControlled): Control {
+  const root = workspaceRoot();
+  const cli = [path.join(root, 'node_modules', '.bin', 'tsx'), '--tsconfig', path.join(root, 'tsconfig.base.json'), path.join(root, 'tools', 'devstack', 'src', 'main.ts')];
+  // The control must act on this devstack even when run from an environment without its variables.
+  const env = [
+    'env',
+    `DEVSTACK_STATE_DIR=${settings.stateDir}`,
+    `DEVSTACK_ENV_FILE=${settings.envFile}`,
+    `${PORT_VARIABLES.redis}=${settings.redisPort}`,
+    `${PORT_VARIABLES.kafka}=${settings.kafkaPort}`,
+    `${PORT_VARIABLES.kafkaController}=${settings.kafkaControllerPort}`,
+  ];
+  return { stop: [...env, ...cli, 'stop', component], start: [...env, ...cli, 'start', component] };
+}
+
+/** Validates and writes env.json atomically, so a reader never sees half a file. */
+function writeEnv(settings: DevstackSettings, candidate: unknown): DevstackEnv {
+  const parsed = devstackEnvSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DevstackError(`the settings to write are invalid at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'unknown'} (check the URLs given in the environment)`);
+  }
+  mkdirSync(path.dirname(settings.envFile), { recursive: true });
+  const temporary = `${settings.envFile}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(parsed.data, null, 2)}\n`);
+  renameSync(temporary, settings.envFile);
+  return parsed.data;
+}
+
+/**
+ * Brings every component up (idempotently: what runs is checked and kept) and writes
+ * env.json. Per component: URLs from the environment, else containers where a Docker engine
+ * answers (or still answer from an earlier `up`), else local processes.
+ */
+export async function up(settings: DevstackSettings, log: Log): Promise<DevstackEnv> {
+  const previous = previousEnv(settings);
+  let docker: boolean | undefined;
+  const dockerAnswers = async (): Promise<boolean> => (docker ??= await hasContainerRuntime());
+  const stillInContainers = async (component: keyof DevstackEnv['modes'], answers: (env: DevstackEnv) => Promise<boolean>): Promise<DevstackEnv | undefined> =>
+    previous?.modes[component] === 'containers' && (await answers(previous)) ? previous : undefined;
+  const keep = (env: DevstackEnv, ids: readonly string[]): Record<string, Control> =>
+    Object.fromEntries(ids.flatMap((id) => (env.controls[id] === undefined ? [] : [[id, env.controls[id]]])));
+
+  const modes: DevstackEnv['modes'] = { postgres: 'local', redis: 'local', kafka: 'local' };
+  const controls: Record<string, Control> = {};
+
+  let postgres: Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase'>;
+  const givenPostgres = externalPostgres(process.env);
+  const keptPostgres = givenPostgres === undefined ? await stillInContainers('postgres', (env) => answersSql(env.shards[0]?.url ?? '')) : undefined;
+  if (givenPostgres !== undefined) {
+    postgres = givenPostgres;
+    modes.postgres = 'external';
+  } else if (keptPostgres !== undefined) {
+    postgres = keptPostgres;
+    modes.postgres = 'containers';
+    Object.assign(controls, keep(keptPostgres, keptPostgres.postgresServers.map((s) => s.id)));
+  } else if (await dockerAnswers()) {
+    log('Docker engine found: PostgreSQL in containers');
+    const started = await upContainerPostgres(settings);
+    postgres = started;
+    modes.postgres = 'containers';
+    Object.assign(controls, started.controls);
+  } else {
+    const started = await upLocalPostgres(settings, log);
+    postgres = started;
+    Object.assign(controls, started.controls);
+  }
+
+  let redisUrl: string;
+  const givenRedis = externalRedis(process.env);
+  const keptRedis = givenRedis === undefined ? await stillInContainers('redis', (env) => answersRedis(env.redisUrl)) : undefined;
+  if (givenRedis !== undefined) {
+    redisUrl = givenRedis;
+    modes.redis = 'external';
+  } else if (keptRedis !== undefined) {
+    redisUrl = keptRedis.redisUrl;
+    modes.redis = 'containers';
+    Object.assign(controls, keep(keptRedis, ['redis']));
+  } else if (await dockerAnswers()) {
+    const started = await upContainerRedis(settings);
+    redisUrl = started.url;
+    modes.redis = 'containers';
+    controls['redis'] = started.control;
+  } else {
+    redisUrl = await upLocalRedis(settings, log);
+    controls['redis'] = selfControl(settings, 'redis');
+  }
+
+  let kafkaBrokers: string[];
+  const givenKafka = externalKafka(process.env);
+  const keptKafka = givenKafka === undefined ? await stillInContainers('kafka', (env) => answersKafka(env.kafkaBrokers)) : undefined;
+  if (givenKafka !== undefined) {
+    kafkaBrokers = givenKafka;
+    modes.kafka = 'external';
+  } else if (keptKafka !== undefined) {
+    kafkaBrokers = keptKafka.kafkaBrokers;
+    modes.kafka = 'containers';
+    Object.assign(controls, keep(keptKafka, ['kafka']));
+  } else if (await dockerAnswers()) {
+    const started = await upContainerKafka(settings);
+    kafkaBrokers = started.brokers;
+    modes.kafka = 'containers';
+    controls['kafka'] = started.control;
+  } else {
+    kafkaBrokers = await upLocalKafka(settings, log);
+    controls['kafka'] = selfControl(settings, 'kafka');
+  }
+
+  return writeEnv(settings, { version: 1, modes, ...postgres, redisUrl, kafkaBrokers, controls });
+}
+
+/** Prints each component and whether it answers; true when all do. */
+export async function status(settings: DevstackSettings, print: (line: string) => void): Promise<boolean> {
+  const env = previousEnv(settings);
+  if (env === undefined) {
+    print(`devstack is not up (no valid ${settings.envFile}): run \`npm run devstack -- up\``);
+    return false;
+  }
+  const checks: [string, Promise<boolean>][] = [
+    ...env.shards.map((s): [string, Promise<boolean>] => [`postgres ${s.id} on ${s.server} (${env.modes.postgres})`, answersSql(s.url)]),
+    [`postgres identity on ${env.identityDatabase.server} (${env.modes.postgres})`, answersSql(env.identityDatabase.url)],
+    [`postgres audit on ${env.auditDatabase.server} (${env.modes.postgres})`, answersSql(env.auditDatabase.url)],
+    [`redis ${env.redisUrl} (${env.modes.redis})`, answersRedis(env.redisUrl)],
+    [`kafka ${env.kafkaBrokers.join(',')} (${env.modes.kafka})`, answersKafka(env.kafkaBrokers)],
+  ];
+  let allUp = true;
+  for (const [name, check] of checks) {
+    const ok = await check;
+    allUp &&= ok;
+    print(`${ok ? 'up  ' : 'DOWN'}  ${name}`);
+  }
+  return allUp;
+}
+
+/**
+ * Stops what the devstack started: local processes (data kept unless `purge`) and its
+ * containers (removed). External services are left alone. env.json is deleted.
+ */
+export async function down(settings: DevstackSettings, purge: boolean): Promise<void> {
+  const previous = previousEnv(settings);
+  if (previous !== undefined && Object.values(previous.modes).includes('containers')) removeContainers(CONTAINER_NAMES);
+  await downLocalKafka(settings, purge);
+  await downLocalRedis(settings, purge);
+  // The clusters are machine-wide, not per state dir: leave them to the devstack that uses them.
+  if (previous === undefined || previous.modes.postgres === 'local') downLocalPostgres(purge);
+  rmSync(settings.envFile, { force: true });
+}
+
+/** `start <component>`: brings one local component back (what its recorded control runs). */
+export async function startComponent(settings: DevstackSettings, component: SelfControlled, log: Log): Promise<void> {
+  if (component === 'redis') await upLocalRedis(settings, log);
+  else await upLocalKafka(settings, log);
+}
+
+/** `stop <component>`: stops one local component, keeping its data. */
+export async function stopComponent(settings: DevstackSettings, component: SelfControlled): Promise<void> {
+  if (component === 'redis') await downLocalRedis(settings, false);
+  else await downLocalKafka(settings, false);
+}
