@@ -175,7 +175,7 @@ describe('createGrpcServer', () => {
       },
     });
 
-    const failure = await errorOf(client.echo({ text: 'x' }, { deadline: new Date(Date.now() + 100) }));
+    const failure = await errorOf(client.echo({ text: 'x' }, { deadline: new Date(Date.now() + 500) }));
     expect(failure.kind).toBe('DEADLINE_EXCEEDED');
     await expect(reason.promise).resolves.toMatchObject({ kind: 'DEADLINE_EXCEEDED' });
   });
