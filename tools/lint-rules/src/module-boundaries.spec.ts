@@ -11,6 +11,24 @@ const workspace = path.resolve(__dirname, '../../..');
  */
 const cases: { name: string; file: string; code: string; allowed: boolean }[] = [
   {
+    name: 'a service importing another service',
+    file: 'services/gateway/src/wrong-import.ts',
+    code: "import { startAuthServer } from '../../auth/src/auth.server';\nexport const x = startAuthServer;\n",
+    allowed: false,
+  },
+  {
+    name: "a service's spec importing another service",
+    file: 'services/gateway/src/wrong-import.spec.ts',
+    code: "import { startAuthServer } from '../../auth/src/auth.server';\nexport const x = startAuthServer;\n",
+    allowed: false,
+  },
+  {
+    name: 'a service importing shared libraries (allowed)',
+    file: 'services/gateway/src/right-import.ts',
+    code: "import { AppError } from '@bulkhead/errors';\nimport { createGrpcServer } from '@bulkhead/grpc-kit';\nexport const x = [AppError, createGrpcServer];\n",
+    allowed: true,
+  },
+  {
     name: 'production code of a library importing the testkit',
     file: 'libs/config/src/wrong-import.ts',
     code: "import { loadDevstackEnv } from '@bulkhead/testkit';\nexport const x = loadDevstackEnv;\n",

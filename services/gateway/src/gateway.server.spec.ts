@@ -1,0 +1,63 @@
+import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
+import { createGrpcServer, type GrpcServer } from '@bulkhead/grpc-kit';
+import { startGateway, type Gateway } from './gateway.server';
+
+const logger = createLogger({ service: 'gateway-spec', level: 'silent' });
+
+describe('gateway', () => {
+  let upstream: GrpcServer;
+  let gateway: Gateway;
+  let base: string;
+
+  beforeAll(async () => {
+    upstream = createGrpcServer({ logger });
+    const upstreamPort = await upstream.listen('127.0.0.1:0');
+    gateway = await startGateway(
+      { httpPort: 0, host: '127.0.0.1', upstreams: { auth: `127.0.0.1:${upstreamPort}` } },
+      { logger, registry: createMetricsRegistry('gateway') },
+    );
+    base = `http://127.0.0.1:${gateway.port}`;
+  });
+
+  afterAll(async () => {
+    await gateway.stop(1000);
+    await upstream.shutdown({ timeoutMs: 1000 });
+  });
+
+  it('answers unknown routes with problem+json carrying the request id it echoes', async () => {
+    const response = await fetch(`${base}/v1/nothing-here?x=1`, { headers: { 'x-request-id': 'req-42' } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(response.headers.get('x-request-id')).toBe('req-42');
+    expect(await response.json()).toEqual({
+      type: 'urn:bulkhead:problem:route-not-found',
+      title: 'Not Found',
+      status: 404,
+      detail: 'No route for GET /v1/nothing-here',
+      code: 'ROUTE_NOT_FOUND',
+      requestId: 'req-42',
+    });
+  });
+
+  it('replaces a malformed request id with a fresh one', async () => {
+    const response = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'not valid!' } });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves Prometheus metrics', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toContain('service="gateway"');
+  });
+
+  it('is ready while its backends answer health checks, and names the one that stops', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    upstream.health.setStatus('', 'NOT_SERVING');
+    const notReady = await fetch(`${base}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: 'not ready', failing: ['auth'] });
+    await upstream.shutdown({ timeoutMs: 1000 });
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+});
