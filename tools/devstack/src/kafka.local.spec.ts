@@ -63,7 +63,8 @@ describe('mavenFailure', () => {
     expect(mavenFailure(output)).toBe('could not get org.apache.kafka:kafka_2.13:jar:3.9.1');
   });
 
-  it('falls back to the first error line', () => {
-    expect(mavenFailure('[INFO] x\n[ERROR] Non-resolvable parent POM\n[ERROR] -> [Help 1]')).toBe('Non-resolvable parent POM');
+  it('falls back to the first error line, without colours or help links', () => {
+    const output = "\x1b[0m\x1b[0m[ERROR] No plugin found for prefix 'dependency' in the current project -> [Help 1]\n[ERROR] \n[ERROR] Re-run Maven";
+    expect(mavenFailure(output)).toBe("No plugin found for prefix 'dependency' in the current project");
   });
 });

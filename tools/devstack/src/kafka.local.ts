@@ -20,6 +20,8 @@ export const KAFKA_TOPICS = [
 ] as const;
 
 const READY_TIMEOUT_MS = 90_000;
+/** Named in full so Maven neither picks its default version nor resolves the `dependency:` prefix remotely. */
+const COPY_DEPENDENCIES = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies';
 const MIN_JAVA = 17;
 const JRE_PACKAGE = 'openjdk-17-jre-headless';
 
@@ -112,16 +114,18 @@ function ensureJava(log: (l: string) => void): void {
  * names one, else its first error line.
  */
 export function mavenFailure(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim());
+  // eslint-disable-next-line no-control-regex -- Maven colours its output even in batch mode.
+  const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim());
   const artifact = lines.map((l) => /Could not (?:resolve|transfer|find) artifact (\S+)/.exec(l)).find((m) => m !== null);
   if (artifact !== undefined && artifact !== null) return `could not get ${artifact[1]}`;
-  return lines.find((l) => l.startsWith('[ERROR]'))?.replace(/^\[ERROR\]\s*/, '') ?? (lines.filter((l) => l !== '').pop() ?? 'no output');
+  const errors = lines.filter((l) => l.startsWith('[ERROR]')).map((l) => l.replace(/^\[ERROR\]\s*/, '').replace(/\s*-> \[Help \d+\]$/, ''));
+  return errors.find((l) => l !== '') ?? lines.filter((l) => l !== '').pop() ?? 'no output';
 }
 
 /** The broker's jars, from Maven Central through a cache in the home directory. */
 function ensureJars(settings: DevstackSettings, log: (l: string) => void): string {
   const pom = path.join(settings.workspace, 'tools', 'devstack', 'kafka', 'pom.xml');
-  const key = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 12);
+  const key = createHash('sha256').update(readFileSync(pom)).update(COPY_DEPENDENCIES).digest('hex').slice(0, 12);
   const libs = path.join(settings.cacheDir, `kafka-${KAFKA_VERSION}-${key}`, 'libs');
   const complete = path.join(libs, '.complete');
   if (existsSync(complete)) return libs;
@@ -129,13 +133,13 @@ function ensureJars(settings: DevstackSettings, log: (l: string) => void): strin
   log(`collecting Kafka ${KAFKA_VERSION} jars with Maven into ${libs}`);
   const result = spawnSync(
     'mvn',
-    ['-B', '-q', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`],
+    ['-B', '-q', '-f', pom, COPY_DEPENDENCIES, '-DincludeScope=runtime', `-DoutputDirectory=${libs}`],
     { encoding: 'utf8', timeout: 600_000 },
   );
   if (result.error !== undefined || result.status !== 0) {
     const why = result.error?.message ?? mavenFailure(`${result.stdout}\n${result.stderr}`);
     throw new DevstackError(
-      `Maven could not collect org.apache.kafka:kafka_2.13:${KAFKA_VERSION} (${why}): check access to Maven Central, or run "mvn -f ${pom} dependency:copy-dependencies" to see more`,
+      `Maven could not collect org.apache.kafka:kafka_2.13:${KAFKA_VERSION} (${why}): check access to Maven Central, or run "mvn -f ${pom} ${COPY_DEPENDENCIES}" to see more`,
     );
   }
   if (!readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) {

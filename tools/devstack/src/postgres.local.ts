@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Client } from 'pg';
 import type { DevstackEnv } from '@bulkhead/testkit';
 import { ensureDebianPackages } from './debian-packages';
@@ -94,6 +94,25 @@ function dropCluster(version: string, cluster: string): void {
   rmSync(`/var/lib/postgresql/${version}/${cluster}`, { recursive: true, force: true });
 }
 
+/** The devstack's server settings as a conf.d file (Debian's postgresql.conf includes conf.d last). */
+export function renderServerConf(): string {
+  return `${SERVER_OPTIONS.map(([name, value]) => `${name} = '${value}'`).join('\n')}\n`;
+}
+
+/**
+ * Written before every start, so a cluster left half-configured by a failed run is repaired.
+ * The same keys are commented out of postgresql.conf, where `pg_conftool set` may have put
+ * them (it leaves an address like 127.0.0.1 unquoted, which the server rejects).
+ */
+function configureCluster(version: string, cluster: string): void {
+  for (const [name] of SERVER_OPTIONS) {
+    run('pg_conftool', [version, cluster, 'remove', name], `configuring PostgreSQL ${cluster} failed (${name})`);
+  }
+  const confDir = `/etc/postgresql/${version}/${cluster}/conf.d`;
+  mkdirSync(confDir, { recursive: true });
+  writeFileSync(`${confDir}/bulkhead-devstack.conf`, renderServerConf());
+}
+
 async function ensureCluster(version: string, cluster: string, port: number, log: (l: string) => void): Promise<void> {
   const logFile = `/var/log/postgresql/postgresql-${version}-${cluster}.log`;
   let state = clusterState(version, cluster);
@@ -128,10 +147,7 @@ async function ensureCluster(version: string, cluster: string, port: number, log
     state = { port, online: false };
   }
   if (!state.online) {
-    // Written on every start, so a cluster left half-configured by a failed run is repaired.
-    for (const [name, value] of SERVER_OPTIONS) {
-      run('pg_conftool', [version, cluster, 'set', name, value], `configuring PostgreSQL ${cluster} failed (${name})`);
-    }
+    configureCluster(version, cluster);
     await assertPortFree(port, `PostgreSQL ${cluster}`, PORT_VARIABLES.postgres);
     log(`starting PostgreSQL ${cluster} on port ${port}`);
     run('pg_ctlcluster', [version, cluster, 'start'], `starting PostgreSQL ${cluster} failed: see ${logFile}`);
