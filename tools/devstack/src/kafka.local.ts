@@ -153,7 +153,8 @@ function ensureJars(settings: DevstackSettings, log: (l: string) => void): strin
 function ensureFormatted(libs: string, p: KafkaPaths, log: (l: string) => void): void {
   const meta = path.join(p.dataDir, 'meta.properties');
   const clusterId = existsSync(p.clusterIdFile) ? readFileSync(p.clusterIdFile, 'utf8').trim() : '';
-  if (clusterId !== '' && existsSync(meta) && readFileSync(meta, 'utf8').includes(`cluster.id=${clusterId}`)) return;
+  const formatted = existsSync(meta) ? readFileSync(meta, 'utf8').split('\n') : [];
+  if (clusterId !== '' && formatted.includes(`cluster.id=${clusterId}`) && formatted.includes('node.id=1')) return;
   const fresh = newClusterId();
   rmSync(p.clusterIdFile, { force: true });
   rmSync(p.dataDir, { recursive: true, force: true });
@@ -248,7 +249,7 @@ export async function upLocalKafka(settings: DevstackSettings, log: (l: string) 
     }
     await stopPid(pid, 10_000);
   }
-  throw new DevstackError(`Kafka did not become ready within ${READY_TIMEOUT_MS / 1000} s, twice: see ${p.logFile}`);
+  throw new DevstackError(`Kafka did not become ready on port ${settings.kafkaPort} (two starts, up to ${READY_TIMEOUT_MS / 1000} s each): see ${p.logFile}`);
 }
 
 /** Stops the devstack's broker if it runs; `purge` also deletes its data and logs. */
