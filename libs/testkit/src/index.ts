@@ -9,3 +9,4 @@ export {
   workspaceRoot,
 } from './devstack-env';
 export type { LoadDevstackEnvOptions } from './devstack-env';
+export { freePort } from './free-port';

@@ -1,17 +1,8 @@
 import { HealthCheckResponse_ServingStatus, HealthClient } from '@bulkhead/contracts';
 import { closeGrpcClient, createGrpcClient } from '@bulkhead/grpc-kit';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { freePort } from '@bulkhead/testkit';
 import { startAuthServer } from './auth.server';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('auth server', () => {
   it('answers the standard gRPC health check, and stops answering after stop', async () => {
