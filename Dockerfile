@@ -12,10 +12,12 @@
 FROM node:20.20.2-bookworm-slim AS base
 WORKDIR /app
 
-# All dependencies, for the build. Only the lockfile invalidates this layer.
+# All dependencies, for the build. Only the lockfile invalidates this layer. `npm install`
+# (which honours the lockfile) rather than `npm ci`: npm leaves other platforms' optional
+# packages (@bufbuild/buf-darwin-*) out of the lockfile, and `npm ci` then refuses it.
 FROM base AS deps
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
 
 FROM deps AS build
 ARG SERVICE
@@ -26,7 +28,7 @@ RUN npx nx run "${SERVICE}:build"
 # Production dependencies only: no compilers, test tools or type packages in the final image.
 FROM base AS prod-deps
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM base AS runtime
 ARG SERVICE

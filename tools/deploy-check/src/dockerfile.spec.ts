@@ -27,7 +27,7 @@ describe('the service Dockerfile', () => {
   });
 
   it('ships production dependencies only, installed from the lockfile', () => {
-    expect(runs(stageNamed('prod-deps')).some((args) => /\bnpm ci\b.*--omit=dev/.test(args))).toBe(true);
+    expect(runs(stageNamed('prod-deps')).some((args) => /\bnpm (ci|install)\b.*--omit=dev/.test(args))).toBe(true);
     const runtime = stageNamed('runtime');
     const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
     expect(copies).toContain('--from=prod-deps /app/node_modules ./node_modules');
