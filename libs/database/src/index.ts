@@ -1,7 +1,15 @@
 export { isUuid, jumpConsistentHash, tenantHash64 } from './jump-hash';
+export { readMigrationFiles } from './migration-files';
+export type { MigrationFile } from './migration-files';
+export { assertMigrated, migrateShards, MIGRATIONS_TABLE, runMigrations } from './migration-runner';
+export type { AssertMigratedOptions, MigrateShardsOptions, MigrationReport, RunMigrationsOptions } from './migration-runner';
 export { createCachedPlacementSource } from './placement-source';
 export type { PlacementLookup, PlacementSource } from './placement-source';
+export { createShardPools } from './shard-pools';
+export type { ShardPools, ShardPoolsOptions } from './shard-pools';
 export { createShardRouter } from './shard-router';
 export type { ShardRouter, ShardRouterOptions } from './shard-router';
 export { createInMemoryPlacementSource } from './testing/in-memory-placement-source';
 export type { InMemoryPlacementSource } from './testing/in-memory-placement-source';
+export { createTenantDatabase } from './with-tenant';
+export type { TenantContext, TenantDatabase, TenantDatabaseOptions, TenantQueryResult, TenantTx } from './with-tenant';

@@ -1,0 +1,77 @@
+import type { ShardMap } from '@bulkhead/config';
+import { Pool, type PoolClient } from 'pg';
+import { isConnectionError, shardUnavailable } from './shard-unavailable';
+
+/** Options of {@link createShardPools}. */
+export interface ShardPoolsOptions {
+  /** The shards, with the service role's URLs. */
+  shards: ShardMap;
+  /** The most connections one shard's pool opens; default 10. */
+  maxPerShard?: number;
+  /** How long to wait for a connection before the shard counts as unavailable; default 2000. */
+  connectionTimeoutMs?: number;
+  /** Called with errors of idle connections (a shard restarting); default: ignored. */
+  onIdleError?: (shardId: string, err: Error) => void;
+}
+
+/**
+ * One bounded `pg.Pool` per shard, each created on first use. The pools are used only through
+ * a `TenantDatabase` (see `createTenantDatabase`), so no query can run outside `withTenant`.
+ */
+export interface ShardPools {
+  /** Ends every pool that was created; waits for their connections to close. */
+  close(): Promise<void>;
+}
+
+/** Checks a connection out of a shard's pool; internal to this library. */
+export type AcquireShardClient = (shardId: string) => Promise<PoolClient>;
+
+const acquirers = new WeakMap<ShardPools, AcquireShardClient>();
+
+/** Creates the {@link ShardPools} of a process. */
+export function createShardPools(options: ShardPoolsOptions): ShardPools {
+  const urls = new Map(options.shards.map((shard) => [shard.id, shard.url]));
+  const pools = new Map<string, Pool>();
+  let closed = false;
+
+  const poolFor = (shardId: string): Pool => {
+    const existing = pools.get(shardId);
+    if (existing !== undefined) return existing;
+    const url = urls.get(shardId);
+    if (url === undefined) throw new RangeError(`unknown shard "${shardId}"`);
+    const pool = new Pool({
+      connectionString: url,
+      max: options.maxPerShard ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
+    });
+    // An idle connection dropped by a restarting shard must not crash the process.
+    pool.on('error', (err) => options.onIdleError?.(shardId, err));
+    pools.set(shardId, pool);
+    return pool;
+  };
+
+  const pools$: ShardPools = {
+    async close() {
+      closed = true;
+      const ending = [...pools.values()].map((pool) => pool.end());
+      pools.clear();
+      await Promise.all(ending);
+    },
+  };
+  acquirers.set(pools$, async (shardId) => {
+    if (closed) throw new Error('shard pools are closed');
+    try {
+      return await poolFor(shardId).connect();
+    } catch (err) {
+      throw isConnectionError(err) ? shardUnavailable(shardId, err) : err;
+    }
+  });
+  return pools$;
+}
+
+/** The connection checkout of pools made by {@link createShardPools}; internal to this library. */
+export function acquirerOf(pools: ShardPools): AcquireShardClient {
+  const acquire = acquirers.get(pools);
+  if (acquire === undefined) throw new TypeError('not a ShardPools created by createShardPools');
+  return acquire;
+}

@@ -1,0 +1,92 @@
+import type { QueryResultRow } from 'pg';
+import { isUuid } from './jump-hash';
+import type { ShardRouter } from './shard-router';
+import { acquirerOf, type ShardPools } from './shard-pools';
+import { isConnectionError, shardUnavailable } from './shard-unavailable';
+import { invalidArgument } from '@bulkhead/errors';
+
+/** The result of a {@link TenantTx.query}. */
+export interface TenantQueryResult<R extends QueryResultRow> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** A transaction on the tenant's shard with `app.tenant_id` set for its duration. */
+export interface TenantTx {
+  /** The tenant this transaction is for. */
+  readonly tenantId: string;
+  /** The shard id the transaction runs on. */
+  readonly shardId: string;
+  /** Runs one parameterised statement (`$1`, `$2`, …) inside the transaction. */
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<TenantQueryResult<R>>;
+}
+
+/** The tenant a unit of work is for, resolved once by middleware. */
+export interface TenantContext {
+  tenantId: string;
+}
+
+/** The only way to reach a shard: one transaction per unit of work, scoped to one tenant. */
+export interface TenantDatabase {
+  /**
+   * Runs `fn` in a transaction on the tenant's shard: `BEGIN`, then
+   * `SELECT set_config('app.tenant_id', $1, true)` (transaction-local, parameterised), then
+   * `fn`, then `COMMIT` — or `ROLLBACK` when `fn` throws. Row-level security policies read the
+   * setting. A shard that cannot be reached fails with UNAVAILABLE `SHARD_UNAVAILABLE`.
+   *
+   * `BEGIN` and `set_config` are two statements: a multi-statement simple query would need
+   * the tenant id spliced into the SQL text, so they are sent as two queries, queued back to
+   * back on the connection (node-postgres still waits for each to finish: two round trips).
+   */
+  withTenant<T>(ctx: TenantContext, fn: (tx: TenantTx) => Promise<T>): Promise<T>;
+}
+
+/** Options of {@link createTenantDatabase}. */
+export interface TenantDatabaseOptions {
+  router: ShardRouter;
+  pools: ShardPools;
+}
+
+/** Creates the {@link TenantDatabase} of a process from its router and pools. */
+export function createTenantDatabase(options: TenantDatabaseOptions): TenantDatabase {
+  const acquire = acquirerOf(options.pools);
+  return {
+    async withTenant<T>(ctx: TenantContext, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
+      if (!isUuid(ctx.tenantId)) throw invalidArgument([{ field: 'tenantId', description: 'must be a UUID' }]);
+      const tenantId = ctx.tenantId.toLowerCase();
+      const shard = await options.router.shardFor(tenantId);
+      const client = await acquire(shard.id);
+      const asAppError = (err: unknown): unknown => (isConnectionError(err) ? shardUnavailable(shard.id, err) : err);
+      let broken: Error | undefined;
+      try {
+        const begin = client.query('BEGIN');
+        const setTenant = client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
+        await Promise.all([begin, setTenant]);
+        const tx: TenantTx = {
+          tenantId,
+          shardId: shard.id,
+          async query<R extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
+            const result = await client.query<R>(text, [...values]);
+            return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+          },
+        };
+        let result: T;
+        try {
+          result = await fn(tx);
+        } catch (err) {
+          await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+            broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+          });
+          throw err;
+        }
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        if (isConnectionError(err)) broken = err instanceof Error ? err : new Error(String(err));
+        throw asAppError(err);
+      } finally {
+        client.release(broken);
+      }
+    },
+  };
+}
