@@ -19,10 +19,11 @@ const CONNECTION_ERROR_MESSAGES = [/Connection terminated/i, /timeout exceeded w
 
 /** True when `err` says the shard could not be reached or dropped the connection. */
 export function isConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
+  // Structural, not `instanceof Error`: socket errors may come from another realm (jest's VM).
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || code.startsWith('08'))) return true;
-  return CONNECTION_ERROR_MESSAGES.some((pattern) => pattern.test(err.message));
+  return typeof message === 'string' && CONNECTION_ERROR_MESSAGES.some((pattern) => pattern.test(message));
 }
 
 /** The UNAVAILABLE error for a shard that cannot be reached: names the shard id, never its URL. */

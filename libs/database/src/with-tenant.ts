@@ -75,14 +75,14 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
           result = await fn(tx);
         } catch (err) {
           await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-            broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+            broken = new Error('rollback failed', { cause: rollbackErr });
           });
           throw err;
         }
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        if (isConnectionError(err)) broken = err instanceof Error ? err : new Error(String(err));
+        if (isConnectionError(err)) broken = new Error('connection lost', { cause: err });
         throw asAppError(err);
       } finally {
         client.release(broken);

@@ -1,0 +1,217 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ShardMap } from '@bulkhead/config';
+import { loadDevstackEnv, startComponent, stopComponent } from '@bulkhead/testkit';
+import { Client } from 'pg';
+import { assertMigrated, migrateShards, runMigrations, MIGRATIONS_TABLE } from './migration-runner';
+import { createShardPools, type ShardPools } from './shard-pools';
+import { createShardRouter, type ShardRouter } from './shard-router';
+import { createInMemoryPlacementSource } from './testing/in-memory-placement-source';
+import { createTenantDatabase, type TenantDatabase } from './with-tenant';
+
+const env = loadDevstackEnv();
+const serviceShards: ShardMap = env.shards.map((s) => ({ id: s.id, url: s.url }));
+const ownerShards: ShardMap = env.shards.map((s) => ({ id: s.id, url: s.ownerUrl }));
+const suffix = randomBytes(4).toString('hex');
+const scope = `dbtest_${suffix}`;
+const table = `items_${suffix}`;
+
+const itemsMigration = `
+CREATE TABLE ${table} (
+  tenant_id uuid NOT NULL,
+  id uuid NOT NULL,
+  name text NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON ${table}
+  USING (tenant_id = current_setting('app.tenant_id')::uuid)
+  WITH CHECK (tenant_id = current_setting('app.tenant_id')::uuid);
+GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO bulkhead_app;
+`;
+
+/** Runs `fn` with a fresh connection to `url`, closed afterwards. */
+async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Counts a tenant's rows on one shard directly, as the service role with the tenant set. */
+async function countOnShard(client: Client, tenantId: string): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+    return Number(rows[0]?.n);
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+function serverOf(shardId: string): string {
+  const shard = env.shards.find((s) => s.id === shardId);
+  if (shard === undefined) throw new Error(`no shard ${shardId}`);
+  return shard.server;
+}
+
+describe('@bulkhead/database against the devstack', () => {
+  let dir: string;
+  let pools: ShardPools;
+  let router: ShardRouter;
+  let db: TenantDatabase;
+
+  const insertItem = (tenantId: string, name: string) =>
+    db.withTenant({ tenantId }, async (tx) => {
+      await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, $3)`, [tenantId, randomUUID(), name]);
+      return tx.shardId;
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bulkhead-migrations-'));
+    await writeFile(path.join(dir, '0001_items.sql'), itemsMigration);
+    pools = createShardPools({ shards: serviceShards, maxPerShard: 4, connectionTimeoutMs: 1500 });
+    router = createShardRouter({ shards: serviceShards, placements: createInMemoryPlacementSource() });
+    db = createTenantDatabase({ router, pools });
+  });
+
+  afterAll(async () => {
+    await pools.close();
+    for (const shard of ownerShards) {
+      await withClient(shard.url, async (client) => {
+        await client.query(`DROP TABLE IF EXISTS ${table}`);
+        await client.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE scope = $1`, [scope]);
+      });
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('applies migrations to all four shards, and a second run is a no-op', async () => {
+    const first = await migrateShards({ shards: ownerShards, migrationsDir: dir, scope });
+    expect(Object.keys(first).sort()).toEqual(serviceShards.map((s) => s.id).sort());
+    for (const report of Object.values(first)) expect(report.applied).toEqual(['0001_items.sql']);
+
+    const second = await migrateShards({ shards: ownerShards, migrationsDir: dir, scope });
+    for (const report of Object.values(second)) expect(report.applied).toEqual([]);
+
+    await expect(assertMigrated({ shards: serviceShards, migrationsDir: dir, scope })).resolves.toBeUndefined();
+  });
+
+  it('names the shard that is behind, and the file whose checksum changed', async () => {
+    const ahead = await mkdtemp(path.join(tmpdir(), 'bulkhead-migrations-'));
+    try {
+      await cp(dir, ahead, { recursive: true });
+      await writeFile(path.join(ahead, '0002_items_name.sql'), `CREATE INDEX ${table}_name ON ${table} (tenant_id, name);`);
+      for (const shard of ownerShards.filter((s) => s.id !== 'shard-2')) {
+        await runMigrations({ databaseUrl: shard.url, migrationsDir: ahead, scope });
+      }
+      await expect(assertMigrated({ shards: serviceShards, migrationsDir: ahead, scope })).rejects.toMatchObject({
+        kind: 'FAILED_PRECONDITION',
+        code: 'SHARD_NOT_MIGRATED',
+        message: expect.stringContaining('shard-2') as unknown,
+      });
+
+      await writeFile(path.join(ahead, '0001_items.sql'), `${itemsMigration}\n-- edited`);
+      await expect(runMigrations({ databaseUrl: ownerShards[0]?.url ?? '', migrationsDir: ahead, scope })).rejects.toThrow(
+        /0001_items\.sql.*checksum/,
+      );
+    } finally {
+      await rm(ahead, { recursive: true, force: true });
+    }
+  });
+
+  it('lets row-level security fail a query without a tenant and hide other tenants', async () => {
+    const tenantA = randomUUID();
+    const shardId = await insertItem(tenantA, 'a-secret');
+    const tenantB = randomUUID();
+    const shardUrl = serviceShards.find((s) => s.id === shardId)?.url ?? '';
+
+    await withClient(shardUrl, async (client) => {
+      await expect(client.query(`SELECT * FROM ${table}`)).rejects.toThrow(/app\.tenant_id/);
+    });
+    await withClient(shardUrl, async (client) => {
+      expect(await countOnShard(client, tenantB)).toBe(0);
+      expect(await countOnShard(client, tenantA)).toBe(1);
+      await client.query('BEGIN');
+      await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantB]);
+      await expect(
+        client.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'forged')`, [tenantA, randomUUID()]),
+      ).rejects.toThrow(/row-level security/);
+      await client.query('ROLLBACK');
+    });
+  });
+
+  it('writes each tenant to the shard shardFor picks, 40 tenants over all four shards', async () => {
+    const tenants = Array.from({ length: 40 }, () => randomUUID());
+    const expected = new Map<string, string>();
+    for (const tenantId of tenants) {
+      const shardId = await insertItem(tenantId, 'spread');
+      expect(shardId).toBe((await router.shardFor(tenantId)).id);
+      expected.set(tenantId, shardId);
+    }
+    expect(new Set(expected.values()).size).toBe(4);
+
+    for (const shard of serviceShards) {
+      await withClient(shard.url, async (client) => {
+        for (const tenantId of tenants) {
+          expect(await countOnShard(client, tenantId)).toBe(expected.get(tenantId) === shard.id ? 1 : 0);
+        }
+      });
+    }
+  });
+
+  it('rolls back everything written when the work throws', async () => {
+    const tenantId = randomUUID();
+    const boom = new Error('boom');
+    await expect(
+      db.withTenant({ tenantId }, async (tx) => {
+        await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'doomed')`, [tenantId, randomUUID()]);
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    const rows = await db.withTenant({ tenantId }, (tx) => tx.query(`SELECT id FROM ${table}`));
+    expect(rows.rowCount).toBe(0);
+  });
+
+  it('fails only the tenants of a stopped server, and recovers with the same pools', async () => {
+    const candidates = Array.from({ length: 64 }, () => randomUUID());
+    const shardOf = new Map<string, string>();
+    for (const tenantId of candidates) shardOf.set(tenantId, (await router.shardFor(tenantId)).id);
+    const onB = candidates.find((t) => serverOf(shardOf.get(t) ?? '') === 'pg-b');
+    const onA = candidates.find((t) => serverOf(shardOf.get(t) ?? '') === 'pg-a');
+    if (onB === undefined || onA === undefined) throw new Error('no tenant found on each server');
+    const shardB = shardOf.get(onB) ?? '';
+    await insertItem(onB, 'before');
+    await insertItem(onA, 'before');
+
+    stopComponent(env, 'pg-b');
+    try {
+      const started = Date.now();
+      const failure = await insertItem(onB, 'during').then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(failure).toMatchObject({ kind: 'UNAVAILABLE', code: 'SHARD_UNAVAILABLE', message: `Shard ${shardB} is unavailable` });
+
+      const started2 = Date.now();
+      await expect(insertItem(onB, 'during')).rejects.toMatchObject({ code: 'SHARD_UNAVAILABLE' });
+      expect(Date.now() - started2).toBeLessThan(3000);
+
+      await expect(insertItem(onA, 'during')).resolves.toBe(shardOf.get(onA));
+    } finally {
+      startComponent(env, 'pg-b');
+    }
+
+    await expect(insertItem(onB, 'after')).resolves.toBe(shardB);
+    const names = await db.withTenant({ tenantId: onB }, (tx) => tx.query<{ name: string }>(`SELECT name FROM ${table} ORDER BY name`));
+    expect(names.rows.map((r) => r.name)).toEqual(['after', 'before']);
+  });
+});
