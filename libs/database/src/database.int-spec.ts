@@ -93,10 +93,16 @@ describe('@bulkhead/database against the devstack', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('applies migrations to all four shards, and a second run is a no-op', async () => {
-    const first = await migrateShards({ shards: ownerShards, migrationsDir: dir, scope });
+  it('applies migrations to all four shards once, even with two runners, and a later run is a no-op', async () => {
+    // Two runners at once: the advisory lock lets exactly one apply each shard's migration.
+    const [first, rival] = await Promise.all([
+      migrateShards({ shards: ownerShards, migrationsDir: dir, scope }),
+      migrateShards({ shards: ownerShards, migrationsDir: dir, scope }),
+    ]);
     expect(Object.keys(first).sort()).toEqual(serviceShards.map((s) => s.id).sort());
-    for (const report of Object.values(first)) expect(report.applied).toEqual(['0001_items.sql']);
+    for (const shard of serviceShards) {
+      expect([...(first[shard.id]?.applied ?? []), ...(rival[shard.id]?.applied ?? [])]).toEqual(['0001_items.sql']);
+    }
 
     const second = await migrateShards({ shards: ownerShards, migrationsDir: dir, scope });
     for (const report of Object.values(second)) expect(report.applied).toEqual([]);
