@@ -186,6 +186,12 @@ describe('@bulkhead/database against the devstack', () => {
     expect(rows.rowCount).toBe(0);
   });
 
+  it('refuses a tx used after its withTenant call ended', async () => {
+    const tenantId = randomUUID();
+    const leaked = await db.withTenant({ tenantId }, async (tx) => tx);
+    await expect(leaked.query(`SELECT id FROM ${table}`)).rejects.toThrow(/after its withTenant call ended/);
+  });
+
   it('fails only the tenants of a stopped server, and recovers with the same pools', async () => {
     const candidates = Array.from({ length: 64 }, () => randomUUID());
     const shardOf = new Map<string, string>();

@@ -17,7 +17,10 @@ export interface TenantTx {
   readonly tenantId: string;
   /** The shard id the transaction runs on. */
   readonly shardId: string;
-  /** Runs one parameterised statement (`$1`, `$2`, …) inside the transaction. */
+  /**
+   * Runs one parameterised statement (`$1`, `$2`, …) inside the transaction. Throws once the
+   * `withTenant` call that made this tx has ended.
+   */
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<TenantQueryResult<R>>;
 }
 
@@ -58,6 +61,7 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
       const client = await acquire(shard.id);
       const asAppError = (err: unknown): unknown => (isConnectionError(err) ? shardUnavailable(shard.id, err) : err);
       let broken: Error | undefined;
+      let finished = false;
       try {
         const begin = client.query('BEGIN');
         const setTenant = client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
@@ -66,6 +70,8 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
           tenantId,
           shardId: shard.id,
           async query<R extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
+            // A tx kept past withTenant would otherwise query a connection now serving another tenant.
+            if (finished) throw new Error('TenantTx used after its withTenant call ended');
             const result = await client.query<R>(text, [...values]);
             return { rows: result.rows, rowCount: result.rowCount ?? 0 };
           },
@@ -85,6 +91,7 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
         if (isConnectionError(err)) broken = new Error('connection lost', { cause: err });
         throw asAppError(err);
       } finally {
+        finished = true;
         client.release(broken);
       }
     },
