@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import type { DevstackEnv } from '@bulkhead/testkit';
 import type { DevstackSettings } from './devstack-settings';
 import { KAFKA_VERSION, ensureKafkaTopics } from './kafka.local';
-import { APP_ROLE, OWNER_ROLE, POSTGRES_LAYOUT, type LocalPostgresEnv } from './postgres.local';
+import { APP_ROLE, emptyPostgresEnv, OWNER_ROLE, POSTGRES_LAYOUT, type LocalPostgresEnv } from './postgres.local';
 
 type Control = DevstackEnv['controls'][string];
 
@@ -44,13 +44,7 @@ export function removeContainers(names: readonly string[]): void {
 
 /** Two PostgreSQL containers with the same layout, roles and databases as the local clusters. */
 export async function upContainerPostgres(settings: DevstackSettings): Promise<LocalPostgresEnv> {
-  const env: LocalPostgresEnv = {
-    postgresServers: [],
-    shards: [],
-    identityDatabase: { server: '', url: '', ownerUrl: '' },
-    auditDatabase: { server: '', url: '', ownerUrl: '' },
-    controls: {},
-  };
+  const env = emptyPostgresEnv();
   for (const [index, layout] of POSTGRES_LAYOUT.entries()) {
     const port = settings.postgresPorts[index] as number;
     env.controls[layout.server] = await startNamed(

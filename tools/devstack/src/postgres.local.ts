@@ -205,17 +205,22 @@ async function createRolesAndDatabases(port: number, databases: readonly string[
   }
 }
 
-/** Two local PostgreSQL servers (Debian clusters) holding four shards and the global databases. */
-export async function upLocalPostgres(settings: DevstackSettings, log: (l: string) => void): Promise<LocalPostgresEnv> {
-  ensureDebianPackages(['postgresql', 'postgresql-contrib'], log);
-  const version = postgresVersion();
-  const env: LocalPostgresEnv = {
+/** A PostgreSQL environment to fill in, server by server, in {@link POSTGRES_LAYOUT} order. */
+export function emptyPostgresEnv(): LocalPostgresEnv {
+  return {
     postgresServers: [],
     shards: [],
     identityDatabase: { server: '', url: '', ownerUrl: '' },
     auditDatabase: { server: '', url: '', ownerUrl: '' },
     controls: {},
   };
+}
+
+/** Two local PostgreSQL servers (Debian clusters) holding four shards and the global databases. */
+export async function upLocalPostgres(settings: DevstackSettings, log: (l: string) => void): Promise<LocalPostgresEnv> {
+  ensureDebianPackages(['postgresql', 'postgresql-contrib'], log);
+  const version = postgresVersion();
+  const env = emptyPostgresEnv();
   for (const [index, layout] of POSTGRES_LAYOUT.entries()) {
     const port = settings.postgresPorts[index] as number;
     await ensureCluster(version, layout.cluster, port, log);
