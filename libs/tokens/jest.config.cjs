@@ -1,4 +1,4 @@
-const { createJestConfig } = require("../../jest.preset.cjs");
+const { createJestConfig } = require('../../jest.preset.cjs');
 
 const config = createJestConfig(__dirname);
 
@@ -9,11 +9,8 @@ module.exports = {
     ...project,
     transform: {
       ...project.transform,
-      "^.+\\.js$": [
-        "@swc/jest",
-        { jsc: { target: "es2022" }, module: { type: "commonjs" } },
-      ],
+      '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
     },
-    transformIgnorePatterns: ["/node_modules/(?!jose/)"],
+    transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   })),
 };

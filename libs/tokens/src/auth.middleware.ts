@@ -1,11 +1,11 @@
-import { Metadata } from "@grpc/grpc-js";
-import type { ServerMiddleware } from "@bulkhead/grpc-kit";
-import type { Principal } from "./principal";
-import { tokenError } from "./token-errors";
-import type { TokenVerifier } from "./token-verifier";
+import { Metadata } from '@grpc/grpc-js';
+import type { ServerMiddleware } from '@bulkhead/grpc-kit';
+import type { Principal } from './principal';
+import { tokenError } from './token-errors';
+import type { TokenVerifier } from './token-verifier';
 
 /** The metadata key carrying `Bearer <token>`. */
-export const AUTHORIZATION_METADATA_KEY = "authorization";
+export const AUTHORIZATION_METADATA_KEY = 'authorization';
 
 const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/;
 
@@ -26,17 +26,14 @@ export interface AuthMiddlewareOptions {
  * but `publicMethods` (the kit already exempts health); puts the verified {@link Principal}
  * in `ctx.principal`. Missing or invalid tokens fail with `UNAUTHENTICATED`.
  */
-export function createAuthMiddleware(
-  options: AuthMiddlewareOptions,
-): ServerMiddleware<AuthContext> {
+export function createAuthMiddleware(options: AuthMiddlewareOptions): ServerMiddleware<AuthContext> {
   return async function* authenticate(call, ctx) {
-    if (options.publicMethods.has(call.method.path))
-      return yield* call.next(call.request, ctx);
+    if (options.publicMethods.has(call.method.path)) return yield* call.next(call.request, ctx);
     const [value] = ctx.metadata.get(AUTHORIZATION_METADATA_KEY);
-    if (value === undefined) throw tokenError("TOKEN_MISSING");
-    const match = typeof value === "string" ? BEARER.exec(value) : null;
+    if (value === undefined) throw tokenError('TOKEN_MISSING');
+    const match = typeof value === 'string' ? BEARER.exec(value) : null;
     const token = match?.[1];
-    if (token === undefined) throw tokenError("TOKEN_INVALID");
+    if (token === undefined) throw tokenError('TOKEN_INVALID');
     const principal = await options.verifier.verify(token);
     return yield* call.next(call.request, { ...ctx, principal });
   };

@@ -1,16 +1,12 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { JSONWebKeySet } from "jose";
-import { buildJwks } from "./jwks-builder";
-import { createRemoteJwksSource } from "./jwks-source";
-import { generateSigningKey, type SigningKey } from "./signing-key";
-import {
-  TEST_AUDIENCE,
-  TEST_ISSUER,
-  TEST_SUBJECT,
-} from "./testing/token.fixture";
-import { createTokenIssuer } from "./token-issuer";
-import { createTokenVerifier } from "./token-verifier";
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JSONWebKeySet } from 'jose';
+import { buildJwks } from './jwks-builder';
+import { createRemoteJwksSource } from './jwks-source';
+import { generateSigningKey, type SigningKey } from './signing-key';
+import { TEST_AUDIENCE, TEST_ISSUER, TEST_SUBJECT } from './testing/token.fixture';
+import { createTokenIssuer } from './token-issuer';
+import { createTokenVerifier } from './token-verifier';
 
 interface JwksServer {
   url: string;
@@ -20,11 +16,7 @@ interface JwksServer {
 
 const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(
-    servers
-      .splice(0)
-      .map((server) => new Promise((resolve) => server.close(resolve))),
-  );
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
 async function startJwksServer(): Promise<JwksServer> {
@@ -32,12 +24,10 @@ async function startJwksServer(): Promise<JwksServer> {
   let fetches = 0;
   const server = createServer((_request, response) => {
     fetches += 1;
-    response
-      .writeHead(200, { "content-type": "application/json" })
-      .end(JSON.stringify(document));
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
   });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
@@ -50,7 +40,7 @@ async function startJwksServer(): Promise<JwksServer> {
   };
 }
 
-const START = new Date("2026-11-22T12:00:00Z");
+const START = new Date('2026-11-22T12:00:00Z');
 
 async function setup() {
   const server = await startJwksServer();
@@ -83,8 +73,8 @@ async function setup() {
   };
 }
 
-describe("createRemoteJwksSource", () => {
-  it("fetches once and serves later verifications from its cache", async () => {
+describe('createRemoteJwksSource', () => {
+  it('fetches once and serves later verifications from its cache', async () => {
     const { server, verifier, issuerFor } = await setup();
     const key = await generateSigningKey(START);
     server.publish([key]);
@@ -95,12 +85,11 @@ describe("createRemoteJwksSource", () => {
     expect(server.fetches).toBe(1);
   });
 
-  it("follows a key rotation: old tokens keep verifying, the new key is fetched once", async () => {
+  it('follows a key rotation: old tokens keep verifying, the new key is fetched once', async () => {
     const { server, verifier, issuerFor, advance } = await setup();
     const oldKey = await generateSigningKey(START);
     server.publish([oldKey]);
-    const oldToken = (await issuerFor(oldKey).issueAccessToken(TEST_SUBJECT))
-      .token;
+    const oldToken = (await issuerFor(oldKey).issueAccessToken(TEST_SUBJECT)).token;
     await verifier.verify(oldToken);
 
     advance(60_000);
@@ -110,58 +99,50 @@ describe("createRemoteJwksSource", () => {
     const newToken = (await newIssuer.issueAccessToken(TEST_SUBJECT)).token;
 
     await expect(verifier.verify(newToken)).resolves.toMatchObject({
-      subject: "user-1",
+      subject: 'user-1',
     });
     await expect(verifier.verify(oldToken)).resolves.toMatchObject({
-      subject: "user-1",
+      subject: 'user-1',
     });
-    await verifier.verify(
-      (await newIssuer.issueAccessToken(TEST_SUBJECT)).token,
-    );
+    await verifier.verify((await newIssuer.issueAccessToken(TEST_SUBJECT)).token);
     expect(server.fetches).toBe(2);
   });
 
-  it("refetches at most once per cooldown for unknown kids", async () => {
+  it('refetches at most once per cooldown for unknown kids', async () => {
     const { server, verifier, issuerFor, advance } = await setup();
     const key = await generateSigningKey(START);
     server.publish([key]);
-    await verifier.verify(
-      (await issuerFor(key).issueAccessToken(TEST_SUBJECT)).token,
-    );
+    await verifier.verify((await issuerFor(key).issueAccessToken(TEST_SUBJECT)).token);
     expect(server.fetches).toBe(1);
 
     advance(60_000);
     const stranger = issuerFor(await generateSigningKey(START));
     const unknown = (await stranger.issueAccessToken(TEST_SUBJECT)).token;
     await expect(verifier.verify(unknown)).rejects.toMatchObject({
-      code: "TOKEN_INVALID",
+      code: 'TOKEN_INVALID',
     });
     expect(server.fetches).toBe(2);
     await expect(verifier.verify(unknown)).rejects.toMatchObject({
-      code: "TOKEN_INVALID",
+      code: 'TOKEN_INVALID',
     });
-    await expect(
-      verifier.verify((await stranger.issueAccessToken(TEST_SUBJECT)).token),
-    ).rejects.toMatchObject({
-      code: "TOKEN_INVALID",
+    await expect(verifier.verify((await stranger.issueAccessToken(TEST_SUBJECT)).token)).rejects.toMatchObject({
+      code: 'TOKEN_INVALID',
     });
     expect(server.fetches).toBe(2);
 
     advance(30_000);
     await expect(verifier.verify(unknown)).rejects.toMatchObject({
-      code: "TOKEN_INVALID",
+      code: 'TOKEN_INVALID',
     });
     expect(server.fetches).toBe(3);
   });
 
-  it("shares one fetch between concurrent first verifications", async () => {
+  it('shares one fetch between concurrent first verifications', async () => {
     const { server, verifier, issuerFor } = await setup();
     const key = await generateSigningKey(START);
     server.publish([key]);
     const issuer = issuerFor(key);
-    const tokens = await Promise.all(
-      [1, 2, 3].map(() => issuer.issueAccessToken(TEST_SUBJECT)),
-    );
+    const tokens = await Promise.all([1, 2, 3].map(() => issuer.issueAccessToken(TEST_SUBJECT)));
     await Promise.all(tokens.map(({ token }) => verifier.verify(token)));
     expect(server.fetches).toBe(1);
   });

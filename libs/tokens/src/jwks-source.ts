@@ -1,19 +1,10 @@
-import type { webcrypto } from "node:crypto";
-import {
-  createLocalJWKSet,
-  errors,
-  type FlattenedJWSInput,
-  type JSONWebKeySet,
-  type JWSHeaderParameters,
-} from "jose";
+import type { webcrypto } from 'node:crypto';
+import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
 
 /** Where a verifier finds the public key named by a token's `kid`. */
 export interface JwksSource {
   /** Resolves the key for a token header; throws jose's `JWKSNoMatchingKey` for an unknown `kid`. */
-  getKey(
-    header: JWSHeaderParameters,
-    token: FlattenedJWSInput,
-  ): Promise<webcrypto.CryptoKey>;
+  getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<webcrypto.CryptoKey>;
 }
 
 /** A fixed JWKS (the auth service verifying its own tokens, tests). */
@@ -37,10 +28,7 @@ export interface RemoteJwksSourceOptions {
  * rotated in since the last fetch) causes one refetch, at most once per `cooldownMs`;
  * concurrent callers share one fetch.
  */
-export function createRemoteJwksSource(
-  url: string | URL,
-  options: RemoteJwksSourceOptions = {},
-): JwksSource {
+export function createRemoteJwksSource(url: string | URL, options: RemoteJwksSourceOptions = {}): JwksSource {
   const cooldownMs = options.cooldownMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const now = options.now ?? Date.now;
@@ -53,12 +41,9 @@ export function createRemoteJwksSource(
       lastFetchAt = now();
       const response = await fetch(url, {
         signal: AbortSignal.timeout(timeoutMs),
-        headers: { accept: "application/json" },
+        headers: { accept: 'application/json' },
       });
-      if (!response.ok)
-        throw new errors.JOSEError(
-          `JWKS fetch failed with HTTP ${response.status}`,
-        );
+      if (!response.ok) throw new errors.JOSEError(`JWKS fetch failed with HTTP ${response.status}`);
       keySet = createLocalJWKSet((await response.json()) as JSONWebKeySet);
       return keySet;
     })().finally(() => {
@@ -73,11 +58,7 @@ export function createRemoteJwksSource(
       try {
         return await current(header, token);
       } catch (err) {
-        if (
-          !(err instanceof errors.JWKSNoMatchingKey) ||
-          now() - lastFetchAt < cooldownMs
-        )
-          throw err;
+        if (!(err instanceof errors.JWKSNoMatchingKey) || now() - lastFetchAt < cooldownMs) throw err;
         const refreshed = await load();
         return refreshed(header, token);
       }

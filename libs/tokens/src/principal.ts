@@ -1,5 +1,5 @@
 /** Who is calling: a signed-in user or an API key acting for an org. */
-export type PrincipalType = "user" | "apiKey";
+export type PrincipalType = 'user' | 'apiKey';
 
 /** The verified caller, as handlers and middleware see it. */
 export interface Principal {

@@ -1,14 +1,8 @@
-import type { webcrypto } from "node:crypto";
-import {
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JWK,
-} from "jose";
+import type { webcrypto } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 
 /** The only signing algorithm Bulkhead issues and accepts. */
-export const SIGNING_ALGORITHM = "EdDSA";
+export const SIGNING_ALGORITHM = 'EdDSA';
 
 /** An Ed25519 key pair that signs access tokens, named by its `kid`. */
 export interface SigningKey {
@@ -43,11 +37,9 @@ export interface SigningKeyStore {
 }
 
 /** Generates a fresh Ed25519 signing key whose `kid` is its JWK thumbprint. */
-export async function generateSigningKey(
-  now: Date = new Date(),
-): Promise<SigningKey> {
+export async function generateSigningKey(now: Date = new Date()): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, {
-    crv: "Ed25519",
+    crv: 'Ed25519',
     extractable: true,
   });
   const jwk = await exportJWK(publicKey);
@@ -56,14 +48,12 @@ export async function generateSigningKey(
     kid,
     createdAt: now,
     privateKey,
-    publicJwk: { ...jwk, kid, alg: SIGNING_ALGORITHM, use: "sig" },
+    publicJwk: { ...jwk, kid, alg: SIGNING_ALGORITHM, use: 'sig' },
   };
 }
 
 /** Serialises a key for a {@link SigningKeyStore}. */
-export async function exportSigningKey(
-  key: SigningKey,
-): Promise<StoredSigningKey> {
+export async function exportSigningKey(key: SigningKey): Promise<StoredSigningKey> {
   const privateJwk = await exportJWK(key.privateKey);
   return {
     kid: key.kid,
@@ -74,14 +64,10 @@ export async function exportSigningKey(
 }
 
 /** Restores a key read from a {@link SigningKeyStore}. */
-export async function importSigningKey(
-  stored: StoredSigningKey,
-): Promise<SigningKey> {
+export async function importSigningKey(stored: StoredSigningKey): Promise<SigningKey> {
   const privateKey = await importJWK(stored.privateJwk, SIGNING_ALGORITHM);
-  if (privateKey instanceof Uint8Array || privateKey.type !== "private") {
-    throw new TypeError(
-      `stored signing key ${stored.kid} is not an EdDSA private key`,
-    );
+  if (privateKey instanceof Uint8Array || privateKey.type !== 'private') {
+    throw new TypeError(`stored signing key ${stored.kid} is not an EdDSA private key`);
   }
   return {
     kid: stored.kid,

@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
-import { SignJWT } from "jose";
-import type { PrincipalType } from "./principal";
-import { SIGNING_ALGORITHM, type SigningKey } from "./signing-key";
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { PrincipalType } from './principal';
+import { SIGNING_ALGORITHM, type SigningKey } from './signing-key';
 
 /** The `typ` header of every access token (RFC 9068). */
-export const ACCESS_TOKEN_TYPE = "at+jwt";
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 /** Options of {@link createTokenIssuer}. */
 export interface TokenIssuerOptions {
@@ -60,8 +60,8 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         tid: subject.tid,
         role: subject.role,
         sid: subject.sid,
-        scope: subject.scope.join(" "),
-        ...(subject.principalType === "apiKey" ? { pty: "apiKey" } : {}),
+        scope: subject.scope.join(' '),
+        ...(subject.principalType === 'apiKey' ? { pty: 'apiKey' } : {}),
       })
         .setProtectedHeader({
           alg: SIGNING_ALGORITHM,

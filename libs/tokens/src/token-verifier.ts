@@ -1,24 +1,13 @@
-import { errors, jwtVerify, type JWTPayload } from "jose";
-import type { JwksSource } from "./jwks-source";
-import type { Principal, PrincipalType } from "./principal";
-import { SIGNING_ALGORITHM } from "./signing-key";
-import { tokenError } from "./token-errors";
-import { ACCESS_TOKEN_TYPE } from "./token-issuer";
-import type { VerifiedTokenCache } from "./verified-token-cache";
+import { errors, jwtVerify, type JWTPayload } from 'jose';
+import type { JwksSource } from './jwks-source';
+import type { Principal, PrincipalType } from './principal';
+import { SIGNING_ALGORITHM } from './signing-key';
+import { tokenError } from './token-errors';
+import { ACCESS_TOKEN_TYPE } from './token-issuer';
+import type { VerifiedTokenCache } from './verified-token-cache';
 
 /** Claims every access token must carry. */
-const REQUIRED_CLAIMS = [
-  "iss",
-  "aud",
-  "sub",
-  "exp",
-  "iat",
-  "nbf",
-  "jti",
-  "tid",
-  "role",
-  "sid",
-];
+const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'exp', 'iat', 'nbf', 'jti', 'tid', 'role', 'sid'];
 
 /** Options of {@link createTokenVerifier}. */
 export interface TokenVerifierOptions {
@@ -47,32 +36,26 @@ export interface TokenVerifier {
 
 function stringClaim(payload: JWTPayload, name: string): string {
   const value = payload[name];
-  if (typeof value !== "string" || value === "")
-    throw tokenError(
-      "TOKEN_INVALID",
-      new Error(`claim ${name} is not a string`),
-    );
+  if (typeof value !== 'string' || value === '')
+    throw tokenError('TOKEN_INVALID', new Error(`claim ${name} is not a string`));
   return value;
 }
 
 function principalOf(payload: JWTPayload): Principal {
-  const pty = payload["pty"];
-  if (pty !== undefined && pty !== "apiKey")
-    throw tokenError("TOKEN_INVALID", new Error("unknown pty claim"));
-  const type: PrincipalType = pty === "apiKey" ? "apiKey" : "user";
-  const scope = payload["scope"] ?? "";
-  if (typeof scope !== "string")
-    throw tokenError("TOKEN_INVALID", new Error("claim scope is not a string"));
-  if (typeof payload.exp !== "number")
-    throw tokenError("TOKEN_INVALID", new Error("claim exp is not a number"));
+  const pty = payload['pty'];
+  if (pty !== undefined && pty !== 'apiKey') throw tokenError('TOKEN_INVALID', new Error('unknown pty claim'));
+  const type: PrincipalType = pty === 'apiKey' ? 'apiKey' : 'user';
+  const scope = payload['scope'] ?? '';
+  if (typeof scope !== 'string') throw tokenError('TOKEN_INVALID', new Error('claim scope is not a string'));
+  if (typeof payload.exp !== 'number') throw tokenError('TOKEN_INVALID', new Error('claim exp is not a number'));
   return {
     type,
-    subject: stringClaim(payload, "sub"),
-    tenantId: stringClaim(payload, "tid"),
-    role: stringClaim(payload, "role"),
-    sessionId: stringClaim(payload, "sid"),
-    scopes: scope.split(" ").filter((s) => s !== ""),
-    tokenId: stringClaim(payload, "jti"),
+    subject: stringClaim(payload, 'sub'),
+    tenantId: stringClaim(payload, 'tid'),
+    role: stringClaim(payload, 'role'),
+    sessionId: stringClaim(payload, 'sid'),
+    scopes: scope.split(' ').filter((s) => s !== ''),
+    tokenId: stringClaim(payload, 'jti'),
     expiresAt: new Date(payload.exp * 1000),
   };
 }
@@ -82,33 +65,25 @@ function principalOf(payload: JWTPayload): Principal {
  * algorithm, `typ: at+jwt`, the required claims, and `iss`/`aud`/`exp`/`nbf` checks; then the
  * revocation check, which runs on cache hits too.
  */
-export function createTokenVerifier(
-  options: TokenVerifierOptions,
-): TokenVerifier {
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const now = options.now ?? (() => new Date());
   const clockTolerance = options.clockToleranceSeconds ?? 5;
 
   async function verifySignedToken(token: string): Promise<Principal> {
     try {
-      const { payload } = await jwtVerify(
-        token,
-        (header, input) => options.jwks.getKey(header, input),
-        {
-          algorithms: [SIGNING_ALGORITHM],
-          issuer: options.issuer,
-          audience: options.audience,
-          typ: ACCESS_TOKEN_TYPE,
-          requiredClaims: REQUIRED_CLAIMS,
-          clockTolerance,
-          currentDate: now(),
-        },
-      );
+      const { payload } = await jwtVerify(token, (header, input) => options.jwks.getKey(header, input), {
+        algorithms: [SIGNING_ALGORITHM],
+        issuer: options.issuer,
+        audience: options.audience,
+        typ: ACCESS_TOKEN_TYPE,
+        requiredClaims: REQUIRED_CLAIMS,
+        clockTolerance,
+        currentDate: now(),
+      });
       return principalOf(payload);
     } catch (err) {
-      if (err instanceof errors.JWTExpired)
-        throw tokenError("TOKEN_EXPIRED", err);
-      if (err instanceof errors.JOSEError || err instanceof TypeError)
-        throw tokenError("TOKEN_INVALID", err);
+      if (err instanceof errors.JWTExpired) throw tokenError('TOKEN_EXPIRED', err);
+      if (err instanceof errors.JOSEError || err instanceof TypeError) throw tokenError('TOKEN_INVALID', err);
       throw err;
     }
   }
@@ -118,8 +93,7 @@ export function createTokenVerifier(
       const cached = options.cache?.get(token, now());
       const principal = cached ?? (await verifySignedToken(token));
       if (cached === undefined) options.cache?.set(token, principal);
-      if (await options.isRevoked(principal.sessionId, principal.tokenId))
-        throw tokenError("TOKEN_REVOKED");
+      if (await options.isRevoked(principal.sessionId, principal.tokenId)) throw tokenError('TOKEN_REVOKED');
       return principal;
     },
   };

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import type { Principal } from "./principal";
+import { createHash } from 'node:crypto';
+import type { Principal } from './principal';
 
 /** Verified tokens, keyed by the SHA-256 of the token (the token itself is never kept). */
 export interface VerifiedTokenCache {
@@ -15,13 +15,10 @@ export interface VerifiedTokenCacheOptions {
   maxEntries?: number;
 }
 
-const hashOf = (token: string): string =>
-  createHash("sha256").update(token).digest("base64url");
+const hashOf = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
 /** An LRU {@link VerifiedTokenCache} whose entries die at their token's `exp`. */
-export function createVerifiedTokenCache(
-  options: VerifiedTokenCacheOptions = {},
-): VerifiedTokenCache {
+export function createVerifiedTokenCache(options: VerifiedTokenCacheOptions = {}): VerifiedTokenCache {
   const maxEntries = options.maxEntries ?? 10_000;
   // A Map iterates in insertion order: re-inserting on read makes the first key the LRU one.
   const entries = new Map<string, Principal>();

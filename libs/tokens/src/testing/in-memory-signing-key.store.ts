@@ -1,4 +1,4 @@
-import type { SigningKeyStore, StoredSigningKey } from "../signing-key";
+import type { SigningKeyStore, StoredSigningKey } from '../signing-key';
 
 /** A {@link SigningKeyStore} held in memory: for tests only. */
 export function createInMemorySigningKeyStore(): SigningKeyStore {
@@ -7,8 +7,7 @@ export function createInMemorySigningKeyStore(): SigningKeyStore {
     save: async (key) => {
       keys.set(key.kid, key);
     },
-    list: async () =>
-      [...keys.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+    list: async () => [...keys.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
     remove: async (kid) => {
       keys.delete(kid);
     },

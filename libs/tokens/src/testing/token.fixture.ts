@@ -1,29 +1,23 @@
-import { buildJwks } from "../jwks-builder";
-import { createLocalJwksSource, type JwksSource } from "../jwks-source";
-import { generateSigningKey, type SigningKey } from "../signing-key";
-import {
-  createTokenIssuer,
-  type AccessTokenSubject,
-  type TokenIssuer,
-} from "../token-issuer";
+import { buildJwks } from '../jwks-builder';
+import { createLocalJwksSource, type JwksSource } from '../jwks-source';
+import { generateSigningKey, type SigningKey } from '../signing-key';
+import { createTokenIssuer, type AccessTokenSubject, type TokenIssuer } from '../token-issuer';
 
 /** Issuer and audience the test fixtures agree on. */
-export const TEST_ISSUER = "https://auth.bulkhead.test";
-export const TEST_AUDIENCE = "bulkhead";
+export const TEST_ISSUER = 'https://auth.bulkhead.test';
+export const TEST_AUDIENCE = 'bulkhead';
 
 /** A subject with every claim set. */
 export const TEST_SUBJECT: AccessTokenSubject = {
-  sub: "user-1",
-  tid: "tenant-a",
-  role: "owner",
-  sid: "session-1",
-  scope: ["projects:read", "projects:write"],
+  sub: 'user-1',
+  tid: 'tenant-a',
+  role: 'owner',
+  sid: 'session-1',
+  scope: ['projects:read', 'projects:write'],
 };
 
 /** A JWKS source that counts its key look-ups (one per signature check jose makes). */
-export function countingJwksSource(
-  source: JwksSource,
-): JwksSource & { readonly calls: number } {
+export function countingJwksSource(source: JwksSource): JwksSource & { readonly calls: number } {
   let calls = 0;
   return {
     getKey: (header, token) => {
@@ -37,9 +31,7 @@ export function countingJwksSource(
 }
 
 /** A signing key, an issuer using it and a local JWKS publishing it. */
-export async function createTokenFixture(
-  now: () => Date = () => new Date(),
-): Promise<{
+export async function createTokenFixture(now: () => Date = () => new Date()): Promise<{
   key: SigningKey;
   issuer: TokenIssuer;
   jwks: JwksSource & { readonly calls: number };
@@ -52,8 +44,6 @@ export async function createTokenFixture(
     ttlSeconds: 300,
     now,
   });
-  const jwks = countingJwksSource(
-    createLocalJwksSource(buildJwks([key.publicJwk])),
-  );
+  const jwks = countingJwksSource(createLocalJwksSource(buildJwks([key.publicJwk])));
   return { key, issuer, jwks };
 }
