@@ -19,11 +19,12 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-async function startJwksServer(): Promise<JwksServer> {
+async function startJwksServer(status = 200): Promise<JwksServer> {
   let document: JSONWebKeySet = { keys: [] };
   let fetches = 0;
   const server = createServer((_request, response) => {
     fetches += 1;
+    if (status !== 200) return void response.writeHead(status).end();
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
   });
   servers.push(server);
@@ -145,5 +146,21 @@ describe('createRemoteJwksSource', () => {
     const tokens = await Promise.all([1, 2, 3].map(() => issuer.issueAccessToken(TEST_SUBJECT)));
     await Promise.all(tokens.map(({ token }) => verifier.verify(token)));
     expect(server.fetches).toBe(1);
+  });
+
+  it('reports an unreachable JWKS as UNAVAILABLE, not as a bad token', async () => {
+    const server = await startJwksServer(503);
+    const key = await generateSigningKey(START);
+    const verifier = createTokenVerifier({
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+      jwks: createRemoteJwksSource(server.url),
+      isRevoked: async () => false,
+    });
+    const issuer = createTokenIssuer({ issuer: TEST_ISSUER, audience: TEST_AUDIENCE, keys: () => key, ttlSeconds: 60 });
+    await expect(verifier.verify((await issuer.issueAccessToken(TEST_SUBJECT)).token)).rejects.toMatchObject({
+      kind: 'UNAVAILABLE',
+      code: 'JWKS_UNAVAILABLE',
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { webcrypto } from 'node:crypto';
+import { AppError } from '@bulkhead/errors';
 import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
 
 /** Where a verifier finds the public key named by a token's `kid`. */
@@ -26,7 +27,8 @@ export interface RemoteJwksSourceOptions {
 /**
  * A JWKS fetched from `url` on first use and cached. A token with an unknown `kid` (a key
  * rotated in since the last fetch) causes one refetch, at most once per `cooldownMs`;
- * concurrent callers share one fetch.
+ * concurrent callers share one fetch. A failed fetch is an `UNAVAILABLE` {@link AppError}
+ * (`JWKS_UNAVAILABLE`), not a rejected token.
  */
 export function createRemoteJwksSource(url: string | URL, options: RemoteJwksSourceOptions = {}): JwksSource {
   const cooldownMs = options.cooldownMs ?? 30_000;
@@ -39,13 +41,22 @@ export function createRemoteJwksSource(url: string | URL, options: RemoteJwksSou
   const load = (): Promise<ReturnType<typeof createLocalJWKSet>> => {
     inFlight ??= (async () => {
       lastFetchAt = now();
-      const response = await fetch(url, {
-        signal: AbortSignal.timeout(timeoutMs),
-        headers: { accept: 'application/json' },
-      });
-      if (!response.ok) throw new errors.JOSEError(`JWKS fetch failed with HTTP ${response.status}`);
-      keySet = createLocalJWKSet((await response.json()) as JSONWebKeySet);
-      return keySet;
+      try {
+        const response = await fetch(url, {
+          signal: AbortSignal.timeout(timeoutMs),
+          headers: { accept: 'application/json' },
+        });
+        if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
+        keySet = createLocalJWKSet((await response.json()) as JSONWebKeySet);
+        return keySet;
+      } catch (cause) {
+        throw new AppError({
+          kind: 'UNAVAILABLE',
+          code: 'JWKS_UNAVAILABLE',
+          message: 'Tokens cannot be verified right now.',
+          cause,
+        });
+      }
     })().finally(() => {
       inFlight = undefined;
     });

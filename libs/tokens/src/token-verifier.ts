@@ -83,7 +83,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       return principalOf(payload);
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw tokenError('TOKEN_EXPIRED', err);
-      if (err instanceof errors.JOSEError || err instanceof TypeError) throw tokenError('TOKEN_INVALID', err);
+      if (err instanceof errors.JOSEError) throw tokenError('TOKEN_INVALID', err);
       throw err;
     }
   }
