@@ -233,6 +233,15 @@ describe('createTokenVerifier', () => {
       });
     });
 
+    it('a JWT that is not an access token (typ other than at+jwt)', async () => {
+      const { verifier, key, issuer } = await setup();
+      const claims = decodeJwt((await issuer.issueAccessToken(TEST_SUBJECT)).token);
+      const token = await new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
+        .sign(key.privateKey);
+      expect(await rejection(verifier.verify(token))).toMatchObject({ code: 'TOKEN_INVALID', cause: { claim: 'typ' } });
+    });
+
     it('garbage', async () => {
       const { verifier } = await setup();
       expect((await rejection(verifier.verify('not.a.jwt'))).code).toBe('TOKEN_INVALID');
