@@ -2,7 +2,7 @@ import { base64url, decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { AppError } from '@bulkhead/errors';
 import { generateSigningKey } from './signing-key';
 import { createTokenFixture, TEST_AUDIENCE, TEST_ISSUER, TEST_SUBJECT } from './testing/token.fixture';
-import { createTokenIssuer } from './token-issuer';
+import { createTokenIssuer, type TokenIssuerOptions } from './token-issuer';
 import { createTokenVerifier, type TokenVerifierOptions } from './token-verifier';
 import { createVerifiedTokenCache } from './verified-token-cache';
 
@@ -35,6 +35,11 @@ async function setup(overrides: Partial<TokenVerifierOptions> = {}) {
       now = date;
     },
   };
+}
+
+/** An issuer like the fixture's, with some options replaced (another key, issuer, audience). */
+function issuerWith(overrides: Partial<TokenIssuerOptions> & Pick<TokenIssuerOptions, 'keys'>) {
+  return createTokenIssuer({ issuer: TEST_ISSUER, audience: TEST_AUDIENCE, ttlSeconds: 300, now: () => START, ...overrides });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
@@ -117,13 +122,7 @@ describe('createTokenVerifier', () => {
     it('an unknown kid', async () => {
       const { verifier } = await setup();
       const stranger = await generateSigningKey(START);
-      const other = createTokenIssuer({
-        issuer: TEST_ISSUER,
-        audience: TEST_AUDIENCE,
-        keys: () => stranger,
-        ttlSeconds: 300,
-        now: () => START,
-      });
+      const other = issuerWith({ keys: () => stranger });
       const { token } = await other.issueAccessToken(TEST_SUBJECT);
       expect(await rejection(verifier.verify(token))).toMatchObject({
         code: 'TOKEN_INVALID',
@@ -134,13 +133,7 @@ describe('createTokenVerifier', () => {
     it('a token signed by a key not in the JWKS, under a published kid', async () => {
       const { verifier, key } = await setup();
       const stranger = await generateSigningKey(START);
-      const impostor = createTokenIssuer({
-        issuer: TEST_ISSUER,
-        audience: TEST_AUDIENCE,
-        keys: () => ({ ...stranger, kid: key.kid }),
-        ttlSeconds: 300,
-        now: () => START,
-      });
+      const impostor = issuerWith({ keys: () => ({ ...stranger, kid: key.kid }) });
       const { token } = await impostor.issueAccessToken(TEST_SUBJECT);
       expect(await rejection(verifier.verify(token))).toMatchObject({
         code: 'TOKEN_INVALID',
@@ -150,13 +143,7 @@ describe('createTokenVerifier', () => {
 
     it('a wrong iss', async () => {
       const { verifier, key } = await setup();
-      const other = createTokenIssuer({
-        issuer: 'https://evil.test',
-        audience: TEST_AUDIENCE,
-        keys: () => key,
-        ttlSeconds: 300,
-        now: () => START,
-      });
+      const other = issuerWith({ issuer: 'https://evil.test', keys: () => key });
       const { token } = await other.issueAccessToken(TEST_SUBJECT);
       expect(await rejection(verifier.verify(token))).toMatchObject({
         code: 'TOKEN_INVALID',
@@ -166,13 +153,7 @@ describe('createTokenVerifier', () => {
 
     it('a wrong aud', async () => {
       const { verifier, key } = await setup();
-      const other = createTokenIssuer({
-        issuer: TEST_ISSUER,
-        audience: 'someone-else',
-        keys: () => key,
-        ttlSeconds: 300,
-        now: () => START,
-      });
+      const other = issuerWith({ audience: 'someone-else', keys: () => key });
       const { token } = await other.issueAccessToken(TEST_SUBJECT);
       expect(await rejection(verifier.verify(token))).toMatchObject({
         code: 'TOKEN_INVALID',
@@ -189,13 +170,7 @@ describe('createTokenVerifier', () => {
 
     it('a token whose nbf is in the future', async () => {
       const { verifier, key, setNow } = await setup();
-      const early = createTokenIssuer({
-        issuer: TEST_ISSUER,
-        audience: TEST_AUDIENCE,
-        keys: () => key,
-        ttlSeconds: 300,
-        now: () => new Date(START.getTime() + 60_000),
-      });
+      const early = issuerWith({ keys: () => key, now: () => new Date(START.getTime() + 60_000) });
       const { token } = await early.issueAccessToken(TEST_SUBJECT);
       setNow(START);
       expect(await rejection(verifier.verify(token))).toMatchObject({
