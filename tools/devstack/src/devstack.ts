@@ -56,6 +56,49 @@ function writeEnv(settings: DevstackSettings, candidate: unknown): DevstackEnv {
   return parsed.data;
 }
 
+type Mode = DevstackEnv['modes'][keyof DevstackEnv['modes']];
+
+/** A component started (or found) by the devstack: its settings and how to stop/start it. */
+interface Started<T> {
+  value: T;
+  controls: Record<string, Control>;
+}
+
+/** Where one component can come from, in the order {@link resolveComponent} tries them. */
+interface ComponentSources<T> {
+  component: keyof DevstackEnv['modes'];
+  /** Settings given by the environment, if any. */
+  external(): T | undefined;
+  /** What an earlier `up` recorded: its settings, its control ids, and whether it still answers. */
+  recorded(env: DevstackEnv): { value: T; controlIds: readonly string[]; answers(): Promise<boolean> };
+  containers(): Promise<Started<T>>;
+  local(): Promise<Started<T>>;
+}
+
+/**
+ * Resolves one component: URLs from the environment, else containers an earlier `up` started
+ * that still answer, else new containers where a Docker engine answers, else local processes.
+ */
+async function resolveComponent<T>(
+  sources: ComponentSources<T>,
+  previous: DevstackEnv | undefined,
+  dockerAnswers: () => Promise<boolean>,
+): Promise<Started<T> & { mode: Mode }> {
+  const given = sources.external();
+  if (given !== undefined) return { value: given, controls: {}, mode: 'external' };
+  if (previous?.modes[sources.component] === 'containers') {
+    const recorded = sources.recorded(previous);
+    if (await recorded.answers()) {
+      const controls = Object.fromEntries(
+        recorded.controlIds.flatMap((id) => (previous.controls[id] === undefined ? [] : [[id, previous.controls[id]]])),
+      );
+      return { value: recorded.value, controls, mode: 'containers' };
+    }
+  }
+  if (await dockerAnswers()) return { ...(await sources.containers()), mode: 'containers' };
+  return { ...(await sources.local()), mode: 'local' };
+}
+
 /**
  * Brings every component up (idempotently: what runs is checked and kept) and writes
  * env.json. Per component: URLs from the environment, else containers where a Docker engine
@@ -65,77 +108,72 @@ export async function up(settings: DevstackSettings, log: Log): Promise<Devstack
   const previous = previousEnv(settings);
   let docker: boolean | undefined;
   const dockerAnswers = async (): Promise<boolean> => (docker ??= await hasContainerRuntime());
-  const stillInContainers = async (component: keyof DevstackEnv['modes'], answers: (env: DevstackEnv) => Promise<boolean>): Promise<DevstackEnv | undefined> =>
-    previous?.modes[component] === 'containers' && (await answers(previous)) ? previous : undefined;
-  const keep = (env: DevstackEnv, ids: readonly string[]): Record<string, Control> =>
-    Object.fromEntries(ids.flatMap((id) => (env.controls[id] === undefined ? [] : [[id, env.controls[id]]])));
 
-  const modes: DevstackEnv['modes'] = { postgres: 'local', redis: 'local', kafka: 'local' };
-  const controls: Record<string, Control> = {};
+  const postgres = await resolveComponent<Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase'>>(
+    {
+      component: 'postgres',
+      external: () => externalPostgres(process.env),
+      recorded: (env) => ({
+        value: env,
+        controlIds: env.postgresServers.map((s) => s.id),
+        answers: () => answersSql(env.shards[0]?.url ?? ''),
+      }),
+      containers: async () => {
+        log('Docker engine found: PostgreSQL in containers');
+        const started = await upContainerPostgres(settings);
+        return { value: started, controls: started.controls };
+      },
+      local: async () => {
+        const started = await upLocalPostgres(settings, log);
+        return { value: started, controls: started.controls };
+      },
+    },
+    previous,
+    dockerAnswers,
+  );
 
-  let postgres: Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase'>;
-  const givenPostgres = externalPostgres(process.env);
-  const keptPostgres = givenPostgres === undefined ? await stillInContainers('postgres', (env) => answersSql(env.shards[0]?.url ?? '')) : undefined;
-  if (givenPostgres !== undefined) {
-    postgres = givenPostgres;
-    modes.postgres = 'external';
-  } else if (keptPostgres !== undefined) {
-    postgres = keptPostgres;
-    modes.postgres = 'containers';
-    Object.assign(controls, keep(keptPostgres, keptPostgres.postgresServers.map((s) => s.id)));
-  } else if (await dockerAnswers()) {
-    log('Docker engine found: PostgreSQL in containers');
-    const started = await upContainerPostgres(settings);
-    postgres = started;
-    modes.postgres = 'containers';
-    Object.assign(controls, started.controls);
-  } else {
-    const started = await upLocalPostgres(settings, log);
-    postgres = started;
-    Object.assign(controls, started.controls);
-  }
+  const redis = await resolveComponent<string>(
+    {
+      component: 'redis',
+      external: () => externalRedis(process.env),
+      recorded: (env) => ({ value: env.redisUrl, controlIds: ['redis'], answers: () => answersRedis(env.redisUrl) }),
+      containers: async () => {
+        const started = await upContainerRedis(settings);
+        return { value: started.url, controls: { redis: started.control } };
+      },
+      local: async () => ({ value: await upLocalRedis(settings, log), controls: { redis: selfControl(settings, 'redis') } }),
+    },
+    previous,
+    dockerAnswers,
+  );
 
-  let redisUrl: string;
-  const givenRedis = externalRedis(process.env);
-  const keptRedis = givenRedis === undefined ? await stillInContainers('redis', (env) => answersRedis(env.redisUrl)) : undefined;
-  if (givenRedis !== undefined) {
-    redisUrl = givenRedis;
-    modes.redis = 'external';
-  } else if (keptRedis !== undefined) {
-    redisUrl = keptRedis.redisUrl;
-    modes.redis = 'containers';
-    Object.assign(controls, keep(keptRedis, ['redis']));
-  } else if (await dockerAnswers()) {
-    const started = await upContainerRedis(settings);
-    redisUrl = started.url;
-    modes.redis = 'containers';
-    controls['redis'] = started.control;
-  } else {
-    redisUrl = await upLocalRedis(settings, log);
-    controls['redis'] = selfControl(settings, 'redis');
-  }
+  const kafka = await resolveComponent<string[]>(
+    {
+      component: 'kafka',
+      external: () => externalKafka(process.env),
+      recorded: (env) => ({ value: env.kafkaBrokers, controlIds: ['kafka'], answers: () => answersKafka(env.kafkaBrokers) }),
+      containers: async () => {
+        const started = await upContainerKafka(settings);
+        return { value: started.brokers, controls: { kafka: started.control } };
+      },
+      local: async () => ({ value: await upLocalKafka(settings, log), controls: { kafka: selfControl(settings, 'kafka') } }),
+    },
+    previous,
+    dockerAnswers,
+  );
 
-  let kafkaBrokers: string[];
-  const givenKafka = externalKafka(process.env);
-  const keptKafka = givenKafka === undefined ? await stillInContainers('kafka', (env) => answersKafka(env.kafkaBrokers)) : undefined;
-  if (givenKafka !== undefined) {
-    kafkaBrokers = givenKafka;
-    modes.kafka = 'external';
-  } else if (keptKafka !== undefined) {
-    kafkaBrokers = keptKafka.kafkaBrokers;
-    modes.kafka = 'containers';
-    Object.assign(controls, keep(keptKafka, ['kafka']));
-  } else if (await dockerAnswers()) {
-    const started = await upContainerKafka(settings);
-    kafkaBrokers = started.brokers;
-    modes.kafka = 'containers';
-    controls['kafka'] = started.control;
-  } else {
-    kafkaBrokers = await upLocalKafka(settings, log);
-    controls['kafka'] = selfControl(settings, 'kafka');
-  }
-
-  return writeEnv(settings, { version: 1, modes, ...postgres, redisUrl, kafkaBrokers, controls });
+  const { postgresServers, shards, identityDatabase, auditDatabase } = postgres.value;
+  return writeEnv(settings, {
+    version: 1,
+    modes: { postgres: postgres.mode, redis: redis.mode, kafka: kafka.mode },
+    postgresServers,
+    shards,
+    identityDatabase,
+    auditDatabase,
+    redisUrl: redis.value,
+    kafkaBrokers: kafka.value,
+    controls: { ...postgres.controls, ...redis.controls, ...kafka.controls },
+  });
 }
 
 /** Prints each component and whether it answers; true when all do. */
