@@ -23,7 +23,7 @@ function step(name, command, args) {
 
 const nx = (...args) => ['nx', ...args, '--skip-nx-cache', '--output-style=static'];
 
-step('devstack', 'npx', ['tsx', '--tsconfig', 'tsconfig.base.json', 'tools/devstack/src/main.ts', 'up']);
+step('devstack', 'npm', ['run', '--silent', 'devstack', '--', 'up']);
 step('static checks, builds and unit tests', 'npx', nx('run-many', '-t', 'lint', 'typecheck', 'build', 'test', '--parallel=2'));
 step('integration tests', 'npx', nx('run-many', '-t', 'test-integration', '--parallel=1'));
 step('proto breaking-change check', 'bash', ['proto/check-breaking.sh']);
