@@ -1,5 +1,37 @@
 // The public surface of the generated contracts: each name re-exported explicitly, so adding a
 // proto message is a deliberate change here too.
+export {
+  ApiKey,
+  AuthServiceClient,
+  AuthServiceService,
+  CreateApiKeyRequest,
+  CreateApiKeyResponse,
+  ExchangeApiKeyRequest,
+  ExchangeApiKeyResponse,
+  GetJwksRequest,
+  GetJwksResponse,
+  GetMeRequest,
+  GetMeResponse,
+  Jwk,
+  ListApiKeysRequest,
+  ListApiKeysResponse,
+  LoginRequest,
+  LoginResponse,
+  LogoutRequest,
+  LogoutResponse,
+  Membership,
+  Organization,
+  RefreshRequest,
+  RefreshResponse,
+  RevokeApiKeyRequest,
+  RevokeApiKeyResponse,
+  SignUpRequest,
+  SignUpResponse,
+  SwitchOrgRequest,
+  SwitchOrgResponse,
+  TokenPair,
+  User,
+} from './generated/bulkhead/auth/v1/auth_service';
 export { ErrorInfo, FieldViolation } from './generated/bulkhead/common/v1/error_info';
 export { PageRequest, PageResponse } from './generated/bulkhead/common/v1/pagination';
 export {

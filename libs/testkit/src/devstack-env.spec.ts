@@ -90,7 +90,9 @@ describe('toServiceEnvironment', () => {
       'REDIS_URL',
       'SHARD_MAP',
       'SHARD_OWNER_MAP',
+      'SIGNING_KEY_ENCRYPTION_KEY',
     ]);
+    expect(Buffer.from(env['SIGNING_KEY_ENCRYPTION_KEY'] ?? '', 'base64')).toHaveLength(32);
     expect(JSON.parse(env['SHARD_MAP'] ?? '')).toEqual([
       { id: 'shard-0', url: pg('app', 's0') },
       { id: 'shard-1', url: pg('app', 's1') },

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { devstackEnvSchema, type DevstackEnv } from './devstack-env.schema';
@@ -55,7 +56,9 @@ export function loadDevstackEnv(options: LoadDevstackEnvOptions = {}): DevstackE
 /**
  * The environment variables services read, for the devstack's settings (see the README's
  * configuration reference): `SHARD_MAP`, `SHARD_OWNER_MAP`, the identity and audit database
- * URLs with their owner URLs, `REDIS_URL` and `KAFKA_BROKERS`.
+ * URLs with their owner URLs, `REDIS_URL`, `KAFKA_BROKERS`, and a `SIGNING_KEY_ENCRYPTION_KEY`
+ * derived from the identity database's URL: a local-only key, stable across restarts so the
+ * signing keys sealed with it stay readable. Never a production key.
  */
 export function toServiceEnvironment(env: DevstackEnv): Record<string, string> {
   return {
@@ -67,6 +70,7 @@ export function toServiceEnvironment(env: DevstackEnv): Record<string, string> {
     AUDIT_DATABASE_OWNER_URL: env.auditDatabase.ownerUrl,
     REDIS_URL: env.redisUrl,
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    SIGNING_KEY_ENCRYPTION_KEY: createHash('sha256').update(`bulkhead-devstack:${env.identityDatabase.url}`).digest('base64'),
   };
 }
 

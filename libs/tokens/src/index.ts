@@ -2,7 +2,7 @@ export { AUTHORIZATION_METADATA_KEY, bearerMetadata, createAuthMiddleware } from
 export type { AuthContext, AuthMiddlewareOptions } from './auth.middleware';
 export { buildJwks, keysToPublish } from './jwks-builder';
 export { createLocalJwksSource, createRemoteJwksSource } from './jwks-source';
-export type { JwksSource, RemoteJwksSourceOptions } from './jwks-source';
+export type { JwksLocation, JwksSource, RemoteJwksSourceOptions } from './jwks-source';
 export type { Principal, PrincipalType } from './principal';
 export { exportSigningKey, generateSigningKey, importSigningKey, SIGNING_ALGORITHM } from './signing-key';
 export type { SigningKey, SigningKeyStore, StoredSigningKey } from './signing-key';
@@ -14,3 +14,7 @@ export { createTokenVerifier } from './token-verifier';
 export type { TokenVerifier, TokenVerifierOptions } from './token-verifier';
 export { createVerifiedTokenCache } from './verified-token-cache';
 export type { VerifiedTokenCache, VerifiedTokenCacheOptions } from './verified-token-cache';
+export { createRedisRevocationList, revokedSessionKey } from './revocation-list';
+export type { RedisRevocationListOptions, RevocationList } from './revocation-list';
+export { createServiceAuthentication, tokenConfigShape } from './service-authentication';
+export type { ServiceAuthentication, ServiceAuthenticationOptions } from './service-authentication';

@@ -18,19 +18,32 @@ export function createLocalJwksSource(jwks: JSONWebKeySet): JwksSource {
 export interface RemoteJwksSourceOptions {
   /** Minimum time between two fetches caused by an unknown `kid`; default 30 000. */
   cooldownMs?: number;
-  /** Abort a fetch after this long; default 5 000. */
+  /** Abort an HTTP fetch after this long; default 5 000. */
   timeoutMs?: number;
   /** Clock; default the system's. */
   now?: () => number;
 }
 
+/** Where a remote JWKS comes from: an HTTP(S) URL, or a function that loads the document. */
+export type JwksLocation = string | URL | (() => Promise<JSONWebKeySet>);
+
+async function fetchJwks(url: string | URL, timeoutMs: number): Promise<JSONWebKeySet> {
+  const response = await fetch(url, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { accept: 'application/json' },
+  });
+  if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
+  return (await response.json()) as JSONWebKeySet;
+}
+
 /**
- * A JWKS fetched from `url` on first use and cached. A token with an unknown `kid` (a key
+ * A JWKS loaded from `location` (a URL, or a loader such as the auth service's `GetJwks` RPC)
+ * on first use and cached. A token with an unknown `kid` (a key
  * rotated in since the last fetch) causes one refetch, at most once per `cooldownMs`;
  * concurrent callers share one fetch. A failed fetch is an `UNAVAILABLE` {@link AppError}
  * (`JWKS_UNAVAILABLE`), not a rejected token.
  */
-export function createRemoteJwksSource(url: string | URL, options: RemoteJwksSourceOptions = {}): JwksSource {
+export function createRemoteJwksSource(location: JwksLocation, options: RemoteJwksSourceOptions = {}): JwksSource {
   const cooldownMs = options.cooldownMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const now = options.now ?? Date.now;
@@ -42,12 +55,8 @@ export function createRemoteJwksSource(url: string | URL, options: RemoteJwksSou
     inFlight ??= (async () => {
       lastFetchAt = now();
       try {
-        const response = await fetch(url, {
-          signal: AbortSignal.timeout(timeoutMs),
-          headers: { accept: 'application/json' },
-        });
-        if (!response.ok) throw new Error(`JWKS fetch failed with HTTP ${response.status}`);
-        keySet = createLocalJWKSet((await response.json()) as JSONWebKeySet);
+        const document = typeof location === 'function' ? await location() : await fetchJwks(location, timeoutMs);
+        keySet = createLocalJWKSet(document);
         return keySet;
       } catch (cause) {
         throw new AppError({
