@@ -13,3 +13,5 @@ export { createInMemoryPlacementSource } from './testing/in-memory-placement-sou
 export type { InMemoryPlacementSource } from './testing/in-memory-placement-source';
 export { createTenantDatabase } from './with-tenant';
 export type { TenantContext, TenantDatabase, TenantDatabaseOptions, TenantQueryResult, TenantTx } from './with-tenant';
+export { withTransaction } from './transaction';
+export { uuidv7 } from './uuid-v7';
