@@ -10,3 +10,5 @@ export {
 } from './devstack-env';
 export type { LoadDevstackEnvOptions } from './devstack-env';
 export { freePort } from './free-port';
+export { forgeTokens } from './forged-tokens';
+export type { Forgery, ForgeryMaterial } from './forged-tokens';

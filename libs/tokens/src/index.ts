@@ -18,3 +18,4 @@ export { createRedisRevocationList, revokedSessionKey } from './revocation-list'
 export type { RedisRevocationListOptions, RevocationList } from './revocation-list';
 export { createServiceAuthentication, tokenConfigShape } from './service-authentication';
 export type { ServiceAuthentication, ServiceAuthenticationOptions } from './service-authentication';
+export { openSealedSecret, sealSecret } from './sealed-box';

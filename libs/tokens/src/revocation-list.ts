@@ -1,3 +1,4 @@
+import { AppError } from '@bulkhead/errors';
 import type { Redis } from 'ioredis';
 
 /**
@@ -27,10 +28,20 @@ export interface RedisRevocationListOptions {
 /** The Redis key marking a session revoked. Platform data, not a tenant's, hence no tenant tag. */
 export const revokedSessionKey = (sessionId: string): string => `bh:auth:revoked-session:${sessionId}`;
 
+function revocationListUnavailable(cause: unknown): AppError {
+  return new AppError({
+    kind: 'UNAVAILABLE',
+    code: 'REVOCATION_LIST_UNAVAILABLE',
+    message: 'Sessions cannot be checked right now (the revocation list is unavailable).',
+    cause,
+  });
+}
+
 /**
  * A {@link RevocationList} in Redis: one key per revoked session, expiring once no token of it
- * can still be alive. A Redis error while checking propagates: a verifier that cannot tell
- * whether a session was revoked refuses the call rather than guessing.
+ * can still be alive. When Redis fails, both calls fail with UNAVAILABLE
+ * `REVOCATION_LIST_UNAVAILABLE`: a verifier that cannot tell whether a session was revoked
+ * refuses the call rather than guessing.
  */
 export function createRedisRevocationList(redis: Redis, options: RedisRevocationListOptions = {}): RevocationList {
   const negativeCacheMs = options.negativeCacheMs ?? 1000;
@@ -39,13 +50,17 @@ export function createRedisRevocationList(redis: Redis, options: RedisRevocation
   const notRevokedUntil = new Map<string, number>();
   return {
     async revokeSession(sessionId, ttlSeconds) {
-      await redis.set(revokedSessionKey(sessionId), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+      await redis.set(revokedSessionKey(sessionId), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds))).catch((err: unknown) => {
+        throw revocationListUnavailable(err);
+      });
       notRevokedUntil.delete(sessionId);
     },
     async isRevoked(sessionId) {
       const until = notRevokedUntil.get(sessionId);
       if (until !== undefined && until > now()) return false;
-      const revoked = (await redis.exists(revokedSessionKey(sessionId))) === 1;
+      const revoked = (await redis.exists(revokedSessionKey(sessionId)).catch((err: unknown) => {
+        throw revocationListUnavailable(err);
+      })) === 1;
       notRevokedUntil.delete(sessionId);
       if (!revoked && negativeCacheMs > 0) {
         notRevokedUntil.set(sessionId, now() + negativeCacheMs);

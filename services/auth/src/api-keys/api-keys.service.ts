@@ -1,0 +1,96 @@
+import { uuidv7 } from '@bulkhead/database';
+import { AppError, invalidArgument, notFound } from '@bulkhead/errors';
+import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
+import { requirePermission, type ApiKeyRole } from '@bulkhead/permissions';
+import type { Principal, RevocationList, TokenIssuer } from '@bulkhead/tokens';
+import type { Pool } from 'pg';
+import { API_KEY_PREFIX, hashSecret, newSecret } from '../sessions/opaque-secrets';
+import { apiKeysRepository, type ApiKeyRecord } from './api-keys.repository';
+
+/** Characters of the secret kept in clear to recognise a key in a list (`bhk_` plus 8). */
+const VISIBLE_PREFIX_LENGTH = API_KEY_PREFIX.length + 8;
+
+export interface ApiKeysServiceOptions {
+  pool: Pool;
+  issuer: TokenIssuer;
+  revocations: RevocationList;
+  accessTokenTtlSeconds: number;
+  now?: () => Date;
+}
+
+export interface NewApiKey {
+  name: string;
+  role: ApiKeyRole;
+  scopes: string[];
+  expiresAt?: Date | undefined;
+  projectId: string | undefined;
+}
+
+/**
+ * API keys: created by owners and admins, shown once, stored as a SHA-256 hash. A key is used
+ * by exchanging it for a short-lived access token whose `sid` is the key's id, so revoking
+ * the key revokes those tokens through the same revocation list as a logout.
+ */
+export function createApiKeysService(options: ApiKeysServiceOptions) {
+  const now = options.now ?? (() => new Date());
+  return {
+    async create(principal: Principal, input: NewApiKey): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
+      requirePermission(principal, 'apiKeys.manage');
+      if (input.expiresAt !== undefined && input.expiresAt.getTime() <= now().getTime()) {
+        throw invalidArgument([{ field: 'expiresAt', description: 'must be in the future' }]);
+      }
+      const secret = newSecret(API_KEY_PREFIX);
+      const apiKey = await apiKeysRepository.insert(options.pool, {
+        id: uuidv7(),
+        organizationId: principal.tenantId,
+        projectId: input.projectId ?? null,
+        name: input.name,
+        prefix: secret.slice(0, VISIBLE_PREFIX_LENGTH),
+        secretHash: hashSecret(secret),
+        role: input.role,
+        scopes: input.scopes,
+        createdBy: principal.type === 'user' ? principal.subject : null,
+        expiresAt: input.expiresAt ?? null,
+      });
+      return { apiKey, secret };
+    },
+
+    async list(principal: Principal, window: PageWindow): Promise<{ items: ApiKeyRecord[]; nextCursor: string }> {
+      requirePermission(principal, 'apiKeys.manage');
+      const rows = await apiKeysRepository.list(options.pool, principal.tenantId, window.limit + 1, window.after);
+      return pageOf(rows, window, (key) => key.id);
+    },
+
+    /** Revokes a key of the caller's org; revoking a revoked key succeeds; another org's key is NOT_FOUND. */
+    async revoke(principal: Principal, id: string): Promise<void> {
+      requirePermission(principal, 'apiKeys.manage');
+      const key = await apiKeysRepository.revoke(options.pool, principal.tenantId, id);
+      if (key === undefined) throw notFound('ApiKey');
+      await options.revocations.revokeSession(key.id, options.accessTokenTtlSeconds + 60);
+    },
+
+    async find(principal: Principal): Promise<ApiKeyRecord> {
+      const key = await apiKeysRepository.find(options.pool, principal.tenantId, principal.subject);
+      if (key === undefined) throw notFound('ApiKey');
+      return key;
+    },
+
+    async exchange(secret: string): Promise<{ accessToken: string; expiresIn: number; organizationId: string }> {
+      const key = secret.startsWith(API_KEY_PREFIX) ? await apiKeysRepository.useBySecretHash(options.pool, hashSecret(secret)) : undefined;
+      if (key === undefined) {
+        throw new AppError({ kind: 'UNAUTHENTICATED', code: 'API_KEY_INVALID', message: 'The API key is not valid, revoked or expired.' });
+      }
+      const access = await options.issuer.issueAccessToken({
+        sub: key.id,
+        tid: key.organizationId,
+        role: key.role,
+        sid: key.id,
+        scope: key.scopes,
+        principalType: 'apiKey',
+      });
+      return { accessToken: access.token, expiresIn: access.expiresIn, organizationId: key.organizationId };
+    },
+  };
+}
+
+export type ApiKeysService = ReturnType<typeof createApiKeysService>;

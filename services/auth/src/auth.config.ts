@@ -1,0 +1,51 @@
+import { envFields, serviceConfigShape, type EnvConfig } from '@bulkhead/config';
+import { tokenConfigShape } from '@bulkhead/tokens';
+import { z } from 'zod';
+
+/** A base64 string of exactly 32 bytes (an AES-256 key). */
+const aes256Key = () =>
+  z
+    .string({ error: 'is required' })
+    .trim()
+    .transform((value, ctx) => {
+      const bytes = Buffer.from(value, 'base64');
+      if (bytes.length !== 32 || bytes.toString('base64') !== value) {
+        ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)' });
+        return z.NEVER;
+      }
+      return bytes;
+    });
+
+/** The auth service's environment variables. */
+export const authConfigShape = {
+  ...serviceConfigShape,
+  ...tokenConfigShape,
+  /** The identity database, as the service role. */
+  IDENTITY_DATABASE_URL: envFields.url(['postgres', 'postgresql']),
+  IDENTITY_DATABASE_POOL_SIZE: envFields.positiveInt().default(10),
+  /** The folder holding `<service>/migrations/<target>/` (the repository's or the image's `services/`). */
+  MIGRATIONS_DIR: envFields.string().default('services'),
+  /** Revocation list and login throttling. */
+  REDIS_URL: envFields.url(['redis', 'rediss']),
+  /** Seals the private signing keys at rest (AES-256-GCM). */
+  SIGNING_KEY_ENCRYPTION_KEY: aes256Key(),
+  /** Access-token life: minutes, not hours. */
+  ACCESS_TOKEN_TTL_SECONDS: envFields.positiveInt().max(3600, 'must be at most 3600 (access tokens live minutes)').default(600),
+  /** Refresh-token (session) life. */
+  REFRESH_TOKEN_TTL_SECONDS: envFields.positiveInt().default(30 * 24 * 3600),
+  /** How often the service rereads the signing keys (picks up a rotation made by another replica). */
+  SIGNING_KEY_RELOAD_INTERVAL_MS: envFields.positiveInt().default(10_000),
+  /**
+   * How long a rotated-in key is published before it signs: longer than the reload interval
+   * plus a verifier's JWKS refetch cooldown (5 s), so every verifier knows it first.
+   */
+  SIGNING_KEY_ACTIVATION_DELAY_SECONDS: envFields.positiveInt().default(60),
+  /** Failed logins per account within the window before it is throttled. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: envFields.positiveInt().default(10),
+  LOGIN_ACCOUNT_WINDOW_SECONDS: envFields.positiveInt().default(900),
+  /** Login attempts per client IP within the window before it is throttled. */
+  LOGIN_MAX_ATTEMPTS_PER_IP: envFields.positiveInt().default(100),
+  LOGIN_IP_WINDOW_SECONDS: envFields.positiveInt().default(60),
+};
+
+export type AuthConfig = EnvConfig<typeof authConfigShape>;

@@ -1,0 +1,174 @@
+import { uuidv7, withTransaction } from '@bulkhead/database';
+import { AppError, notFound } from '@bulkhead/errors';
+import type { OrgRole } from '@bulkhead/permissions';
+import type { Principal, RevocationList, TokenIssuer } from '@bulkhead/tokens';
+import type { Pool } from 'pg';
+import { accountsRepository, type MembershipRecord, type UserRecord } from '../accounts/accounts.repository';
+import type { IdentityDb } from '../identity-db';
+import type { PasswordHasher } from '../passwords/password-hasher';
+import { assertPasswordAcceptableOrThrow } from '../passwords/password-policy';
+import type { LoginThrottle } from '../throttling/login-throttle';
+import { hashSecret, newSecret, REFRESH_TOKEN_PREFIX } from './opaque-secrets';
+import { sessionsRepository } from './sessions.repository';
+
+/** Tokens handed to a signed-in user. */
+export interface SessionTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  organizationId: string;
+}
+
+/** Where a request came from, recorded on the session and used for throttling. */
+export interface ClientInfo {
+  ip: string | undefined;
+  userAgent: string | undefined;
+}
+
+export interface SessionsServiceOptions {
+  pool: Pool;
+  hasher: PasswordHasher;
+  issuer: TokenIssuer;
+  revocations: RevocationList;
+  throttle: LoginThrottle;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  now?: () => Date;
+}
+
+const invalidCredentials = (): AppError =>
+  new AppError({ kind: 'UNAUTHENTICATED', code: 'INVALID_CREDENTIALS', message: 'The email or password is wrong.' });
+
+const refreshRefused = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_REUSED' | 'SESSION_REVOKED' | 'SESSION_EXPIRED', message: string): AppError =>
+  new AppError({ kind: 'UNAUTHENTICATED', code, message });
+
+const usersOnly = (): AppError =>
+  new AppError({ kind: 'PERMISSION_DENIED', code: 'USER_ONLY', message: 'Only a signed-in user can do this; API keys cannot.' });
+
+/**
+ * Sign-up, sign-in and sessions. A session is one refresh-token family: every refresh (and
+ * every org switch) retires the session's current refresh token and issues the next; a retired
+ * token presented again revokes the session (someone else holds a copy).
+ */
+export function createSessionsService(options: SessionsServiceOptions) {
+  const now = options.now ?? (() => new Date());
+  // Long enough that no access token of a revoked session outlives its revocation entry.
+  const revocationTtlSeconds = options.accessTokenTtlSeconds + 60;
+
+  async function issueTokens(db: IdentityDb, session: { id: string; userId: string }, membership: MembershipRecord): Promise<SessionTokens> {
+    const refreshToken = newSecret(REFRESH_TOKEN_PREFIX);
+    await sessionsRepository.insertRefreshToken(db, {
+      hash: hashSecret(refreshToken),
+      sessionId: session.id,
+      organizationId: membership.organizationId,
+    });
+    const access = await options.issuer.issueAccessToken({
+      sub: session.userId,
+      tid: membership.organizationId,
+      role: membership.role,
+      sid: session.id,
+      scope: [],
+    });
+    return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn, organizationId: membership.organizationId };
+  }
+
+  async function openSession(db: IdentityDb, userId: string, membership: MembershipRecord, client: ClientInfo): Promise<SessionTokens> {
+    const session = { id: uuidv7(), userId };
+    await sessionsRepository.createSession(db, {
+      ...session,
+      expiresAt: new Date(now().getTime() + options.refreshTokenTtlSeconds * 1000),
+      clientIp: client.ip,
+      userAgent: client.userAgent,
+    });
+    return issueTokens(db, session, membership);
+  }
+
+  async function revoke(sessionId: string): Promise<void> {
+    await options.revocations.revokeSession(sessionId, revocationTtlSeconds);
+  }
+
+  return {
+    async signUp(
+      input: { email: string; password: string; name: string; organizationName: string },
+      client: ClientInfo,
+    ): Promise<{ user: UserRecord; organization: { id: string; name: string }; tokens: SessionTokens }> {
+      assertPasswordAcceptableOrThrow(input.password, { email: input.email });
+      // Hashing happens before the transaction: no connection is held for the Argon2id work.
+      const passwordHash = await options.hasher.hash(input.password);
+      return withTransaction(options.pool, async (db) => {
+        const user = await accountsRepository.insertUser(db, { id: uuidv7(), email: input.email, name: input.name, passwordHash });
+        const organization = { id: uuidv7(), name: input.organizationName };
+        await accountsRepository.insertOrganization(db, { ...organization, createdBy: user.id });
+        const role: OrgRole = 'owner';
+        await accountsRepository.insertMembership(db, { organizationId: organization.id, userId: user.id, role });
+        const tokens = await openSession(db, user.id, { organizationId: organization.id, organizationName: organization.name, role }, client);
+        return { user, organization, tokens };
+      });
+    },
+
+    async login(input: { email: string; password: string; organizationId: string | undefined }, client: ClientInfo): Promise<SessionTokens> {
+      await options.throttle.admit(input.email, client.ip);
+      const user = await accountsRepository.findUserByEmail(options.pool, input.email);
+      if (!(await options.hasher.verify(user?.passwordHash, input.password)) || user === undefined) {
+        await options.throttle.recordFailure(input.email);
+        throw invalidCredentials();
+      }
+      await options.throttle.recordSuccess(input.email);
+      const memberships = await accountsRepository.listMemberships(options.pool, user.id);
+      const membership =
+        input.organizationId === undefined ? memberships[0] : memberships.find((m) => m.organizationId === input.organizationId);
+      if (membership === undefined) {
+        if (input.organizationId !== undefined) throw notFound('Organization');
+        throw new AppError({ kind: 'FAILED_PRECONDITION', code: 'NO_ORGANIZATION', message: 'This account belongs to no organization.' });
+      }
+      return withTransaction(options.pool, (db) => openSession(db, user.id, membership, client));
+    },
+
+    async refresh(refreshToken: string): Promise<SessionTokens> {
+      const outcome = await withTransaction(options.pool, async (db) => {
+        const claimed = await sessionsRepository.claimRefreshToken(db, hashSecret(refreshToken));
+        if (claimed === undefined) throw refreshRefused('REFRESH_TOKEN_INVALID', 'The refresh token is not valid.');
+        if (claimed.sessionRevokedAt !== null) throw refreshRefused('SESSION_REVOKED', 'This session has been signed out.');
+        if (claimed.sessionExpiresAt.getTime() <= now().getTime()) throw refreshRefused('SESSION_EXPIRED', 'This session has expired; sign in again.');
+        if (claimed.usedAt !== null) {
+          // Committed before the error is thrown: the family dies even though this call fails.
+          await sessionsRepository.revokeSession(db, claimed.sessionId, 'refresh_reuse');
+          return { kind: 'reused', sessionId: claimed.sessionId } as const;
+        }
+        const membership = await accountsRepository.findMembership(db, claimed.userId, claimed.organizationId);
+        if (membership === undefined) throw refreshRefused('SESSION_REVOKED', 'You no longer belong to this organization.');
+        await sessionsRepository.retireRefreshTokens(db, claimed.sessionId);
+        return { kind: 'rotated', tokens: await issueTokens(db, { id: claimed.sessionId, userId: claimed.userId }, membership) } as const;
+      });
+      if (outcome.kind === 'reused') {
+        await revoke(outcome.sessionId);
+        throw refreshRefused('REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been revoked.');
+      }
+      return outcome.tokens;
+    },
+
+    async logout(principal: Principal): Promise<void> {
+      if (principal.type !== 'user') throw usersOnly();
+      await sessionsRepository.revokeSession(options.pool, principal.sessionId, 'logout');
+      await revoke(principal.sessionId);
+    },
+
+    async switchOrg(principal: Principal, organizationId: string): Promise<SessionTokens> {
+      if (principal.type !== 'user') throw usersOnly();
+      return withTransaction(options.pool, async (db) => {
+        const membership = await accountsRepository.findMembership(db, principal.subject, organizationId);
+        if (membership === undefined) throw notFound('Organization');
+        await sessionsRepository.retireRefreshTokens(db, principal.sessionId);
+        return issueTokens(db, { id: principal.sessionId, userId: principal.subject }, membership);
+      });
+    },
+
+    async me(principal: Principal): Promise<{ user: UserRecord; memberships: MembershipRecord[] }> {
+      const user = await accountsRepository.findUserById(options.pool, principal.subject);
+      if (user === undefined) throw notFound('User');
+      return { user, memberships: await accountsRepository.listMemberships(options.pool, user.id) };
+    },
+  };
+}
+
+export type SessionsService = ReturnType<typeof createSessionsService>;
