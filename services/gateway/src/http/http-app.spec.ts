@@ -1,3 +1,4 @@
+import { AppError } from '@bulkhead/errors';
 import { createLogger } from '@bulkhead/observability';
 import { z } from 'zod';
 import { BODY_LIMIT_BYTES, createHttpApp, type HttpApp } from './http-app';
@@ -18,6 +19,13 @@ describe('the gateway HTTP app', () => {
         return reply.status(201).send({ id: 'ex-1' });
       },
     );
+    app.post('/v1/strict', { schema: { body: z.strictObject({ name: z.string() }) } }, async () => ({ ok: true }));
+    app.get('/v1/throttled', async () => {
+      throw new AppError({ kind: 'RATE_LIMITED', code: 'SLOW_DOWN', message: 'Slow down.', details: { retryAfterSeconds: '7' } });
+    });
+    app.get('/v1/refused', async () => {
+      throw new AppError({ kind: 'UNAUTHENTICATED', code: 'TOKEN_EXPIRED', message: 'The access token has expired.' });
+    });
     await app.ready();
   });
 
@@ -41,6 +49,24 @@ describe('the gateway HTTP app', () => {
     expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', requestId: 'r-7' });
     expect(problem.errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.email', 'body.name']);
     expect(created.length).toBe(before);
+  });
+
+  it('names each unknown field of a strict body', async () => {
+    const response = await app.inject({ method: 'POST', url: '/v1/strict', payload: { name: 'a', extra: 1, more: 2 } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors).toEqual([
+      { field: 'body.extra', message: 'is not a known field' },
+      { field: 'body.more', message: 'is not a known field' },
+    ]);
+  });
+
+  it('adds Retry-After to a rate-limited answer and WWW-Authenticate to a 401', async () => {
+    const throttled = await app.inject({ method: 'GET', url: '/v1/throttled' });
+    expect(throttled.statusCode).toBe(429);
+    expect(throttled.headers['retry-after']).toBe('7');
+    const refused = await app.inject({ method: 'GET', url: '/v1/refused' });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="bulkhead", error="invalid_token"');
   });
 
   it('answers 400 for malformed JSON and 413 for an oversized body', async () => {

@@ -1,9 +1,9 @@
-import { AppError, invalidArgument, PROBLEM_CONTENT_TYPE, toProblem, type FieldViolation } from '@bulkhead/errors';
+import { AppError, invalidArgument, PROBLEM_CONTENT_TYPE, toAppError, toProblem, type FieldViolation } from '@bulkhead/errors';
 import type { Logger } from '@bulkhead/observability';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -16,6 +16,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Largest accepted request body; larger answers 413. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
+
+/** Name of the bearer scheme in the OpenAPI document's `components.securitySchemes`. */
+export const BEARER_SECURITY_SCHEME = 'bearerAuth';
 
 /**
  * A fastify app with what every route shares: request ids (a well-formed caller id is kept,
@@ -58,8 +61,10 @@ export async function createHttpApp(logger: Logger) {
     return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
-    const problem = toProblem(fromFastifyError(err), { requestId: request.id });
+    const error = toAppError(fromFastifyError(err));
+    const problem = toProblem(error, { requestId: request.id });
     if (problem.status >= 500) logger.error({ err, requestId: request.id }, 'request failed');
+    setProblemHeaders(reply, error, problem.status);
     return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
 
@@ -67,6 +72,15 @@ export async function createHttpApp(logger: Logger) {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Bulkhead API', version: '1.0.0', description: 'The public REST surface of Bulkhead.' },
+      components: {
+        securitySchemes: {
+          [BEARER_SECURITY_SCHEME]: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An access token (JWT), or an API key (`bhk_…`) which the gateway exchanges for one.',
+          },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -75,17 +89,38 @@ export async function createHttpApp(logger: Logger) {
   return app;
 }
 
+const RETRY_AFTER_STATUSES = new Set([429, 503]);
+
+/**
+ * The headers an error's status calls for: `Retry-After` from `details.retryAfterSeconds` on a
+ * 429 or 503, and `WWW-Authenticate` on every 401 (RFC 9110), saying `invalid_token` when a
+ * token was presented and refused (RFC 6750).
+ */
+function setProblemHeaders(reply: FastifyReply, error: AppError, status: number): void {
+  const retryAfter = error.details['retryAfterSeconds'];
+  if (RETRY_AFTER_STATUSES.has(status) && retryAfter !== undefined && /^\d+$/.test(retryAfter)) reply.header('retry-after', retryAfter);
+  if (status === 401) {
+    const refusedToken = error.code.startsWith('TOKEN_') && error.code !== 'TOKEN_MISSING';
+    reply.header('www-authenticate', refusedToken ? 'Bearer realm="bulkhead", error="invalid_token"' : 'Bearer realm="bulkhead"');
+  }
+}
+
 /**
  * Fastify's own failures in Bulkhead's taxonomy: schema validation → 400 with one violation per
- * field, an oversized body → 413, malformed JSON → 400. Anything else passes through unchanged
- * (an AppError keeps its kind; an unknown error becomes a bare 500).
+ * field (an unknown field of a strict object is named itself), an oversized body → 413,
+ * malformed JSON → 400. Anything else passes through unchanged (an AppError keeps its kind; an
+ * unknown error becomes a bare 500).
  */
 function fromFastifyError(err: FastifyError): unknown {
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const violations: FieldViolation[] = err.validation.map((issue) => ({
-      field: [err.validationContext, ...issue.instancePath.split('/').filter((p) => p !== '')].filter(Boolean).join('.'),
-      description: issue.message ?? 'is invalid',
-    }));
+    const violations: FieldViolation[] = err.validation.flatMap((issue) => {
+      const path = [err.validationContext, ...issue.instancePath.split('/').filter((p) => p !== '')].filter(Boolean);
+      const unknownKeys = issue.keyword === 'unrecognized_keys' ? issue.params['keys'] : undefined;
+      if (Array.isArray(unknownKeys)) {
+        return unknownKeys.map((key) => ({ field: [...path, String(key)].join('.'), description: 'is not a known field' }));
+      }
+      return [{ field: path.join('.'), description: issue.message ?? 'is invalid' }];
+    });
     return invalidArgument(violations);
   }
   switch (err.code) {
