@@ -1,0 +1,68 @@
+import { AppError, internalError } from '@bulkhead/errors';
+import type { ClientCallOptions } from '@bulkhead/grpc-kit';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { BEARER_SECURITY_SCHEME } from '../http/http-app';
+import { upstreamCallOptions } from '../upstream/upstream-call';
+import type { AuthenticatedCaller, RequestAuthenticator } from './request-authenticator';
+
+/**
+ * Schema members every authenticated route shares: the bearer requirement and the optional
+ * `X-Tenant-ID` header (validated as a UUID like any other input, so a malformed one is a 400
+ * naming `headers.x-tenant-id`). The header object stays loose: fastify replaces the request's
+ * headers with the parsed value, and `authorization` or `user-agent` must survive that.
+ */
+export const authenticatedRouteSchema = {
+  security: [{ [BEARER_SECURITY_SCHEME]: [] }],
+  headers: z.looseObject({
+    'x-tenant-id': z
+      .uuid()
+      .optional()
+      .describe("Optional. Must equal the organization of the access token (403 TENANT_MISMATCH otherwise); it never selects an organization."),
+  }),
+};
+
+/** Route hooks that authenticate the caller, and how handlers read the result. */
+export interface Authentication {
+  /** Spread into a route's options, next to {@link authenticatedRouteSchema}. */
+  readonly hooks: {
+    /** Runs first (before the body is read): 401 for a missing or refused credential. */
+    onRequest(request: FastifyRequest): Promise<void>;
+    /** Runs after validation: 403 when `X-Tenant-ID` names another organization than the token's. */
+    preHandler(request: FastifyRequest): Promise<void>;
+  };
+  /** The caller of a request that went through {@link Authentication.hooks}. */
+  callerOf(request: FastifyRequest): AuthenticatedCaller;
+  /** Options of a gRPC call made on the caller's behalf: its access token is forwarded. */
+  callOptionsOf(request: FastifyRequest): ClientCallOptions;
+}
+
+/** {@link Authentication} backed by `authenticator`. */
+export function createAuthentication(authenticator: RequestAuthenticator): Authentication {
+  const callers = new WeakMap<FastifyRequest, AuthenticatedCaller>();
+  const callerOf = (request: FastifyRequest): AuthenticatedCaller => {
+    const caller = callers.get(request);
+    if (caller === undefined) throw internalError(new Error(`${request.method} ${request.url} has no authentication hook`));
+    return caller;
+  };
+  return {
+    hooks: {
+      async onRequest(request) {
+        callers.set(request, await authenticator.authenticate(request.headers.authorization, upstreamCallOptions(request)));
+      },
+      async preHandler(request) {
+        const tenantHeader = request.headers['x-tenant-id'];
+        if (typeof tenantHeader !== 'string') return;
+        if (tenantHeader.toLowerCase() !== callerOf(request).principal.tenantId.toLowerCase()) {
+          throw new AppError({
+            kind: 'PERMISSION_DENIED',
+            code: 'TENANT_MISMATCH',
+            message: 'X-Tenant-ID does not match the organization of the access token.',
+          });
+        }
+      },
+    },
+    callerOf,
+    callOptionsOf: (request) => upstreamCallOptions(request, callerOf(request).accessToken),
+  };
+}
