@@ -1,8 +1,7 @@
 import { HealthCheckResponse_ServingStatus, HealthClient, type HealthService } from '@bulkhead/contracts';
 import { closeGrpcClient, createGrpcClient, type GrpcClient } from '@bulkhead/grpc-kit';
 import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
-import { createHttpApp } from './http/http-app';
-import { registerOpsRoutes } from './http/ops.routes';
+import { createGatewayApp, type GatewayAppDependencies } from './gateway.app';
 
 export interface GatewayOptions {
   httpPort: number;
@@ -10,6 +9,9 @@ export interface GatewayOptions {
   upstreams: Readonly<Record<string, string>>;
   host?: string;
 }
+
+/** The runtime's logger and registry, and the collaborators the composition root creates. */
+export type GatewayDependencies = ServiceDependencies & Pick<GatewayAppDependencies, 'verifier' | 'auth'>;
 
 export interface Gateway extends RunningService {
   /** The bound REST port (useful with port 0 in tests). */
@@ -19,11 +21,12 @@ export interface Gateway extends RunningService {
 const HEALTH_DEADLINE_MS = 1000;
 
 /**
- * The public REST edge. Today: request ids, problem+json errors, the OpenAPI document, `/healthz`,
- * `/readyz` (ready only when every backend answers its gRPC health check) and `/metrics`. Routes
- * to the backend services are added with their issues.
+ * The public REST edge: request ids, problem+json errors, the OpenAPI document, `/healthz`,
+ * `/readyz` (ready only when every backend answers its gRPC health check), `/metrics`, and the
+ * identity routes forwarded to the auth service. The verifier and the auth client are the
+ * caller's: it closes them after {@link Gateway.stop}.
  */
-export async function startGateway(options: GatewayOptions, { logger, registry }: ServiceDependencies): Promise<Gateway> {
+export async function startGateway(options: GatewayOptions, { logger, registry, verifier, auth }: GatewayDependencies): Promise<Gateway> {
   const health = new Map<string, GrpcClient<typeof HealthService>>(
     Object.entries(options.upstreams).map(([name, address]) => [
       name,
@@ -44,8 +47,7 @@ export async function startGateway(options: GatewayOptions, { logger, registry }
     return answers.filter((name): name is string => name !== undefined);
   };
 
-  const app = await createHttpApp(logger);
-  registerOpsRoutes(app, { registry, checkReadiness });
+  const app = await createGatewayApp({ logger, registry, checkReadiness, verifier, auth });
 
   await app.listen({ port: options.httpPort, host: options.host ?? '0.0.0.0' });
   const address = app.server.address();

@@ -1,0 +1,69 @@
+import type { ApiKey } from '@bulkhead/contracts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@bulkhead/grpc-kit';
+import { API_KEY_ROLES } from '@bulkhead/permissions';
+import { z } from 'zod';
+import { displayName, STRICT_BODY_NOTE } from '../http/common.schemas';
+
+const SCOPE = /^[A-Za-z][A-Za-z0-9._-]*:[A-Za-z][A-Za-z0-9._-]*$/;
+
+export const createApiKeyBody = z
+  .strictObject({
+    name: displayName.describe('What the key is for; trimmed, 1 to 200 characters.'),
+    role: z.enum(API_KEY_ROLES).optional().describe('The org role the key acts with; default member.'),
+    scopes: z
+      .array(z.string().regex(SCOPE, 'must be resource:action'))
+      .max(100)
+      .optional()
+      .describe('`resource:action` scopes; default every scope the role allows.'),
+    expiresAt: z.iso.datetime({ offset: true }).optional().describe('RFC 3339; when the key stops working. Default never.'),
+    projectId: z.uuid().optional().describe('Restricts the key to one project.'),
+  })
+  .describe(`A new API key of the caller's organization. ${STRICT_BODY_NOTE}`);
+
+export const listApiKeysQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .default(DEFAULT_PAGE_SIZE)
+    .describe(`Page size, 1 to ${MAX_PAGE_SIZE}; default ${DEFAULT_PAGE_SIZE}.`),
+  cursor: z.string().min(1).max(1024).optional().describe('`nextCursor` of the previous page.'),
+});
+
+export const apiKeyIdParams = z.object({ id: z.uuid().describe('The API key id.') });
+
+export const apiKeyResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string().describe('The first characters of the secret, to recognise the key.'),
+  role: z.string(),
+  scopes: z.array(z.string()),
+  projectId: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
+export const apiKeyListResponse = z.object({ items: z.array(apiKeyResponse), nextCursor: z.string().nullable() });
+
+export const createdApiKeyResponse = z.object({
+  apiKey: apiKeyResponse,
+  secret: z.string().describe('`bhk_…`: shown this once, only its hash is kept. Send it as `Authorization: Bearer`.'),
+});
+
+export const toApiKeyResponse = (key: ApiKey): z.infer<typeof apiKeyResponse> => ({
+  id: key.id,
+  name: key.name,
+  prefix: key.prefix,
+  role: key.role,
+  scopes: key.scopes,
+  projectId: key.projectId === '' ? null : key.projectId,
+  createdBy: key.createdBy,
+  createdAt: key.createdAt ?? null,
+  expiresAt: key.expiresAt ?? null,
+  lastUsedAt: key.lastUsedAt ?? null,
+  revokedAt: key.revokedAt ?? null,
+});

@@ -1,0 +1,34 @@
+import type { Logger, Registry } from '@bulkhead/observability';
+import type { TokenVerifier } from '@bulkhead/tokens';
+import { registerApiKeyRoutes } from './api-keys/api-keys.routes';
+import { registerAuthRoutes } from './auth/auth.routes';
+import { createApiKeyExchange } from './authentication/api-key-exchange';
+import { createAuthentication } from './authentication/authentication.hooks';
+import { createRequestAuthenticator } from './authentication/request-authenticator';
+import { createHttpApp, type HttpApp } from './http/http-app';
+import { registerOpsRoutes } from './http/ops.routes';
+import type { AuthClient } from './upstream/auth.upstream';
+
+/** What the gateway's routes are built from; tests pass a local verifier and a fake auth service. */
+export interface GatewayAppDependencies {
+  logger: Logger;
+  registry: Registry;
+  /** Names of the backends that do not answer their health check. */
+  checkReadiness: () => Promise<string[]>;
+  /** Verifies access tokens (JWKS, revocation list). */
+  verifier: TokenVerifier;
+  auth: AuthClient;
+}
+
+/** The REST app with every route registered, not yet listening. */
+export async function createGatewayApp(deps: GatewayAppDependencies): Promise<HttpApp> {
+  const apiKeys = createApiKeyExchange({
+    exchange: (secret, options) => deps.auth.exchangeApiKey({ secret }, options),
+  });
+  const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }));
+  const app = await createHttpApp(deps.logger);
+  registerOpsRoutes(app, { registry: deps.registry, checkReadiness: deps.checkReadiness });
+  registerAuthRoutes(app, { auth: deps.auth, authentication });
+  registerApiKeyRoutes(app, { auth: deps.auth, authentication });
+  return app;
+}
