@@ -1,6 +1,8 @@
 export { isUuid, jumpConsistentHash, tenantHash64 } from './jump-hash';
 export { readMigrationFiles } from './migration-files';
 export type { MigrationFile } from './migration-files';
+export { discoverMigrations, migrateAll, MIGRATION_TARGETS } from './migration-plan';
+export type { MigrateAllOptions, MigrationSet, MigrationSetReport, MigrationTarget } from './migration-plan';
 export { assertMigrated, migrateShards, MIGRATIONS_TABLE, runMigrations } from './migration-runner';
 export type { AssertMigratedOptions, MigrateShardsOptions, MigrationReport, RunMigrationsOptions } from './migration-runner';
 export { createCachedPlacementSource } from './placement-source';
