@@ -26,6 +26,8 @@ void runService({
       import('./gateway.server'),
     ]);
     const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
+    // ioredis reconnects by itself; without a listener it prints each failure to stderr, outside the JSON logs.
+    redis.on('error', (err: Error) => dependencies.logger.warn({ err }, 'redis connection failed'));
     const authentication = createServiceAuthentication({
       issuer: config.TOKEN_ISSUER,
       audience: config.TOKEN_AUDIENCE,
