@@ -15,3 +15,14 @@ export const serviceConfigShape = {
   /** How long in-flight calls may run after SIGTERM before they are cut. */
   SHUTDOWN_GRACE_MS: envFields.positiveInt().default(10_000),
 };
+
+/**
+ * The variables every token verifier reads; spread into a service's config shape. The auth
+ * service issues with the same two values.
+ */
+export const tokenConfigShape = {
+  /** `iss` of access tokens: the auth service's public URL. */
+  TOKEN_ISSUER: envFields.url(['http', 'https']).default('https://auth.bulkhead.local'),
+  /** `aud` of access tokens. */
+  TOKEN_AUDIENCE: envFields.string().default('bulkhead'),
+};

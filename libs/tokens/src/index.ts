@@ -16,6 +16,6 @@ export { createVerifiedTokenCache } from './verified-token-cache';
 export type { VerifiedTokenCache, VerifiedTokenCacheOptions } from './verified-token-cache';
 export { createRedisRevocationList, revokedSessionKey } from './revocation-list';
 export type { RedisRevocationListOptions, RevocationList } from './revocation-list';
-export { createServiceAuthentication, tokenConfigShape } from './service-authentication';
+export { createServiceAuthentication } from './service-authentication';
 export type { ServiceAuthentication, ServiceAuthenticationOptions } from './service-authentication';
 export { openSealedSecret, sealSecret } from './sealed-box';

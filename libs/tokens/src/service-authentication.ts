@@ -1,5 +1,4 @@
 import { AuthServiceClient } from '@bulkhead/contracts';
-import { envFields } from '@bulkhead/config';
 import { closeGrpcClient, createGrpcClient, type ServerMiddleware } from '@bulkhead/grpc-kit';
 import type { Redis } from 'ioredis';
 import { createAuthMiddleware, type AuthContext } from './auth.middleware';
@@ -7,17 +6,6 @@ import { createRemoteJwksSource } from './jwks-source';
 import { createRedisRevocationList } from './revocation-list';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier';
 import { createVerifiedTokenCache } from './verified-token-cache';
-
-/**
- * The variables every token verifier reads; spread into a service's config shape. The auth
- * service issues with the same two values.
- */
-export const tokenConfigShape = {
-  /** `iss` of access tokens: the auth service's public URL. */
-  TOKEN_ISSUER: envFields.url(['http', 'https']).default('https://auth.bulkhead.local'),
-  /** `aud` of access tokens. */
-  TOKEN_AUDIENCE: envFields.string().default('bulkhead'),
-};
 
 /** Options of {@link createServiceAuthentication}. */
 export interface ServiceAuthenticationOptions {

@@ -1,5 +1,4 @@
-import { envFields, serviceConfigShape, type EnvConfig } from '@bulkhead/config';
-import { tokenConfigShape } from '@bulkhead/tokens';
+import { envFields, serviceConfigShape, tokenConfigShape, type EnvConfig } from '@bulkhead/config';
 import { z } from 'zod';
 
 /** A base64 string of exactly 32 bytes (an AES-256 key). */

@@ -1,6 +1,5 @@
-import { envFields, loadConfigOrExit, serviceConfigShape } from '@bulkhead/config';
+import { envFields, loadConfigOrExit, serviceConfigShape, tokenConfigShape } from '@bulkhead/config';
 import { runService } from '@bulkhead/service-runtime';
-import { createServiceAuthentication, tokenConfigShape } from '@bulkhead/tokens';
 
 const config = loadConfigOrExit('gateway', {
   ...serviceConfigShape,
@@ -19,9 +18,10 @@ void runService({
   name: 'gateway',
   config,
   start: async (dependencies) => {
-    // Loaded after tracing has started, so ioredis is instrumented.
-    const [{ Redis }, { createAuthUpstream }, { startGateway }] = await Promise.all([
+    // Loaded after tracing has started, so ioredis and grpc-js are instrumented.
+    const [{ Redis }, { createServiceAuthentication }, { createAuthUpstream }, { startGateway }] = await Promise.all([
       import('ioredis'),
+      import('@bulkhead/tokens'),
       import('./upstream/auth.upstream'),
       import('./gateway.server'),
     ]);
