@@ -1,3 +1,5 @@
+import { envFields, loadConfig, shardMapField } from '@bulkhead/config';
+import { migrateAll } from '@bulkhead/database';
 import { toServiceEnvironment, type DevstackEnv } from '@bulkhead/testkit';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -36,8 +38,9 @@ export function serviceEnvironment(env: DevstackEnv, service: string, services: 
 }
 
 /**
- * Builds and runs every existing service against the devstack, each output line prefixed with
- * its service, until SIGINT/SIGTERM, which is forwarded so each shuts down gracefully.
+ * Applies every service's migrations to the devstack's databases, then builds and runs every
+ * existing service against them, each output line prefixed with its service, until
+ * SIGINT/SIGTERM, which is forwarded so each shuts down gracefully.
  */
 export async function runPlatform(workspace: string, env: DevstackEnv, log: (line: string) => void): Promise<number> {
   const services = existingServices(workspace);
@@ -45,6 +48,24 @@ export async function runPlatform(workspace: string, env: DevstackEnv, log: (lin
     log('no services exist yet: the infrastructure is up and described in .devstack/env.json');
     return 0;
   }
+  const owners = loadConfig(
+    {
+      SHARD_OWNER_MAP: shardMapField(),
+      IDENTITY_DATABASE_OWNER_URL: envFields.url(['postgres', 'postgresql']),
+      AUDIT_DATABASE_OWNER_URL: envFields.url(['postgres', 'postgresql']),
+    },
+    toServiceEnvironment(env),
+  );
+  const migrated = await migrateAll({
+    servicesDir: path.join(workspace, 'services'),
+    shards: owners.SHARD_OWNER_MAP,
+    identityDatabaseUrl: owners.IDENTITY_DATABASE_OWNER_URL,
+    auditDatabaseUrl: owners.AUDIT_DATABASE_OWNER_URL,
+  }).catch((err: unknown) => {
+    throw new DevstackError(`migrating the devstack databases failed: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  const applied = migrated.flatMap((set) => Object.values(set.databases).flatMap((report) => report.applied));
+  log(`migrations: ${applied.length} file(s) applied, ${migrated.length} set(s) up to date`);
   log(`building ${services.join(', ')}`);
   const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', ...services, '--output-style=static'], { cwd: workspace, stdio: 'inherit' });
   if (build.status !== 0) throw new DevstackError('building the services failed: see the nx output above');
