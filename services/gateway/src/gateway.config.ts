@@ -1,0 +1,19 @@
+import {
+  envFields,
+  serviceConfigShape,
+  tokenConfigShape,
+} from "@bulkhead/config";
+
+/** The gateway's environment variables. */
+export const gatewayConfigShape = {
+  ...serviceConfigShape,
+  ...tokenConfigShape,
+  /** Public REST port. */
+  HTTP_PORT: envFields.port().default(8080),
+  /** The auth service's gRPC address (`host:port`). */
+  AUTH_GRPC_ADDRESS: envFields.string(),
+  /** Where revoked sessions are listed (shared with every service). */
+  REDIS_URL: envFields.url(["redis", "rediss"]),
+  /** Deadline of each call to a backend; past it the request answers 503 naming the backend. */
+  UPSTREAM_DEADLINE_MS: envFields.positiveInt().default(5000),
+};
