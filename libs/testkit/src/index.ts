@@ -12,5 +12,5 @@ export type { LoadDevstackEnvOptions } from './devstack-env';
 export { freePort } from './free-port';
 export { forgeTokens } from './forged-tokens';
 export type { Forgery, ForgeryMaterial } from './forged-tokens';
-export { platformServiceEnvironment, startPlatform } from './platform-harness';
+export { migrateDevstack, platformServiceEnvironment, startPlatform } from './platform-harness';
 export type { PlatformHarnessOptions, RunningPlatform, ServiceEndpoints } from './platform-harness';

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DevstackEnv } from './devstack-env.schema';
@@ -78,11 +78,24 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
   }
 }
 
+/** Applies every service's migrations to the devstack with the built migrate CLI (`dist/tools/migrate`). */
+export function migrateDevstack(devstack: DevstackEnv = loadDevstackEnv()): void {
+  const root = workspaceRoot();
+  const cli = path.join(root, 'dist', 'tools', 'migrate', 'main.js');
+  if (!existsSync(cli)) throw new Error(`${cli} does not exist: run \`npx nx build migrate\``);
+  const result = spawnSync(process.execPath, [cli], {
+    cwd: root,
+    env: { ...process.env, ...toServiceEnvironment(devstack), MIGRATIONS_DIR: path.join(root, 'services') },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`migrating the devstack failed (exit ${result.status}):\n${result.stderr}${result.stdout}`);
+}
+
 /**
- * Runs the built services (`dist/services/<name>/main.js`, made by `nx build`) as separate
- * processes on free ports against the devstack, and waits until each answers `/readyz`. The
- * databases must already be migrated. For end-to-end tests and benchmarks that must exercise
- * the real processes, gRPC hops included.
+ * Migrates the devstack (see {@link migrateDevstack}), then runs the built services
+ * (`dist/services/<name>/main.js`, made by `nx build`) as separate processes on free ports
+ * against it, and waits until each answers `/readyz`. For end-to-end tests and benchmarks that
+ * must exercise the real processes, gRPC hops included.
  */
 export async function startPlatform(options: PlatformHarnessOptions): Promise<RunningPlatform> {
   const devstack = options.devstack ?? loadDevstackEnv();
@@ -93,6 +106,7 @@ export async function startPlatform(options: PlatformHarnessOptions): Promise<Ru
     if (!existsSync(main)) throw new Error(`${main} does not exist: run \`npx nx run-many -t build -p ${options.services.join(' ')}\``);
     endpoints[service] = { grpcPort: await freePort(), metricsPort: await freePort(), httpPort: await freePort() };
   }
+  migrateDevstack(devstack);
   const children = new Map<string, ChildProcess>();
 
   const start = async (service: string): Promise<void> => {

@@ -2,10 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runScenario, type Scenario, type ScenarioReport } from './harness';
 import { formatReportTable } from './report';
+import { gatewayAuthScenario } from './scenarios/gateway-auth.scenario';
 import { kafkaRoundtripScenario } from './scenarios/kafka-roundtrip.scenario';
+import { loginStallScenario } from './scenarios/login-stall.scenario';
 import { pgSelectScenario } from './scenarios/pg-select.scenario';
 
-const SCENARIOS: readonly Scenario[] = [pgSelectScenario, kafkaRoundtripScenario];
+const SCENARIOS: readonly Scenario[] = [pgSelectScenario, kafkaRoundtripScenario, gatewayAuthScenario, loginStallScenario];
 
 const USAGE = `usage: npm run bench -- <scenario>... [--duration-ms 5000] [--concurrency 8] [--rounds 3] [--json FILE]
 scenarios:

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { loadDevstackEnv, startPlatform, type RunningPlatform } from '@bulkhead/testkit';
+
+/** A running auth + gateway pair with one signed-up user, for the identity scenarios. */
+export interface IdentityPlatform {
+  platform: RunningPlatform;
+  email: string;
+  password: string;
+  accessToken: string;
+  /** GET (or POST with a JSON body) against the gateway; throws on an unexpected status. */
+  request(method: 'GET' | 'POST', path: string, options?: { token?: string; body?: unknown; expect?: number }): Promise<void>;
+}
+
+/**
+ * Starts the built auth and gateway services (migrating the devstack first) and signs up a user.
+ * Login throttling is lifted: the bench logs in far more often than a person would.
+ */
+export async function startIdentityPlatform(): Promise<IdentityPlatform> {
+  const devstack = loadDevstackEnv();
+  const platform = await startPlatform({
+    services: ['auth', 'gateway'],
+    devstack,
+    env: { auth: { LOGIN_MAX_ATTEMPTS_PER_IP: '1000000', LOG_LEVEL: 'error' }, gateway: { LOG_LEVEL: 'error' } },
+  });
+  const request: IdentityPlatform['request'] = async (method, route, options = {}) => {
+    const headers: Record<string, string> = {};
+    if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${platform.gatewayUrl}${route}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    await response.arrayBuffer();
+    if (response.status !== (options.expect ?? 200)) throw new Error(`${method} ${route} answered ${response.status}`);
+  };
+  const email = `bench-${randomBytes(6).toString('hex')}@example.test`;
+  const password = 'correct horse battery staple';
+  const signUp = await fetch(`${platform.gatewayUrl}/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, name: 'Bench', organizationName: 'Bench org' }),
+  });
+  if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}: ${await signUp.text()}`);
+  const { accessToken } = (await signUp.json()) as { accessToken: string };
+  return { platform, email, password, accessToken, request };
+}
