@@ -1,4 +1,6 @@
 import {
+  CLIENT_IP_METADATA_KEY,
+  CLIENT_USER_AGENT_METADATA_KEY,
   type ApiKey,
   type AuthServiceService,
   type Membership,
@@ -15,10 +17,6 @@ import type { ApiKeysService } from './api-keys/api-keys.service';
 import type { ApiKeyRecord } from './api-keys/api-keys.repository';
 import type { UserRecord } from './accounts/accounts.repository';
 import type { ClientInfo, SessionsService, SessionTokens } from './sessions/sessions.service';
-
-/** Metadata keys the gateway sets with the original client's address and user agent. */
-export const CLIENT_IP_METADATA_KEY = 'x-client-ip';
-export const CLIENT_USER_AGENT_METADATA_KEY = 'x-client-user-agent';
 
 const email = z.string().trim().max(320, 'must be at most 320 characters').pipe(z.email('must be an email address'));
 const displayName = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');

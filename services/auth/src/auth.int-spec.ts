@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
 import { loadConfig } from '@bulkhead/config';
-import { AuthServiceClient, type AuthServiceService, type TokenPair } from '@bulkhead/contracts';
+import { AuthServiceClient, CLIENT_IP_METADATA_KEY, type AuthServiceService, type TokenPair } from '@bulkhead/contracts';
 import { runMigrations } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { closeGrpcClient, createGrpcClient, type GrpcClient } from '@bulkhead/grpc-kit';
@@ -11,7 +11,6 @@ import { bearerMetadata, importSigningKey } from '@bulkhead/tokens';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { Pool } from 'pg';
 import { authConfigShape, type AuthConfig } from './auth.config';
-import { CLIENT_IP_METADATA_KEY } from './auth.handlers';
 import { AUTH_MIGRATIONS, identityMigrationsDir, startAuthServer, type AuthServer } from './auth.server';
 import { rotateSigningKey } from './signing-keys/key-ring';
 import { createPgSigningKeyStore } from './signing-keys/pg-signing-key.store';

@@ -1,19 +1,14 @@
+import { CLIENT_IP_METADATA_KEY, CLIENT_USER_AGENT_METADATA_KEY } from '@bulkhead/contracts';
 import { internalError } from '@bulkhead/errors';
 import type { ClientCallOptions } from '@bulkhead/grpc-kit';
 import { bearerMetadata } from '@bulkhead/tokens';
 import { Metadata } from '@grpc/grpc-js';
 import type { FastifyRequest } from 'fastify';
 
-/** Metadata key carrying the REST caller's address (login throttling, session records). */
-export const CLIENT_IP_METADATA_KEY = 'x-client-ip';
-/** Metadata key carrying the REST caller's `User-Agent`. */
-export const CLIENT_USER_AGENT_METADATA_KEY = 'x-client-user-agent';
 
 /**
  * Options of a gRPC call made for a REST request: its request id (sent as `x-request-id`), the
  * caller's address and user agent, and, once the caller is authenticated, its access token.
- * grpc-js writes its own `user-agent` over any in the metadata, so the caller's travels under
- * its own key.
  */
 export function upstreamCallOptions(request: FastifyRequest, accessToken?: string): ClientCallOptions {
   const metadata = accessToken === undefined ? new Metadata() : bearerMetadata(accessToken);
