@@ -1,9 +1,12 @@
 # syntax=docker/dockerfile:1
-# One image per deployable, from one Dockerfile:
-#   docker build --build-arg SERVICE=gateway -t bulkhead/gateway .
+# One image per deployable, from one Dockerfile: every service under services/, and the
+# migration job's tools/migrate.
+#   for dir in services/*/; do svc=$(basename "$dir"); docker build --build-arg SERVICE="$svc" -t "bulkhead/$svc" .; done
 #   docker build --build-arg SERVICE=migrate --build-arg PROJECT_ROOT=tools/migrate -t bulkhead/migrate .
 # SERVICE is the Nx project; PROJECT_ROOT is where it lives (services/<SERVICE> by default), and
-# its bundle dist/<PROJECT_ROOT>/main.js is what the image runs.
+# its bundle dist/<PROJECT_ROOT>/main.js is what the image runs. Every image also carries every
+# service's SQL migrations at /app/services/<svc>/migrations/<target>/, the path they have in
+# the repository: the migrate tool's MIGRATIONS_DIR and the services' start-up check read them.
 #
 # The runtime image runs as user 10001 with a read-only root filesystem: it writes nowhere but
 # /tmp, which the Helm chart mounts as an emptyDir. No HEALTHCHECK: Kubernetes ignores it; the
@@ -24,6 +27,8 @@ ARG SERVICE
 COPY . .
 RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<nx project>" >&2; exit 1; }
 RUN npx nx run "${SERVICE}:build"
+RUN mkdir -p /app/image/services \
+ && find services -path 'services/*/migrations/*' -name '*.sql' -type f -exec cp --parents -t /app/image {} +
 
 # Production dependencies only: no compilers, test tools or type packages in the final image.
 FROM base AS prod-deps
@@ -40,6 +45,7 @@ ENV NODE_ENV=production \
 # Owned by root and not writable by the runtime user.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/${PROJECT_ROOT} ./dist/${PROJECT_ROOT}
+COPY --from=build /app/image/services ./services
 # Exec-form CMD cannot expand variables: a fixed entry point links to this image's bundle (node
 # follows the link, so source maps and relative paths resolve from the bundle's own folder).
 RUN ln -s "dist/${PROJECT_ROOT}/main.js" main.js

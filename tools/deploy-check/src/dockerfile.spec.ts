@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findDockerfileProblems, parseDockerfile, type DockerStage } from './dockerfile';
 import { WORKSPACE_ROOT } from './workspace';
@@ -15,6 +17,18 @@ function runs(stage: DockerStage): string[] {
   return stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
 }
 
+function copies(stage: DockerStage): string[] {
+  return stage.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+}
+
+/** Every file under `dir`, relative to it, sorted. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
 describe('the service Dockerfile', () => {
   it('has no structural problems', () => {
     expect(findDockerfileProblems(dockerfile)).toEqual([]);
@@ -28,10 +42,9 @@ describe('the service Dockerfile', () => {
 
   it('ships production dependencies only, installed from the lockfile', () => {
     expect(runs(stageNamed('prod-deps')).some((args) => /\bnpm (ci|install)\b.*--omit=dev/.test(args))).toBe(true);
-    const runtime = stageNamed('runtime');
-    const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
-    expect(copies).toContain('--from=prod-deps /app/node_modules ./node_modules');
-    expect(copies.some((args) => args.startsWith('--from=deps'))).toBe(false);
+    const runtimeCopies = copies(stageNamed('runtime'));
+    expect(runtimeCopies).toContain('--from=prod-deps /app/node_modules ./node_modules');
+    expect(runtimeCopies.some((args) => args.startsWith('--from=deps'))).toBe(false);
   });
 
   it('runs as user 10001 in production mode, the way the chart expects', () => {
@@ -50,6 +63,44 @@ describe('the service Dockerfile', () => {
       expect.objectContaining({ keyword: 'ARG', args: 'PROJECT_ROOT=services/${SERVICE}' }),
     );
     expect(runs(runtime)).toContainEqual('ln -s "dist/${PROJECT_ROOT}/main.js" main.js');
+  });
+});
+
+describe('the migrations in every image', () => {
+  it('are staged by the build stage at the path they have in the repository, SQL files only', () => {
+    const staging = runs(stageNamed('build')).find((args) => args.includes('/migrations/'));
+    if (staging === undefined) throw new Error('no RUN in the build stage collects the migrations');
+    const scratch = mkdtempSync(path.join(tmpdir(), 'deploy-check-stage-'));
+    try {
+      const files = ['services/auth/migrations/identity/0001_identity.sql', 'services/org/migrations/shards/0001_org.sql', 'services/org/src/main.ts', 'services/org/migrations/README.txt'];
+      for (const file of files) {
+        mkdirSync(path.join(scratch, 'app', path.dirname(file)), { recursive: true });
+        writeFileSync(path.join(scratch, 'app', file), '');
+      }
+      // The RUN as the image runs it, with /app moved into the scratch folder.
+      execFileSync('sh', ['-c', staging.replaceAll('/app/', `${scratch}/app/`)], { cwd: path.join(scratch, 'app') });
+      expect(filesUnder(path.join(scratch, 'app/image'))).toEqual([
+        'services/auth/migrations/identity/0001_identity.sql',
+        'services/org/migrations/shards/0001_org.sql',
+      ]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('land in /app/services, the migrate tool\'s default MIGRATIONS_DIR', () => {
+    expect(stageNamed('base').instructions).toContainEqual(expect.objectContaining({ keyword: 'WORKDIR', args: '/app' }));
+    expect(copies(stageNamed('runtime'))).toContain('--from=build /app/image/services ./services');
+  });
+});
+
+describe('the documented image builds', () => {
+  const readme = readFileSync(path.join(WORKSPACE_ROOT, 'helm/README.md'), 'utf8');
+
+  it('build every service under services/ and the migrate tool', () => {
+    expect(readme).toContain('for dir in services/*/; do');
+    expect(readme).toContain('docker build --build-arg SERVICE="$svc"');
+    expect(readme).toContain('docker build --build-arg SERVICE=migrate --build-arg PROJECT_ROOT=tools/migrate');
   });
 });
 
