@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { helmInstallDryRun, helmLint, helmTemplate, RELEASE } from './helm';
+import { findImageBuildProblems, projectRootOfBundle } from './images';
 import { networkPolicySpec, ofKind, parseManifests, podTemplateOf, refOf, type Container, type K8sObject } from './k8s-objects';
 import { ensureDeployTools, INSTALL_TIMEOUT_MS, kubernetesValidate, type DeployTools } from './tools';
 import { findNetworkPolicyProblems, findPodSecurityProblems, findProbeAndResourceProblems } from './workload-checks';
-import { CHART_DIR, KUBE_VERSIONS, PRODUCTION_VALUES, SERVICES } from './workspace';
+import { CHART_DIR, KUBE_VERSIONS, PRODUCTION_VALUES, WORKSPACE_ROOT } from './workspace';
 
 interface ShardValues {
   id: string;
@@ -17,6 +18,7 @@ interface ShardValues {
 }
 
 interface ServiceValues {
+  enabled: boolean;
   replicas: number;
   hpa: { enabled: boolean };
   secrets: string[];
@@ -81,6 +83,14 @@ function hookWeight(object: K8sObject): number {
   return Number(object.metadata.annotations?.['helm.sh/hook-weight'] ?? '0');
 }
 
+/** The services a values file deploys (enabled), sorted. */
+function deployedServices(values: ChartValues): string[] {
+  return Object.entries(values.services)
+    .filter(([, service]) => service.enabled)
+    .map(([name]) => name)
+    .sort();
+}
+
 function egressPorts(objects: readonly K8sObject[], name: string): (string | number | undefined)[] {
   return (networkPolicySpec(named(objects, 'NetworkPolicy', name)).egress ?? []).flatMap((rule) => (rule.ports ?? []).map((p) => p.port));
 }
@@ -90,6 +100,7 @@ describe.each([
   { label: 'values-production.yaml', files: [PRODUCTION_VALUES], valuesPath: PRODUCTION_VALUES },
 ])('the chart with $label', ({ files, valuesPath }) => {
   const values = readValues(valuesPath);
+  const services = deployedServices(values);
   let objects: K8sObject[];
 
   beforeAll(() => {
@@ -113,7 +124,7 @@ describe.each([
 
   it('runs every container as non-root, read-only, unprivileged, without capabilities', () => {
     expect(findPodSecurityProblems(objects)).toEqual([]);
-    expect(ofKind(objects, 'Deployment').length + ofKind(objects, 'Job').length).toBe(SERVICES.length + 1);
+    expect(ofKind(objects, 'Deployment').length + ofKind(objects, 'Job').length).toBe(services.length + 1);
   });
 
   it('gives every Deployment liveness and readiness probes and resource requests and limits', () => {
@@ -121,7 +132,8 @@ describe.each([
   });
 
   it('deploys each service with a Service, a token-less ServiceAccount, a PDB and, when enabled, an HPA', () => {
-    for (const service of SERVICES) {
+    expect(services.length).toBeGreaterThan(0);
+    for (const service of services) {
       const name = `${RELEASE}-${service}`;
       const deployment = named(objects, 'Deployment', name);
       const spec = deployment['spec'] as { replicas?: number };
@@ -138,27 +150,35 @@ describe.each([
         expect(spec.replicas).toBe(serviceValues.replicas);
       }
     }
-    const hpas = Object.values(values.services).filter((s) => s.hpa.enabled).length;
+    const hpas = Object.values(values.services).filter((s) => s.enabled && s.hpa.enabled).length;
     expect(ofKind(objects, 'HorizontalPodAutoscaler')).toHaveLength(hpas);
   });
 
   it('lets only the gateway be reached from outside, the others only from the release', () => {
     expect(findNetworkPolicyProblems(objects, { entryPoint: 'gateway', release: RELEASE, metricsPort: 'metrics' })).toEqual([]);
     // One per service, the namespace's default deny, and the migration job's.
-    expect(ofKind(objects, 'NetworkPolicy')).toHaveLength(SERVICES.length + 2);
+    expect(ofKind(objects, 'NetworkPolicy')).toHaveLength(services.length + 2);
   });
 
   it("opens each service's egress only to the engines it has credentials for", () => {
-    expect(egressPorts(objects, `${RELEASE}-gateway`)).toEqual(expect.arrayContaining([53, 6379, 9092]));
-    expect(egressPorts(objects, `${RELEASE}-gateway`)).not.toContain(5432);
-    expect(egressPorts(objects, `${RELEASE}-org`)).toEqual(expect.arrayContaining([53, 5432, 9092]));
-    expect(egressPorts(objects, `${RELEASE}-org`)).not.toContain(6379);
+    const databaseGroups = ['shardDatabase', 'identityDatabase', 'auditDatabase'];
+    for (const service of services) {
+      const groups = values.services[service]?.secrets ?? [];
+      const expected = [
+        [5432, groups.some((group) => databaseGroups.includes(group))],
+        [6379, groups.includes('redis')],
+        [9092, groups.includes('kafka')],
+      ] as const;
+      const ports = egressPorts(objects, `${RELEASE}-${service}`);
+      expect({ service, dns: ports.includes(53) }).toEqual({ service, dns: true });
+      for (const [port, open] of expected) expect({ service, port, open: ports.includes(port) }).toEqual({ service, port, open });
+    }
     expect(egressPorts(objects, `${RELEASE}-migrate`).sort()).toEqual([53, 53, 5432]);
   });
 
   it('mounts only Secrets that exist outside the chart, each service only its own groups', () => {
     expect(ofKind(objects, 'Secret')).toEqual([]);
-    for (const service of SERVICES) {
+    for (const service of services) {
       const refs = (mainContainer(named(objects, 'Deployment', `${RELEASE}-${service}`)).envFrom ?? []).flatMap((e) => (e.secretRef ? [e.secretRef.name] : []));
       const groups = values.services[service]?.secrets ?? [];
       expect(refs).toEqual(groups.map((group) => values.secrets[group]?.existingSecret));
@@ -206,6 +226,19 @@ describe.each([
     }
   });
 
+  it('runs only images the Dockerfile builds: each Deployment its service, the Job the migrate tool', () => {
+    for (const deployment of ofKind(objects, 'Deployment')) {
+      const service = podTemplateOf(deployment)?.metadata?.labels?.['app.kubernetes.io/component'] ?? '';
+      expect(mainContainer(deployment).image).toMatch(new RegExp(`(^|/)${service}:[^/]+$`));
+      expect(findImageBuildProblems(WORKSPACE_ROOT, service, `services/${service}`)).toEqual([]);
+    }
+    const job = mainContainer(named(objects, 'Job', `${RELEASE}-migrate`));
+    const projectRoot = projectRootOfBundle(job.command?.at(-1) ?? '');
+    expect(projectRoot).toBe('tools/migrate');
+    expect(job.image).toMatch(/(^|\/)migrate:[^/]+$/);
+    expect(findImageBuildProblems(WORKSPACE_ROOT, 'migrate', projectRoot ?? '')).toEqual([]);
+  });
+
   it('pins every image to a tag, never latest', () => {
     const images = [...ofKind(objects, 'Deployment'), ...ofKind(objects, 'Job')].map((o) => mainContainer(o).image ?? '');
     for (const image of images) expect(image).toMatch(/^[^:]+(:\d+)?[^:]*:(?!latest$)[\w.-]+$/);
@@ -249,15 +282,16 @@ describe('secrets created from values', () => {
     signingKeys: { AUTH_SIGNING_KEYS: '{"keys":[]}' },
   };
   const allCreated = Object.fromEntries(Object.entries(created).map(([group, data]) => [group, { existingSecret: '', values: data }]));
+  // Every service on, so that every group some service mounts is created.
+  const allServices = Object.fromEntries(Object.keys(readValues(DEFAULT_VALUES).services).map((name) => [name, { enabled: true }]));
+  const kebab = (group: string): string => group.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
   it('become one Secret per group, the owner credentials as a hook before the migration', () => {
-    const { objects } = render([valuesFile('created-secrets', { secrets: allCreated })]);
+    const { objects } = render([valuesFile('created-secrets', { secrets: allCreated, services: allServices })]);
     const secrets = ofKind(objects, 'Secret');
-    expect(secrets.map((s) => s.metadata.name).sort()).toEqual(
-      ['audit-database', 'identity-database', 'kafka', 'redis', 'shard-database', 'shard-owner-database', 'signing-keys'].map((g) => `${RELEASE}-${g}`),
-    );
+    expect(secrets.map((s) => s.metadata.name).sort()).toEqual(Object.keys(created).map((g) => `${RELEASE}-${kebab(g)}`).sort());
     for (const secret of secrets) {
-      const group = Object.entries(created).find(([g]) => secret.metadata.name === `${RELEASE}-${g.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      const group = Object.entries(created).find(([g]) => secret.metadata.name === `${RELEASE}-${kebab(g)}`);
       expect(secret['stringData']).toEqual(group?.[1]);
     }
     const owner = named(objects, 'Secret', `${RELEASE}-shard-owner-database`);
@@ -296,7 +330,7 @@ describe('values that fail helm template', () => {
       { shards: [{ id: 'shard-0', host: 'a', port: 5432, database: 'a' }, { id: 'shard-0', host: 'b', port: 5432, database: 'b' }] },
       'shards: the id "shard-0" is used twice',
     ],
-    ['an HPA whose max is below its min', { services: { org: { hpa: { enabled: true, min: 4, max: 2 } } } }, 'services.org.hpa: max (2) is below min (4)'],
+    ['an HPA whose max is below its min', { services: { auth: { hpa: { enabled: true, min: 4, max: 2 } } } }, 'services.auth.hpa: max (2) is below min (4)'],
   ])('rejects %s with a message from the templates', (_case, override, message) => {
     const result = helmTemplate(tools, [valuesFile('bad-template', override)], RENDER_KUBE_VERSION);
     expect(result.status).not.toBe(0);

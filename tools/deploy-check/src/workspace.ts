@@ -15,6 +15,3 @@ export const K8S_DIR = path.join(WORKSPACE_ROOT, 'k8s');
  * (Chart.yaml kubeVersion) and the newest whose schemas kubernetes-validate bundles.
  */
 export const KUBE_VERSIONS = ['1.29.0', '1.37.0'] as const;
-
-/** Every deployable service, as named in values.yaml. */
-export const SERVICES = ['agent', 'audit', 'auth', 'gateway', 'org', 'project', 'workflow'] as const;
