@@ -93,6 +93,8 @@ an ordered JSON array of {"id", "url"}, the URL without credentials. */}}
 {{- toJson (dict
   "shardDatabase" (list "SHARD_DATABASE_USER" "SHARD_DATABASE_PASSWORD")
   "shardOwnerDatabase" (list "SHARD_OWNER_DATABASE_USER" "SHARD_OWNER_DATABASE_PASSWORD")
+  "identityOwnerDatabase" (list "IDENTITY_DATABASE_OWNER_URL")
+  "auditOwnerDatabase" (list "AUDIT_DATABASE_OWNER_URL")
   "identityDatabase" (list "IDENTITY_DATABASE_URL")
   "auditDatabase" (list "AUDIT_DATABASE_URL")
   "redis" (list "REDIS_URL")

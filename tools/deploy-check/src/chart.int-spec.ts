@@ -31,6 +31,9 @@ interface ChartValues {
   ingress: { enabled: boolean; host: string; baseDomain: string };
 }
 
+/** The migration job's owner credentials: the shards', the identity database's, the compliance log's. */
+const OWNER_GROUPS = ['shardOwnerDatabase', 'identityOwnerDatabase', 'auditOwnerDatabase'] as const;
+
 const RENDER_KUBE_VERSION = KUBE_VERSIONS[KUBE_VERSIONS.length - 1] ?? '1.37.0';
 const DEFAULT_VALUES = path.join(CHART_DIR, 'values.yaml');
 
@@ -186,13 +189,13 @@ describe.each([
     expect(JSON.stringify(objects)).not.toMatch(/PASSWORD"\s*:\s*"[^"]/);
   });
 
-  it('migrates every shard with the owner credentials in a pre-install,pre-upgrade hook', () => {
+  it('runs the migrate CLI with the shard, identity and audit owner credentials in a pre-install,pre-upgrade hook', () => {
     const job = named(objects, 'Job', `${RELEASE}-migrate`);
     expect(hookEvents(job).sort()).toEqual(['pre-install', 'pre-upgrade']);
     expect(job.metadata.annotations?.['helm.sh/hook-delete-policy']).toContain('before-hook-creation');
     const container = mainContainer(job);
     expect(container.command).toEqual(['node', '--enable-source-maps', 'dist/tools/migrate/main.js']);
-    expect(container.envFrom).toEqual([{ secretRef: { name: values.secrets['shardOwnerDatabase']?.existingSecret } }]);
+    expect(container.envFrom).toEqual(OWNER_GROUPS.map((group) => ({ secretRef: { name: values.secrets[group]?.existingSecret } })));
 
     const ownerMap = container.env?.find((e) => e.name === 'SHARD_OWNER_MAP')?.value;
     const { SHARD_OWNER_MAP } = loadConfig({ SHARD_OWNER_MAP: shardMapField() }, { SHARD_OWNER_MAP: ownerMap });
@@ -275,6 +278,8 @@ describe('secrets created from values', () => {
   const created = {
     shardDatabase: { SHARD_DATABASE_USER: 'bulkhead_app', SHARD_DATABASE_PASSWORD: 'app-pw' },
     shardOwnerDatabase: { SHARD_OWNER_DATABASE_USER: 'bulkhead_owner', SHARD_OWNER_DATABASE_PASSWORD: 'owner-pw' },
+    identityOwnerDatabase: { IDENTITY_DATABASE_OWNER_URL: 'postgres://o:p@identity:5432/bulkhead_identity' },
+    auditOwnerDatabase: { AUDIT_DATABASE_OWNER_URL: 'postgres://o:p@audit:5432/bulkhead_audit' },
     identityDatabase: { IDENTITY_DATABASE_URL: 'postgres://u:p@identity:5432/bulkhead_identity' },
     auditDatabase: { AUDIT_DATABASE_URL: 'postgres://u:p@audit:5432/bulkhead_audit' },
     redis: { REDIS_URL: 'redis://:pw@redis:6379/0' },
@@ -286,7 +291,7 @@ describe('secrets created from values', () => {
   const allServices = Object.fromEntries(Object.keys(readValues(DEFAULT_VALUES).services).map((name) => [name, { enabled: true }]));
   const kebab = (group: string): string => group.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-  it('become one Secret per group, the owner credentials as a hook before the migration', () => {
+  it('become one Secret per group, the owner credentials as hooks before the migration', () => {
     const { objects } = render([valuesFile('created-secrets', { secrets: allCreated, services: allServices })]);
     const secrets = ofKind(objects, 'Secret');
     expect(secrets.map((s) => s.metadata.name).sort()).toEqual(Object.keys(created).map((g) => `${RELEASE}-${kebab(g)}`).sort());
@@ -294,10 +299,33 @@ describe('secrets created from values', () => {
       const group = Object.entries(created).find(([g]) => secret.metadata.name === `${RELEASE}-${kebab(g)}`);
       expect(secret['stringData']).toEqual(group?.[1]);
     }
-    const owner = named(objects, 'Secret', `${RELEASE}-shard-owner-database`);
-    expect(hookEvents(owner).sort()).toEqual(['pre-install', 'pre-upgrade']);
-    expect(hookWeight(owner)).toBeLessThan(hookWeight(named(objects, 'Job', `${RELEASE}-migrate`)));
+    for (const group of OWNER_GROUPS) {
+      const owner = named(objects, 'Secret', `${RELEASE}-${kebab(group)}`);
+      expect(hookEvents(owner).sort()).toEqual(['pre-install', 'pre-upgrade']);
+      expect(hookWeight(owner)).toBeLessThan(hookWeight(named(objects, 'Job', `${RELEASE}-migrate`)));
+    }
     expect(hookEvents(named(objects, 'Secret', `${RELEASE}-redis`))).toEqual([]);
+  });
+
+  it('give the migrate Job the shard owner map with credentials and the identity and audit owner URLs', () => {
+    const { objects } = render([valuesFile('created-secrets', { secrets: allCreated })]);
+    const container = mainContainer(named(objects, 'Job', `${RELEASE}-migrate`));
+    // What the container's process sees: its env, then every Secret it reads with envFrom.
+    const environment: Record<string, string> = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value ?? '']));
+    for (const { secretRef } of container.envFrom ?? []) {
+      Object.assign(environment, named(objects, 'Secret', secretRef?.name ?? '')['stringData']);
+    }
+    expect(environment).toMatchObject({
+      IDENTITY_DATABASE_OWNER_URL: created.identityOwnerDatabase.IDENTITY_DATABASE_OWNER_URL,
+      AUDIT_DATABASE_OWNER_URL: created.auditOwnerDatabase.AUDIT_DATABASE_OWNER_URL,
+    });
+    expect(environment).not.toHaveProperty('IDENTITY_DATABASE_URL');
+    const { SHARD_OWNER_MAP } = loadConfig({ SHARD_OWNER_MAP: shardMapField() }, environment);
+    const owners = withShardCredentials(SHARD_OWNER_MAP, {
+      user: environment['SHARD_OWNER_DATABASE_USER'],
+      password: environment['SHARD_OWNER_DATABASE_PASSWORD'],
+    });
+    for (const shard of owners) expect([new URL(shard.url).username, new URL(shard.url).password]).toEqual(['bulkhead_owner', 'owner-pw']);
   });
 
   it('fail the render when a key is left empty, naming it', () => {
