@@ -99,7 +99,7 @@ an ordered JSON array of {"id", "url"}, the URL without credentials. */}}
   "auditDatabase" (list "AUDIT_DATABASE_URL")
   "redis" (list "REDIS_URL")
   "kafka" (list "KAFKA_BROKERS")
-  "signingKeys" (list "AUTH_SIGNING_KEYS")
+  "signingKeys" (list "SIGNING_KEY_ENCRYPTION_KEY")
 ) -}}
 {{- end -}}
 

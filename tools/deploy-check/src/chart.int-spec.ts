@@ -284,7 +284,7 @@ describe('secrets created from values', () => {
     auditDatabase: { AUDIT_DATABASE_URL: 'postgres://u:p@audit:5432/bulkhead_audit' },
     redis: { REDIS_URL: 'redis://:pw@redis:6379/0' },
     kafka: { KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092' },
-    signingKeys: { AUTH_SIGNING_KEYS: '{"keys":[]}' },
+    signingKeys: { SIGNING_KEY_ENCRYPTION_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=' },
   };
   const allCreated = Object.fromEntries(Object.entries(created).map(([group, data]) => [group, { existingSecret: '', values: data }]));
   // Every service on, so that every group some service mounts is created.
