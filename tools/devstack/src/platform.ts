@@ -1,6 +1,6 @@
 import { envFields, loadConfig, shardMapField } from '@bulkhead/config';
 import { migrateAll } from '@bulkhead/database';
-import { toServiceEnvironment, type DevstackEnv } from '@bulkhead/testkit';
+import { platformServiceEnvironment, toServiceEnvironment, type DevstackEnv } from '@bulkhead/testkit';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -30,11 +30,8 @@ export function existingServices(workspace: string): string[] {
 
 /** Every service's environment: the devstack's settings plus the addresses of its peers. */
 export function serviceEnvironment(env: DevstackEnv, service: string, services: readonly string[]): Record<string, string> {
-  const peers = Object.fromEntries(
-    services.map((peer) => [`${peer.toUpperCase()}_GRPC_ADDRESS`, `127.0.0.1:${localPorts(peer).grpcPort}`]),
-  );
-  const { grpcPort, metricsPort } = localPorts(service);
-  return { ...toServiceEnvironment(env), ...peers, GRPC_PORT: String(grpcPort), METRICS_PORT: String(metricsPort), HTTP_PORT: '8080' };
+  const endpoints = Object.fromEntries(services.map((peer) => [peer, { ...localPorts(peer), httpPort: 8080 }]));
+  return platformServiceEnvironment(env, endpoints, service);
 }
 
 /**
