@@ -14,3 +14,4 @@ export { forgeTokens } from './forged-tokens';
 export type { Forgery, ForgeryMaterial } from './forged-tokens';
 export { migrateDevstack, platformServiceEnvironment, startPlatform } from './platform-harness';
 export type { PlatformHarnessOptions, RunningPlatform, ServiceEndpoints } from './platform-harness';
+export { eventually } from './eventually';

@@ -6,7 +6,7 @@ import { runMigrations } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { closeGrpcClient, createGrpcClient, type GrpcClient } from '@bulkhead/grpc-kit';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
-import { forgeTokens, loadDevstackEnv, toServiceEnvironment, workspaceRoot } from '@bulkhead/testkit';
+import { eventually, forgeTokens, loadDevstackEnv, toServiceEnvironment, workspaceRoot } from '@bulkhead/testkit';
 import { bearerMetadata, importSigningKey } from '@bulkhead/tokens';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { Pool } from 'pg';
@@ -48,17 +48,6 @@ async function addMembership(userId: string, orgId: string, role: string): Promi
   await owner.query('INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)', [orgId, userId, role]);
 }
 
-async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 beforeAll(async () => {
   const services = toServiceEnvironment(devstack);

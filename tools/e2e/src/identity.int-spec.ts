@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import {
+  eventually,
   forgeTokens,
   loadDevstackEnv,
   platformServiceEnvironment,
@@ -61,17 +62,6 @@ async function addMembership(userId: string, orgId: string, role: string): Promi
   await identityOwner.query('INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)', [orgId, userId, role]);
 }
 
-async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 beforeAll(async () => {
   identityOwner = new Pool({ connectionString: devstack.identityDatabase.ownerUrl, max: 2 });
