@@ -1,6 +1,6 @@
 export { AUTHORIZATION_METADATA_KEY, bearerMetadata, createAuthMiddleware } from './auth.middleware';
 export type { AuthContext, AuthMiddlewareOptions } from './auth.middleware';
-export { buildJwks, keysToPublish } from './jwks-builder';
+export { buildJwks, keysToPublish, toJwksMessage } from './jwks-builder';
 export { createLocalJwksSource, createRemoteJwksSource } from './jwks-source';
 export type { JwksLocation, JwksSource, RemoteJwksSourceOptions } from './jwks-source';
 export type { Principal, PrincipalType } from './principal';

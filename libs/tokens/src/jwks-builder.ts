@@ -1,3 +1,4 @@
+import type { GetJwksResponse } from '@bulkhead/contracts';
 import type { JSONWebKeySet, JWK } from 'jose';
 import type { SigningKey } from './signing-key';
 
@@ -31,4 +32,18 @@ export function keysToPublish(keys: readonly SigningKey[], now: Date, maxTokenTt
       return successor.createdAt.getTime() + maxTokenTtlSeconds * 1000 > now.getTime();
     })
     .map((key) => key.publicJwk);
+}
+
+/** A JWKS document as the `GetJwks` response message (absent members become empty strings). */
+export function toJwksMessage(jwks: JSONWebKeySet): GetJwksResponse {
+  return {
+    keys: jwks.keys.map((jwk) => ({
+      kty: jwk.kty ?? '',
+      crv: jwk.crv ?? '',
+      x: jwk.x ?? '',
+      kid: jwk.kid ?? '',
+      alg: jwk.alg ?? '',
+      use: jwk.use ?? '',
+    })),
+  };
 }

@@ -10,7 +10,7 @@ import {
 import { AppError } from '@bulkhead/errors';
 import { parseRequest, readPage, type CallContext, type ServiceImplementation } from '@bulkhead/grpc-kit';
 import { API_KEY_ROLES } from '@bulkhead/permissions';
-import type { AuthContext, Principal } from '@bulkhead/tokens';
+import { toJwksMessage, type AuthContext, type Principal } from '@bulkhead/tokens';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import type { ApiKeysService } from './api-keys/api-keys.service';
@@ -142,16 +142,7 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
       return deps.apiKeys.exchange(secret);
     },
     async getJwks() {
-      return {
-        keys: deps.jwks().keys.map((jwk) => ({
-          kty: jwk.kty ?? '',
-          crv: jwk.crv ?? '',
-          x: jwk.x ?? '',
-          kid: jwk.kid ?? '',
-          alg: jwk.alg ?? '',
-          use: jwk.use ?? '',
-        })),
-      };
+      return toJwksMessage(deps.jwks());
     },
   };
 }

@@ -2,7 +2,7 @@ import { AuthServiceService, type ApiKey, type TokenPair } from '@bulkhead/contr
 import { AppError } from '@bulkhead/errors';
 import { createGrpcServer, type CallContext } from '@bulkhead/grpc-kit';
 import type { Logger } from '@bulkhead/observability';
-import { createAuthMiddleware, type AuthContext, type Principal } from '@bulkhead/tokens';
+import { createAuthMiddleware, toJwksMessage, type AuthContext, type Principal } from '@bulkhead/tokens';
 import type { Metadata } from '@grpc/grpc-js';
 import { TENANT_ID, TEST_USER, USER_ID, type TestTokens } from './test-tokens';
 
@@ -152,16 +152,7 @@ export async function startFakeAuthService(logger: Logger, tokens: TestTokens): 
     },
     async getJwks(request, ctx) {
       record('getJwks', request, ctx);
-      return {
-        keys: tokens.jwks.keys.map((jwk) => ({
-          kty: jwk.kty ?? '',
-          crv: jwk.crv ?? '',
-          x: jwk.x ?? '',
-          kid: jwk.kid ?? '',
-          alg: jwk.alg ?? '',
-          use: jwk.use ?? '',
-        })),
-      };
+      return toJwksMessage(tokens.jwks);
     },
   });
   const port = await server.listen('127.0.0.1:0');
