@@ -1,6 +1,23 @@
 import type { Pool, PoolClient } from 'pg';
 
 /**
+ * Runs `fn` inside the transaction already begun on `client`: COMMIT when it resolves,
+ * ROLLBACK when it throws (then rethrows). A failed ROLLBACK leaves the connection unusable;
+ * `markBroken` receives that error so the caller can release the connection as broken.
+ */
+export async function commitOrRollback<T>(client: PoolClient, fn: () => Promise<T>, markBroken: (err: Error) => void): Promise<T> {
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackErr: unknown) => markBroken(new Error('rollback failed', { cause: rollbackErr })));
+    throw err;
+  }
+  await client.query('COMMIT');
+  return result;
+}
+
+/**
  * Runs `fn` in a transaction on a connection of `pool` (a global database: identity, audit),
  * committing when it resolves and rolling back when it throws. Tenant data never goes through
  * here: shards are reached only through `withTenant`.
@@ -10,17 +27,7 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
-    let result: T;
-    try {
-      result = await fn(client);
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-        broken = new Error('rollback failed', { cause: rollbackErr });
-      });
-      throw err;
-    }
-    await client.query('COMMIT');
-    return result;
+    return await commitOrRollback(client, () => fn(client), (err) => (broken = err));
   } finally {
     client.release(broken);
   }

@@ -3,6 +3,7 @@ import { isUuid } from './jump-hash';
 import type { ShardRouter } from './shard-router';
 import { acquirerOf, type ShardPools } from './shard-pools';
 import { isConnectionError, shardUnavailable } from './shard-unavailable';
+import { commitOrRollback } from './transaction';
 import { invalidArgument } from '@bulkhead/errors';
 
 /** The result of a {@link TenantTx.query}. */
@@ -76,17 +77,7 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
             return { rows: result.rows, rowCount: result.rowCount ?? 0 };
           },
         };
-        let result: T;
-        try {
-          result = await fn(tx);
-        } catch (err) {
-          await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-            broken = new Error('rollback failed', { cause: rollbackErr });
-          });
-          throw err;
-        }
-        await client.query('COMMIT');
-        return result;
+        return await commitOrRollback(client, () => fn(tx), (err) => (broken = err));
       } catch (err) {
         if (isConnectionError(err)) broken = new Error('connection lost', { cause: err });
         throw asAppError(err);
