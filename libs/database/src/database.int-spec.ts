@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ShardMap } from '@bulkhead/config';
-import { loadDevstackEnv, startComponent, stopComponent } from '@bulkhead/testkit';
+import { loadDevstackEnv, startComponent, stopComponent, withPgClient } from '@bulkhead/testkit';
 import { Client } from 'pg';
 import { assertMigrated, migrateShards, runMigrations, MIGRATIONS_TABLE } from './migration-runner';
 import { createShardPools, type ShardPools } from './shard-pools';
@@ -32,17 +32,6 @@ CREATE POLICY tenant_isolation ON ${table}
   WITH CHECK (tenant_id = current_setting('app.tenant_id')::uuid);
 GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO bulkhead_app;
 `;
-
-/** Runs `fn` with a fresh connection to `url`, closed afterwards. */
-async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Counts a tenant's rows on one shard directly, as the service role with the tenant set. */
 async function countOnShard(client: Client, tenantId: string): Promise<number> {
@@ -85,7 +74,7 @@ describe('@bulkhead/database against the devstack', () => {
   afterAll(async () => {
     await pools.close();
     for (const shard of ownerShards) {
-      await withClient(shard.url, async (client) => {
+      await withPgClient(shard.url, async (client) => {
         await client.query(`DROP TABLE IF EXISTS ${table}`);
         await client.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE scope = $1`, [scope]);
       });
@@ -139,10 +128,10 @@ describe('@bulkhead/database against the devstack', () => {
     const tenantB = randomUUID();
     const shardUrl = serviceShards.find((s) => s.id === shardId)?.url ?? '';
 
-    await withClient(shardUrl, async (client) => {
+    await withPgClient(shardUrl, async (client) => {
       await expect(client.query(`SELECT * FROM ${table}`)).rejects.toThrow(/app\.tenant_id/);
     });
-    await withClient(shardUrl, async (client) => {
+    await withPgClient(shardUrl, async (client) => {
       expect(await countOnShard(client, tenantB)).toBe(0);
       expect(await countOnShard(client, tenantA)).toBe(1);
       await client.query('BEGIN');
@@ -165,7 +154,7 @@ describe('@bulkhead/database against the devstack', () => {
     expect(new Set(expected.values()).size).toBe(4);
 
     for (const shard of serviceShards) {
-      await withClient(shard.url, async (client) => {
+      await withPgClient(shard.url, async (client) => {
         for (const tenantId of tenants) {
           expect(await countOnShard(client, tenantId)).toBe(expected.get(tenantId) === shard.id ? 1 : 0);
         }

@@ -3,8 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { shardMapField, loadConfig } from '@bulkhead/config';
-import { loadDevstackEnv, toServiceEnvironment } from '@bulkhead/testkit';
-import { Client } from 'pg';
+import { loadDevstackEnv, toServiceEnvironment, withPgClient } from '@bulkhead/testkit';
 import { migrateAll, type MigrationSetReport } from './migration-plan';
 import { MIGRATIONS_TABLE } from './migration-runner';
 
@@ -20,16 +19,6 @@ const databases = [
   { url: identityDatabaseUrl, table: `${scope}_identity_items` },
   { url: auditDatabaseUrl, table: `${scope}_audit_items` },
 ];
-
-async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Each applied file as `target database file`, in the order applied. */
 function appliedLines(reports: readonly MigrationSetReport[]): string[] {
@@ -54,7 +43,7 @@ describe('migrateAll against the devstack', () => {
 
   afterAll(async () => {
     for (const { url, table } of databases) {
-      await withClient(url, async (client) => {
+      await withPgClient(url, async (client) => {
         await client.query(`DROP TABLE IF EXISTS ${table}`);
         await client.query(`DELETE FROM ${MIGRATIONS_TABLE} WHERE scope = $1`, [scope]);
       });
@@ -76,7 +65,7 @@ describe('migrateAll against the devstack', () => {
       ...files.map((file) => `audit audit ${file}`),
     ]);
     for (const { url, table } of databases) {
-      const columns = await withClient(url, (client) =>
+      const columns = await withPgClient(url, (client) =>
         client.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY column_name', [table]),
       );
       expect(columns.rows.map((row) => row.column_name)).toEqual(['id', 'name']);
@@ -97,7 +86,7 @@ describe('migrateAll against the devstack', () => {
       await expect(migrateAll({ servicesDir: broken, shards, auditDatabaseUrl })).rejects.toThrow(
         `${brokenScope}/audit: audit database: migration 0001_broken.sql failed: syntax error`,
       );
-      const recorded = await withClient(auditDatabaseUrl, (client) =>
+      const recorded = await withPgClient(auditDatabaseUrl, (client) =>
         client.query(`SELECT 1 FROM ${MIGRATIONS_TABLE} WHERE scope = $1`, [brokenScope]),
       );
       expect(recorded.rowCount).toBe(0);

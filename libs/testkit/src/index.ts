@@ -15,3 +15,4 @@ export type { Forgery, ForgeryMaterial } from './forged-tokens';
 export { migrateDevstack, platformServiceEnvironment, startPlatform } from './platform-harness';
 export type { PlatformHarnessOptions, RunningPlatform, ServiceEndpoints } from './platform-harness';
 export { eventually } from './eventually';
+export { withPgClient } from './pg-client';
