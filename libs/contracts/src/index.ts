@@ -1,11 +1,18 @@
+import * as membershipV1 from './generated/bulkhead/auth/v1/membership_service';
+import * as orgV1 from './generated/bulkhead/org/v1/org_service';
+
 // The public surface of the generated contracts: each name re-exported explicitly, so adding a
 // proto message is a deliberate change here too.
 export {
   ApiKey,
   AuthServiceClient,
   AuthServiceService,
+  AcceptInvitationRequest,
+  AcceptInvitationResponse,
   CreateApiKeyRequest,
   CreateApiKeyResponse,
+  CreateOrganizationRequest,
+  CreateOrganizationResponse,
   ExchangeApiKeyRequest,
   ExchangeApiKeyResponse,
   GetJwksRequest,
@@ -32,6 +39,35 @@ export {
   TokenPair,
   User,
 } from './generated/bulkhead/auth/v1/auth_service';
+export { MembershipServiceClient, MembershipServiceService } from './generated/bulkhead/auth/v1/membership_service';
+export { OrgServiceClient, OrgServiceService } from './generated/bulkhead/org/v1/org_service';
+// Message names of these packages overlap (Member, Organization, …): import them namespaced,
+// `membershipV1.Member`, `orgV1.Organization`.
+export { membershipV1, orgV1 };
+export {
+  CreateProjectRequest,
+  CreateProjectResponse,
+  DeleteProjectRequest,
+  DeleteProjectResponse,
+  GetProjectRequest,
+  GetProjectResponse,
+  GetProjectUsageRequest,
+  GetProjectUsageResponse,
+  ListProjectMembersRequest,
+  ListProjectMembersResponse,
+  ListProjectsRequest,
+  ListProjectsResponse,
+  Project,
+  ProjectMember,
+  ProjectServiceClient,
+  ProjectServiceService,
+  RemoveProjectMemberRequest,
+  RemoveProjectMemberResponse,
+  SetProjectMemberRequest,
+  SetProjectMemberResponse,
+  UpdateProjectRequest,
+  UpdateProjectResponse,
+} from './generated/bulkhead/project/v1/project_service';
 export { ErrorInfo, FieldViolation } from './generated/bulkhead/common/v1/error_info';
 export { PageRequest, PageResponse } from './generated/bulkhead/common/v1/pagination';
 export {

@@ -1,2 +1,15 @@
-export { API_KEY_ROLES, can, isOrgRole, ORG_ROLES, PERMISSIONS, requirePermission } from './permission-table';
-export type { ApiKeyRole, OrgRole, Permission } from './permission-table';
+export {
+  API_KEY_ROLES,
+  can,
+  isOrgRole,
+  ORG_ROLES,
+  permissionDenied,
+  PERMISSIONS,
+  requirePermission,
+  SERVICE_ROLE,
+} from './permission-table';
+export type { ApiKeyRole, CallerRole, OrgRole, Permission } from './permission-table';
+export { canInProject, isProjectRole, PROJECT_PERMISSIONS, PROJECT_ROLES, requireProjectPermission, seesEveryProject } from './project-permissions';
+export type { ProjectCaller, ProjectPermission, ProjectRole } from './project-permissions';
+export { DEFAULT_PLAN, isPlan, limitsOf, PLAN_LIMITS, PLANS, requireWithinLimit } from './plans';
+export type { Plan, PlanLimit, PlanLimits } from './plans';

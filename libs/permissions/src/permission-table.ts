@@ -9,13 +9,44 @@ export const API_KEY_ROLES = ['admin', 'member', 'viewer', 'auditor'] as const s
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
 /**
- * The permission table: every action a caller may attempt, and the org roles allowed to.
+ * The role of a platform service acting for an org with a token the auth service minted for
+ * that one call (principal type `service`). No user or API key ever holds it.
+ */
+export const SERVICE_ROLE = 'service';
+export type CallerRole = OrgRole | typeof SERVICE_ROLE;
+
+const EVERY_ORG_ROLE = ORG_ROLES;
+
+/**
+ * The permission table: every action a caller may attempt, and the roles allowed to.
  * RPC handlers ask {@link requirePermission}; none compares role strings itself.
  */
 export const PERMISSIONS = {
   /** Create, list and revoke the organization's API keys. */
   'apiKeys.manage': ['owner', 'admin'],
-} as const satisfies Record<string, readonly OrgRole[]>;
+  /** Create the organization's profile on its shard while the auth service registers it. */
+  'org.provision': [SERVICE_ROLE],
+  /** Read the organization's profile, plan, settings and usage. */
+  'org.read': EVERY_ORG_ROLE,
+  /** Rename, change the slug or the settings. */
+  'org.update': ['owner', 'admin'],
+  /** Move the organization to another plan. */
+  'org.plan.change': ['owner'],
+  /** Delete the organization and its data. */
+  'org.delete': ['owner'],
+  /** List the members and their roles. */
+  'members.read': EVERY_ORG_ROLE,
+  /** Change members' roles and remove members. */
+  'members.manage': ['owner', 'admin'],
+  /** Make someone an owner, or change an owner's role. */
+  'members.grantOwner': ['owner'],
+  /** Create, list and revoke invitations. */
+  'invitations.manage': ['owner', 'admin'],
+  /** Redeem an invitation for the user the auth service is adding. */
+  'invitations.redeem': [SERVICE_ROLE],
+  /** Create a project (the creator becomes its admin). */
+  'projects.create': ['owner', 'admin', 'member'],
+} as const satisfies Record<string, readonly CallerRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -28,13 +59,17 @@ export function can(role: string, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly string[]).includes(role);
 }
 
-/** Throws PERMISSION_DENIED naming the permission unless the caller's role allows it. */
-export function requirePermission(caller: { readonly role: string }, permission: Permission): void {
-  if (can(caller.role, permission)) return;
-  throw new AppError({
+/** The PERMISSION_DENIED error naming the permission the caller lacked. */
+export function permissionDenied(permission: string): AppError {
+  return new AppError({
     kind: 'PERMISSION_DENIED',
     code: 'PERMISSION_DENIED',
     message: `Your role in this organization does not allow ${permission}.`,
     details: { permission },
   });
+}
+
+/** Throws PERMISSION_DENIED naming the permission unless the caller's role allows it. */
+export function requirePermission(caller: { readonly role: string }, permission: Permission): void {
+  if (!can(caller.role, permission)) throw permissionDenied(permission);
 }

@@ -1,10 +1,17 @@
-/** Who is calling: a signed-in user or an API key acting for an org. */
-export type PrincipalType = 'user' | 'apiKey';
+/**
+ * Who is calling: a signed-in user, an API key acting for an org, or a platform service acting
+ * for an org (a short-lived token the auth service mints for its own calls to other services;
+ * never handed to clients, and refused at the gateway).
+ */
+export type PrincipalType = 'user' | 'apiKey' | 'service';
+
+/** The `pty` claim of each non-user principal type. */
+export const PRINCIPAL_TYPE_CLAIMS: ReadonlySet<string> = new Set<PrincipalType>(['apiKey', 'service']);
 
 /** The verified caller, as handlers and middleware see it. */
 export interface Principal {
   readonly type: PrincipalType;
-  /** User id (or API key id). */
+  /** User id (API key id, service name). */
   readonly subject: string;
   readonly tenantId: string;
   readonly role: string;

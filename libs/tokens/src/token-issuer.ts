@@ -31,7 +31,7 @@ export interface AccessTokenSubject {
   sid: string;
   /** Granted scopes; encoded space-separated in the `scope` claim. */
   scope: readonly string[];
-  /** Default `'user'`; `'apiKey'` is encoded as the `pty` claim. */
+  /** Default `'user'`; any other type is encoded as the `pty` claim. */
   principalType?: PrincipalType;
 }
 
@@ -61,7 +61,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         role: subject.role,
         sid: subject.sid,
         scope: subject.scope.join(' '),
-        ...(subject.principalType === 'apiKey' ? { pty: 'apiKey' } : {}),
+        ...(subject.principalType !== undefined && subject.principalType !== 'user' ? { pty: subject.principalType } : {}),
       })
         .setProtectedHeader({
           alg: SIGNING_ALGORITHM,

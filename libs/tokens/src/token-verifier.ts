@@ -1,6 +1,6 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { JwksSource } from './jwks-source';
-import type { Principal, PrincipalType } from './principal';
+import { PRINCIPAL_TYPE_CLAIMS, type Principal, type PrincipalType } from './principal';
 import { SIGNING_ALGORITHM } from './signing-key';
 import { tokenError } from './token-errors';
 import { ACCESS_TOKEN_TYPE } from './token-issuer';
@@ -43,8 +43,10 @@ function stringClaim(payload: JWTPayload, name: string): string {
 
 function principalOf(payload: JWTPayload): Principal {
   const pty = payload['pty'];
-  if (pty !== undefined && pty !== 'apiKey') throw tokenError('TOKEN_INVALID', new Error('unknown pty claim'));
-  const type: PrincipalType = pty === 'apiKey' ? 'apiKey' : 'user';
+  if (pty !== undefined && (typeof pty !== 'string' || !PRINCIPAL_TYPE_CLAIMS.has(pty))) {
+    throw tokenError('TOKEN_INVALID', new Error('unknown pty claim'));
+  }
+  const type = (pty ?? 'user') as PrincipalType;
   const scope = payload['scope'] ?? '';
   if (typeof scope !== 'string') throw tokenError('TOKEN_INVALID', new Error('claim scope is not a string'));
   if (typeof payload.exp !== 'number') throw tokenError('TOKEN_INVALID', new Error('claim exp is not a number'));
