@@ -5,4 +5,4 @@ export { loadConfig, loadConfigOrExit } from './load-config';
 export type { EnvConfig, EnvSchemaShape } from './load-config';
 export { shardMapField, shardMapSchema, shardSchema, withShardCredentials } from './shard-map';
 export type { Shard, ShardMap } from './shard-map';
-export { serviceConfigShape, tokenConfigShape } from './service-config';
+export { serviceConfigShape, shardedServiceConfigShape, tokenConfigShape } from './service-config';

@@ -1,4 +1,5 @@
 import { envFields } from './env-fields';
+import { shardMapField } from './shard-map';
 
 /**
  * The variables every service reads, to spread into its own shape:
@@ -25,4 +26,28 @@ export const tokenConfigShape = {
   TOKEN_ISSUER: envFields.url(['http', 'https']).default('https://auth.bulkhead.local'),
   /** `aud` of access tokens. */
   TOKEN_AUDIENCE: envFields.string().default('bulkhead'),
+};
+
+/**
+ * The variables of a service that keeps tenant data on the shards (org, project, workflow,
+ * agent); spread into its config shape.
+ */
+export const shardedServiceConfigShape = {
+  /** The ordered shard map, JSON `[{id, url}]`, with the service role's URLs (or none, see below). */
+  SHARD_MAP: shardMapField(),
+  /** Filled into every shard URL that carries no user (a ConfigMap holds no secrets). */
+  SHARD_DATABASE_USER: envFields.string().optional(),
+  SHARD_DATABASE_PASSWORD: envFields.string().optional(),
+  /** The most connections this process opens to one shard. */
+  SHARD_POOL_SIZE: envFields.positiveInt().default(10),
+  /** Where tenant placement overrides are read (the identity database; SELECT on `tenant_placements` suffices). */
+  PLACEMENT_DATABASE_URL: envFields.url(['postgres', 'postgresql']),
+  /** How long a tenant's placement is cached before it is read again. */
+  PLACEMENT_CACHE_TTL_MS: envFields.positiveInt().default(60_000),
+  /** The folder holding `<service>/migrations/<target>/` (the repository's or the image's `services/`). */
+  MIGRATIONS_DIR: envFields.string().default('services'),
+  /** The tenant-scoped cache. */
+  REDIS_URL: envFields.url(['redis', 'rediss']),
+  /** The auth service: JWKS for verification, and the membership RPCs. */
+  AUTH_GRPC_ADDRESS: envFields.string(),
 };

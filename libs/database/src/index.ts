@@ -5,14 +5,16 @@ export { discoverMigrations, migrateAll, MIGRATION_TARGETS } from './migration-p
 export type { MigrateAllOptions, MigrationSet, MigrationSetReport, MigrationTarget } from './migration-plan';
 export { assertMigrated, migrateShards, MIGRATIONS_TABLE, runMigrations } from './migration-runner';
 export type { AssertMigratedOptions, MigrateShardsOptions, MigrationReport, RunMigrationsOptions } from './migration-runner';
-export { createCachedPlacementSource } from './placement-source';
-export type { PlacementLookup, PlacementSource } from './placement-source';
+export { createCachedPlacementSource, pgPlacementLookup } from './placement-source';
+export type { CachedPlacementSourceOptions, PlacementLookup, PlacementSource, Queryable } from './placement-source';
 export { createShardPools } from './shard-pools';
 export type { ShardPools, ShardPoolsOptions } from './shard-pools';
 export { createShardRouter } from './shard-router';
 export type { ShardRouter, ShardRouterOptions } from './shard-router';
 export { createInMemoryPlacementSource } from './testing/in-memory-placement-source';
 export type { InMemoryPlacementSource } from './testing/in-memory-placement-source';
+export { openTenantDatabase } from './tenant-database.bootstrap';
+export type { OpenedTenantDatabase, OpenTenantDatabaseOptions } from './tenant-database.bootstrap';
 export { createTenantDatabase } from './with-tenant';
 export type { TenantContext, TenantDatabase, TenantDatabaseOptions, TenantQueryResult, TenantTx } from './with-tenant';
 export { withTransaction } from './transaction';

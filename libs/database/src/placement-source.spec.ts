@@ -27,3 +27,24 @@ describe('createCachedPlacementSource', () => {
     await expect(source.lookup(tenantId)).resolves.toBeUndefined();
   });
 });
+
+describe('createCachedPlacementSource with a TTL', () => {
+  it('asks the store again once the answer is older than the TTL', async () => {
+    let clock = 0;
+    let calls = 0;
+    const source = createCachedPlacementSource(
+      async () => {
+        calls += 1;
+        return calls === 1 ? undefined : 'shard-3';
+      },
+      { ttlMs: 1000, now: () => clock },
+    );
+    const tenantId = '6f1c8a52-6b1e-4c7e-9a39-2f0d3b1e9c11';
+    await expect(source.lookup(tenantId)).resolves.toBeUndefined();
+    clock = 999;
+    await expect(source.lookup(tenantId)).resolves.toBeUndefined();
+    clock = 1000;
+    await expect(source.lookup(tenantId)).resolves.toBe('shard-3');
+    expect(calls).toBe(2);
+  });
+});
