@@ -19,3 +19,5 @@ export type { RedisRevocationListOptions, RevocationList } from './revocation-li
 export { createServiceAuthentication } from './service-authentication';
 export type { ServiceAuthentication, ServiceAuthenticationOptions } from './service-authentication';
 export { openSealedSecret, sealSecret } from './sealed-box';
+export { encodeInvitationToken, parseInvitationToken } from './invitation-token';
+export type { InvitationToken } from './invitation-token';
