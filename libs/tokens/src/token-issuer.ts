@@ -33,6 +33,8 @@ export interface AccessTokenSubject {
   scope: readonly string[];
   /** Default `'user'`; any other type is encoded as the `pty` claim. */
   principalType?: PrincipalType;
+  /** Lifetime of this token in seconds, when it must differ from the issuer's (service tokens). */
+  ttlSeconds?: number;
 }
 
 /** A signed access token. */
@@ -56,6 +58,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
       const key = await options.keys();
       const iat = Math.floor(now().getTime() / 1000);
       const jti = randomUUID();
+      const ttlSeconds = subject.ttlSeconds ?? options.ttlSeconds;
       const token = await new SignJWT({
         tid: subject.tid,
         role: subject.role,
@@ -73,10 +76,10 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         .setSubject(subject.sub)
         .setIssuedAt(iat)
         .setNotBefore(iat)
-        .setExpirationTime(iat + options.ttlSeconds)
+        .setExpirationTime(iat + ttlSeconds)
         .setJti(jti)
         .sign(key.privateKey);
-      return { token, expiresIn: options.ttlSeconds, jti };
+      return { token, expiresIn: ttlSeconds, jti };
     },
   };
 }

@@ -89,6 +89,16 @@ describe('createTokenVerifier', () => {
     });
   });
 
+  it('reports a service principal whose token lives only as long as asked', async () => {
+    const { issuer, verifier } = await setup();
+    const { token, expiresIn } = await issuer.issueAccessToken({ ...TEST_SUBJECT, principalType: 'service', ttlSeconds: 60 });
+    expect(expiresIn).toBe(60);
+    await expect(verifier.verify(token)).resolves.toMatchObject({
+      type: 'service',
+      expiresAt: new Date(START.getTime() + 60_000),
+    });
+  });
+
   describe('rejects', () => {
     it('alg: none', async () => {
       const { issuer, verifier, key } = await setup();
