@@ -87,6 +87,7 @@ describe('toServiceEnvironment', () => {
       'IDENTITY_DATABASE_OWNER_URL',
       'IDENTITY_DATABASE_URL',
       'KAFKA_BROKERS',
+      'PLACEMENT_DATABASE_URL',
       'REDIS_URL',
       'SHARD_MAP',
       'SHARD_OWNER_MAP',
@@ -103,6 +104,7 @@ describe('toServiceEnvironment', () => {
     ]);
     expect(env['IDENTITY_DATABASE_URL']).toBe(pg('app', 'id'));
     expect(env['IDENTITY_DATABASE_OWNER_URL']).toBe(pg('own', 'id'));
+    expect(env['PLACEMENT_DATABASE_URL']).toBe(pg('app', 'id'));
     expect(env['AUDIT_DATABASE_URL']).toBe(pg('app', 'au'));
     expect(env['AUDIT_DATABASE_OWNER_URL']).toBe(pg('own', 'au'));
     expect(env['KAFKA_BROKERS']).toBe('127.0.0.1:59092,127.0.0.1:59094');

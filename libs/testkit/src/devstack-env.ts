@@ -56,7 +56,9 @@ export function loadDevstackEnv(options: LoadDevstackEnvOptions = {}): DevstackE
 /**
  * The environment variables services read, for the devstack's settings (see the README's
  * configuration reference): `SHARD_MAP`, `SHARD_OWNER_MAP`, the identity and audit database
- * URLs with their owner URLs, `REDIS_URL`, `KAFKA_BROKERS`, and a `SIGNING_KEY_ENCRYPTION_KEY`
+ * URLs with their owner URLs, `PLACEMENT_DATABASE_URL` (where the sharded services read tenant
+ * placements: the identity database, as the service role), `REDIS_URL`, `KAFKA_BROKERS`, and a
+ * `SIGNING_KEY_ENCRYPTION_KEY`
  * derived from the identity database's URL: a local-only key, stable across restarts so the
  * signing keys sealed with it stay readable. Never a production key.
  */
@@ -66,6 +68,7 @@ export function toServiceEnvironment(env: DevstackEnv): Record<string, string> {
     SHARD_OWNER_MAP: JSON.stringify(env.shards.map((s) => ({ id: s.id, url: s.ownerUrl }))),
     IDENTITY_DATABASE_URL: env.identityDatabase.url,
     IDENTITY_DATABASE_OWNER_URL: env.identityDatabase.ownerUrl,
+    PLACEMENT_DATABASE_URL: env.identityDatabase.url,
     AUDIT_DATABASE_URL: env.auditDatabase.url,
     AUDIT_DATABASE_OWNER_URL: env.auditDatabase.ownerUrl,
     REDIS_URL: env.redisUrl,

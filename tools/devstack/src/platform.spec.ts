@@ -33,4 +33,14 @@ describe('platform', () => {
     });
     expect(JSON.parse(vars['SHARD_MAP'] ?? '')).toEqual([{ id: 'shard-0', url: 'postgres://a@h:1/s0' }]);
   });
+
+  it('tells a sharded service where placements live and where auth, org and project listen', () => {
+    const vars = serviceEnvironment(env, 'project', ['auth', 'org', 'project', 'gateway']);
+    expect(vars).toMatchObject({
+      PLACEMENT_DATABASE_URL: 'postgres://a@h:1/id',
+      AUTH_GRPC_ADDRESS: `127.0.0.1:${localPorts('auth').grpcPort}`,
+      ORG_GRPC_ADDRESS: `127.0.0.1:${localPorts('org').grpcPort}`,
+      PROJECT_GRPC_ADDRESS: `127.0.0.1:${localPorts('project').grpcPort}`,
+    });
+  });
 });
