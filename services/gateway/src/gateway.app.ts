@@ -8,8 +8,11 @@ import { createRequestAuthenticator } from './authentication/request-authenticat
 import { createHttpApp, type HttpApp } from './http/http-app';
 import { registerOpsRoutes } from './http/ops.routes';
 import type { AuthClient } from './upstream/auth.upstream';
+import type { MembershipClient } from './upstream/membership.upstream';
+import type { OrgClient } from './upstream/org.upstream';
+import type { ProjectClient } from './upstream/project.upstream';
 
-/** What the gateway's routes are built from; tests pass a local verifier and a fake auth service. */
+/** What the gateway's routes are built from; tests pass a local verifier and fake backends. */
 export interface GatewayAppDependencies {
   logger: Logger;
   registry: Registry;
@@ -18,6 +21,10 @@ export interface GatewayAppDependencies {
   /** Verifies access tokens (JWKS, revocation list). */
   verifier: TokenVerifier;
   auth: AuthClient;
+  org: OrgClient;
+  projects: ProjectClient;
+  /** The auth service's internal MembershipService (organization registry, slugs). */
+  membership: MembershipClient;
 }
 
 /** The REST app with every route registered, not yet listening. */

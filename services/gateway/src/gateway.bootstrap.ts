@@ -8,10 +8,13 @@ import { Redis } from "ioredis";
 import type { gatewayConfigShape } from "./gateway.config";
 import { startGateway } from "./gateway.server";
 import { createAuthUpstream } from "./upstream/auth.upstream";
+import { createMembershipUpstream } from "./upstream/membership.upstream";
+import { createOrgUpstream } from "./upstream/org.upstream";
+import { createProjectUpstream } from "./upstream/project.upstream";
 
 /**
  * Builds the gateway's collaborators from its configuration (Redis for the revocation list,
- * token verification, the auth client) and starts it. Loaded by main.ts after tracing has
+ * token verification, the backends' clients) and starts it. Loaded by main.ts after tracing has
  * started, so ioredis and grpc-js are instrumented.
  */
 export async function bootstrapGateway(
@@ -36,18 +39,44 @@ export async function bootstrapGateway(
     config.AUTH_GRPC_ADDRESS,
     config.UPSTREAM_DEADLINE_MS,
   );
+  const org = createOrgUpstream(
+    config.ORG_GRPC_ADDRESS,
+    config.UPSTREAM_DEADLINE_MS,
+  );
+  const projects = createProjectUpstream(
+    config.PROJECT_GRPC_ADDRESS,
+    config.UPSTREAM_DEADLINE_MS,
+  );
+  const membership = createMembershipUpstream(
+    config.AUTH_GRPC_ADDRESS,
+    config.UPSTREAM_DEADLINE_MS,
+  );
   const gateway = await startGateway(
     {
       httpPort: config.HTTP_PORT,
-      upstreams: { auth: config.AUTH_GRPC_ADDRESS },
+      upstreams: {
+        auth: config.AUTH_GRPC_ADDRESS,
+        org: config.ORG_GRPC_ADDRESS,
+        project: config.PROJECT_GRPC_ADDRESS,
+      },
     },
-    { ...dependencies, verifier: authentication.verifier, auth: auth.client },
+    {
+      ...dependencies,
+      verifier: authentication.verifier,
+      auth: auth.client,
+      org: org.client,
+      projects: projects.client,
+      membership: membership.client,
+    },
   );
   return {
     checkReadiness: gateway.checkReadiness,
     stop: async (graceMs: number) => {
       await gateway.stop(graceMs);
       auth.close();
+      org.close();
+      projects.close();
+      membership.close();
       authentication.close();
       redis.disconnect();
     },

@@ -12,6 +12,10 @@ export const gatewayConfigShape = {
   HTTP_PORT: envFields.port().default(8080),
   /** The auth service's gRPC address (`host:port`). */
   AUTH_GRPC_ADDRESS: envFields.string(),
+  /** The org service's gRPC address (`host:port`). */
+  ORG_GRPC_ADDRESS: envFields.string(),
+  /** The project service's gRPC address (`host:port`). */
+  PROJECT_GRPC_ADDRESS: envFields.string(),
   /** Where revoked sessions are listed (shared with every service). */
   REDIS_URL: envFields.url(["redis", "rediss"]),
   /** Deadline of each call to a backend; past it the request answers 503 naming the backend. */

@@ -2,30 +2,35 @@ import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
 import { createGrpcServer, type GrpcServer } from '@bulkhead/grpc-kit';
 import { startGateway, type Gateway } from './gateway.server';
 import { createTestTokens } from './testing/test-tokens';
-import { createAuthUpstream } from './upstream/auth.upstream';
+import { createUpstreamClients, type UpstreamClients } from './testing/gateway.fixture';
 
 const logger = createLogger({ service: 'gateway-spec', level: 'silent' });
 
 describe('gateway', () => {
   let upstream: GrpcServer;
-  let auth: ReturnType<typeof createAuthUpstream>;
+  let upstreams: UpstreamClients;
   let gateway: Gateway;
   let base: string;
 
   beforeAll(async () => {
     upstream = createGrpcServer({ logger });
     const upstreamAddress = `127.0.0.1:${await upstream.listen('127.0.0.1:0')}`;
-    auth = createAuthUpstream(upstreamAddress, 1000);
+    upstreams = createUpstreamClients({ auth: upstreamAddress, org: upstreamAddress, project: upstreamAddress }, 1000);
     gateway = await startGateway(
       { httpPort: 0, host: '127.0.0.1', upstreams: { auth: upstreamAddress } },
-      { logger, registry: createMetricsRegistry('gateway'), verifier: (await createTestTokens()).verifier, auth: auth.client },
+      {
+        logger,
+        registry: createMetricsRegistry('gateway'),
+        verifier: (await createTestTokens()).verifier,
+        ...upstreams.clients,
+      },
     );
     base = `http://127.0.0.1:${gateway.port}`;
   });
 
   afterAll(async () => {
     await gateway.stop(1000);
-    auth.close();
+    upstreams.close();
     await upstream.shutdown({ timeoutMs: 1000 });
   });
 

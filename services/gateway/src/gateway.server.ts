@@ -11,7 +11,7 @@ export interface GatewayOptions {
 }
 
 /** The runtime's logger and registry, and the collaborators the composition root creates. */
-export type GatewayDependencies = ServiceDependencies & Pick<GatewayAppDependencies, 'verifier' | 'auth'>;
+export type GatewayDependencies = ServiceDependencies & Omit<GatewayAppDependencies, keyof ServiceDependencies | 'checkReadiness'>;
 
 export interface Gateway extends RunningService {
   /** The bound REST port (useful with port 0 in tests). */
@@ -23,10 +23,11 @@ const HEALTH_DEADLINE_MS = 1000;
 /**
  * The public REST edge: request ids, problem+json errors, the OpenAPI document, `/healthz`,
  * `/readyz` (ready only when every backend answers its gRPC health check), `/metrics`, and the
- * identity routes forwarded to the auth service. The verifier and the auth client are the
- * caller's: it closes them after {@link Gateway.stop}.
+ * routes forwarded to the backends. The verifier and the backends' clients are the caller's: it
+ * closes them after {@link Gateway.stop}.
  */
-export async function startGateway(options: GatewayOptions, { logger, registry, verifier, auth }: GatewayDependencies): Promise<Gateway> {
+export async function startGateway(options: GatewayOptions, dependencies: GatewayDependencies): Promise<Gateway> {
+  const { logger } = dependencies;
   const health = new Map<string, GrpcClient<typeof HealthService>>(
     Object.entries(options.upstreams).map(([name, address]) => [
       name,
@@ -47,7 +48,7 @@ export async function startGateway(options: GatewayOptions, { logger, registry, 
     return answers.filter((name): name is string => name !== undefined);
   };
 
-  const app = await createGatewayApp({ logger, registry, checkReadiness, verifier, auth });
+  const app = await createGatewayApp({ ...dependencies, checkReadiness });
 
   await app.listen({ port: options.httpPort, host: options.host ?? '0.0.0.0' });
   const address = app.server.address();

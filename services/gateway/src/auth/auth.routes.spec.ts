@@ -2,9 +2,8 @@ import { AppError } from '@bulkhead/errors';
 import { REQUEST_ID_METADATA_KEY } from '@bulkhead/grpc-kit';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
 import { createGatewayApp } from '../gateway.app';
-import { createGatewayFixture, type GatewayFixture } from '../testing/gateway.fixture';
+import { createGatewayFixture, createUpstreamClients, type GatewayFixture } from '../testing/gateway.fixture';
 import { OTHER_TENANT_ID, TENANT_ID, USER_ID } from '../testing/test-tokens';
-import { createAuthUpstream } from '../upstream/auth.upstream';
 
 const json = { 'content-type': 'application/json' };
 const signUp = { email: 'ada@example.com', password: 'correct horse battery staple', name: ' Ada ', organizationName: 'Acme' };
@@ -189,13 +188,13 @@ describe('identity routes', () => {
 
     it('answers 503 naming the auth service when it cannot be reached', async () => {
       const logger = createLogger({ service: 'gateway-spec', level: 'silent' });
-      const unreachable = createAuthUpstream('127.0.0.1:1', 1000);
+      const unreachable = createUpstreamClients({ auth: '127.0.0.1:1', org: '127.0.0.1:1', project: '127.0.0.1:1' }, 1000);
       const app = await createGatewayApp({
         logger,
         registry: createMetricsRegistry('gateway'),
         checkReadiness: async () => ['auth'],
         verifier: fixture.tokens.verifier,
-        auth: unreachable.client,
+        ...unreachable.clients,
       });
       try {
         const response = await app.inject({ method: 'GET', url: '/.well-known/jwks.json', headers: { 'x-request-id': 'req-503' } });

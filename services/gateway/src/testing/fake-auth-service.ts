@@ -4,11 +4,13 @@ import { createGrpcServer, type CallContext } from '@bulkhead/grpc-kit';
 import type { Logger } from '@bulkhead/observability';
 import { createAuthMiddleware, toJwksMessage, type AuthContext, type Principal } from '@bulkhead/tokens';
 import type { Metadata } from '@grpc/grpc-js';
-import { TENANT_ID, TEST_USER, USER_ID, type TestTokens } from './test-tokens';
+import { OTHER_TENANT_ID, TENANT_ID, TEST_USER, USER_ID, type TestTokens } from './test-tokens';
 
 /** The secret {@link startFakeAuthService} exchanges; any other `bhk_` secret is refused. */
 export const API_KEY_SECRET = 'bhk_0123456789abcdefghijklmnopqrstuv';
 export const API_KEY_ID = '01936f3e-4d3a-7b1e-9a55-0c2d1e3f4a70';
+/** The organization {@link startFakeAuthService}'s CreateOrganization answers. */
+export const NEW_ORGANIZATION_ID = '01936f3e-4d3a-7b1e-9a55-0c2d1e3f4a71';
 
 /** A method of the auth service, by its client name (`login`, `exchangeApiKey`, …). */
 export type AuthMethod = keyof typeof AuthServiceService;
@@ -90,7 +92,7 @@ export async function startFakeAuthService(logger: Logger, tokens: TestTokens): 
       record('signUp', request, ctx);
       return {
         user: { id: USER_ID, email: request.email, name: request.name, createdAt: '2026-01-02T03:04:05.000Z' },
-        organization: { id: TENANT_ID, name: request.organizationName },
+        organization: { id: TENANT_ID, name: request.organizationName, slug: 'acme' },
         tokens: await tokenPair(),
       };
     },
@@ -149,6 +151,14 @@ export async function startFakeAuthService(logger: Logger, tokens: TestTokens): 
         principalType: 'apiKey',
       });
       return { accessToken, expiresIn: 300, organizationId: TENANT_ID };
+    },
+    async createOrganization(request, ctx) {
+      record('createOrganization', request, ctx);
+      return { organization: { id: NEW_ORGANIZATION_ID, name: request.name, slug: request.slug || 'new-org' } };
+    },
+    async acceptInvitation(request, ctx) {
+      record('acceptInvitation', request, ctx);
+      return { membership: { organizationId: OTHER_TENANT_ID, organizationName: 'Globex', role: 'member' } };
     },
     async getJwks(request, ctx) {
       record('getJwks', request, ctx);

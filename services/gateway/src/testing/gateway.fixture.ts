@@ -1,7 +1,10 @@
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
-import { createGatewayApp } from '../gateway.app';
+import { createGatewayApp, type GatewayAppDependencies } from '../gateway.app';
 import type { HttpApp } from '../http/http-app';
 import { createAuthUpstream } from '../upstream/auth.upstream';
+import { createMembershipUpstream } from '../upstream/membership.upstream';
+import { createOrgUpstream } from '../upstream/org.upstream';
+import { createProjectUpstream } from '../upstream/project.upstream';
 import { startFakeAuthService, type FakeAuthService } from './fake-auth-service';
 import { createTestTokens, type TestTokens } from './test-tokens';
 
@@ -15,18 +18,38 @@ export interface GatewayFixture {
 
 const UPSTREAM_DEADLINE_MS = 2000;
 
+/** The backends' clients the gateway app takes, and how to close them all. */
+export interface UpstreamClients {
+  readonly clients: Pick<GatewayAppDependencies, 'auth' | 'org' | 'projects' | 'membership'>;
+  close(): void;
+}
+
+/** Clients of the backends at these addresses (MembershipService is the auth service's). */
+export function createUpstreamClients(addresses: { auth: string; org: string; project: string }, deadlineMs = UPSTREAM_DEADLINE_MS): UpstreamClients {
+  const auth = createAuthUpstream(addresses.auth, deadlineMs);
+  const org = createOrgUpstream(addresses.org, deadlineMs);
+  const projects = createProjectUpstream(addresses.project, deadlineMs);
+  const membership = createMembershipUpstream(addresses.auth, deadlineMs);
+  return {
+    clients: { auth: auth.client, org: org.client, projects: projects.client, membership: membership.client },
+    close: () => {
+      for (const upstream of [auth, org, projects, membership]) upstream.close();
+    },
+  };
+}
+
 /** Starts a fake auth service and builds the gateway's app against it with a local verifier. */
 export async function createGatewayFixture(): Promise<GatewayFixture> {
   const logger = createLogger({ service: 'gateway-spec', level: 'silent' });
   const tokens = await createTestTokens();
   const fake = await startFakeAuthService(logger, tokens);
-  const auth = createAuthUpstream(fake.address, UPSTREAM_DEADLINE_MS);
+  const upstreams = createUpstreamClients({ auth: fake.address, org: fake.address, project: fake.address });
   const app = await createGatewayApp({
     logger,
     registry: createMetricsRegistry('gateway'),
     checkReadiness: async () => [],
     verifier: tokens.verifier,
-    auth: auth.client,
+    ...upstreams.clients,
   });
   await app.ready();
   return {
@@ -35,7 +58,7 @@ export async function createGatewayFixture(): Promise<GatewayFixture> {
     tokens,
     close: async () => {
       await app.close();
-      auth.close();
+      upstreams.close();
       await fake.stop();
     },
   };
