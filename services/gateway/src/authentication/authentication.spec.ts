@@ -1,7 +1,7 @@
 import { AppError } from '@bulkhead/errors';
 import { API_KEY_ID, API_KEY_SECRET } from '../testing/fake-auth-service';
 import { createGatewayFixture, type GatewayFixture } from '../testing/gateway.fixture';
-import { OTHER_TENANT_ID, TENANT_ID, TEST_USER } from '../testing/test-tokens';
+import { OTHER_TENANT_ID, SESSION_ID, TENANT_ID, TEST_USER } from '../testing/test-tokens';
 
 describe('authentication at the gateway', () => {
   let fixture: GatewayFixture;
@@ -49,6 +49,18 @@ describe('authentication at the gateway', () => {
       const expired = await me({ authorization: `Bearer ${stale}` });
       expect(expired.statusCode).toBe(401);
       expect(expired.json()).toMatchObject({ code: 'TOKEN_EXPIRED' });
+    });
+
+    it('refuses a service token (internal, ADR 0004) with 401, without calling upstream', async () => {
+      const before = fixture.fake.callCount('getMe');
+      const token = await fixture.tokens.sign({ sub: 'auth', tid: TENANT_ID, role: 'service', sid: SESSION_ID, scope: [], principalType: 'service' });
+      const response = await me({ authorization: `Bearer ${token}` });
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ status: 401, code: 'TOKEN_SERVICE_REFUSED' });
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="bulkhead", error="invalid_token"');
+      expect(fixture.fake.callCount('getMe')).toBe(before);
+      const userToken = await fixture.tokens.sign({ ...TEST_USER, principalType: 'user' });
+      expect((await me({ authorization: `Bearer ${userToken}` })).statusCode).toBe(200);
     });
 
     it('refuses a token of a revoked session', async () => {

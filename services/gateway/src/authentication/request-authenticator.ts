@@ -1,4 +1,4 @@
-import { isAppError } from '@bulkhead/errors';
+import { AppError, isAppError } from '@bulkhead/errors';
 import type { ClientCallOptions } from '@bulkhead/grpc-kit';
 import { tokenError, type Principal, type TokenVerifier } from '@bulkhead/tokens';
 import { dependencyUnavailable } from '../upstream/upstream-client';
@@ -19,20 +19,33 @@ export interface RequestAuthenticator {
 // RFC 6750: the scheme is case-insensitive; the credential is token68.
 const BEARER = /^Bearer +([A-Za-z0-9_\-.~+/]+=*)$/i;
 
+/** Service tokens are minted by auth for one internal call (ADR 0004); no client may present one. */
+function serviceTokenRefused(): AppError {
+  return new AppError({
+    kind: 'UNAUTHENTICATED',
+    code: 'TOKEN_SERVICE_REFUSED',
+    message: 'Service tokens are internal and not accepted here.',
+  });
+}
+
 /**
  * `Authorization: Bearer <jwt>` is verified as it is; `Authorization: Bearer bhk_…` (an API
  * key) is exchanged for a JWT first, which is then verified like any other so revocation and
  * expiry apply to it too. A refused exchanged token is forgotten, so the next request exchanges
- * the key again (and fails there if the key itself was revoked).
+ * the key again (and fails there if the key itself was revoked). A token whose principal is a
+ * service is refused: those are internal (ADR 0004).
  */
 export function createRequestAuthenticator(deps: { verifier: TokenVerifier; apiKeys: ApiKeyExchange }): RequestAuthenticator {
   // The verifier throws AppErrors for tokens; anything else is its revocation list not answering.
   const verify = async (token: string): Promise<Principal> => {
+    let principal: Principal;
     try {
-      return await deps.verifier.verify(token);
+      principal = await deps.verifier.verify(token);
     } catch (err) {
       throw isAppError(err) ? err : dependencyUnavailable('revocation-list', err);
     }
+    if (principal.type === 'service') throw serviceTokenRefused();
+    return principal;
   };
   return {
     async authenticate(authorization, callOptions) {
