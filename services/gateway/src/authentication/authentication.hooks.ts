@@ -1,6 +1,6 @@
 import { AppError, internalError } from '@bulkhead/errors';
 import type { ClientCallOptions } from '@bulkhead/grpc-kit';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BEARER_SECURITY_SCHEME } from '../http/http-app';
 import { upstreamCallOptions } from '../upstream/upstream-call';
@@ -22,12 +22,18 @@ export const authenticatedRouteSchema = {
   }),
 };
 
+/**
+ * A check every authenticated request passes right after its credential is verified, before
+ * the body is read (the tenant's rate limit, the subdomain's organization). It throws to refuse.
+ */
+export type CallerGuard = (caller: AuthenticatedCaller, request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
 /** Route hooks that authenticate the caller, and how handlers read the result. */
 export interface Authentication {
   /** Spread into a route's options, next to {@link authenticatedRouteSchema}. */
   readonly hooks: {
-    /** Runs first (before the body is read): 401 for a missing or refused credential. */
-    onRequest(request: FastifyRequest): Promise<void>;
+    /** Runs first (before the body is read): 401 for a missing or refused credential, then the guards. */
+    onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     /** Runs after validation: 403 when `X-Tenant-ID` names another organization than the token's. */
     preHandler(request: FastifyRequest): Promise<void>;
   };
@@ -37,8 +43,8 @@ export interface Authentication {
   callOptionsOf(request: FastifyRequest): ClientCallOptions;
 }
 
-/** {@link Authentication} backed by `authenticator`. */
-export function createAuthentication(authenticator: RequestAuthenticator): Authentication {
+/** {@link Authentication} backed by `authenticator`; `guards` run in order after it. */
+export function createAuthentication(authenticator: RequestAuthenticator, guards: readonly CallerGuard[] = []): Authentication {
   const callers = new WeakMap<FastifyRequest, AuthenticatedCaller>();
   const callerOf = (request: FastifyRequest): AuthenticatedCaller => {
     const caller = callers.get(request);
@@ -47,8 +53,10 @@ export function createAuthentication(authenticator: RequestAuthenticator): Authe
   };
   return {
     hooks: {
-      async onRequest(request) {
-        callers.set(request, await authenticator.authenticate(request.headers.authorization, upstreamCallOptions(request)));
+      async onRequest(request, reply) {
+        const caller = await authenticator.authenticate(request.headers.authorization, upstreamCallOptions(request));
+        callers.set(request, caller);
+        for (const guard of guards) await guard(caller, request, reply);
       },
       async preHandler(request) {
         const tenantHeader = request.headers['x-tenant-id'];
