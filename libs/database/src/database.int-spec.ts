@@ -9,7 +9,7 @@ import { assertMigrated, migrateShards, runMigrations, MIGRATIONS_TABLE } from '
 import { createShardPools, type ShardPools } from './shard-pools';
 import { createShardRouter, type ShardRouter } from './shard-router';
 import { createInMemoryPlacementSource } from './testing/in-memory-placement-source';
-import { createTenantDatabase, type TenantDatabase } from './with-tenant';
+import { createTenantDatabase, type TenantDatabase, type TenantTx } from './with-tenant';
 
 const env = loadDevstackEnv();
 const serviceShards: ShardMap = env.shards.map((s) => ({ id: s.id, url: s.url }));
@@ -173,6 +173,57 @@ describe('@bulkhead/database against the devstack', () => {
     ).rejects.toBe(boom);
     const rows = await db.withTenant({ tenantId }, (tx) => tx.query(`SELECT id FROM ${table}`));
     expect(rows.rowCount).toBe(0);
+  });
+
+  it('rolls back every statement when one inside the work fails, and the connection serves the next call', async () => {
+    const single = createShardPools({ shards: serviceShards, maxPerShard: 1, connectionTimeoutMs: 1500 });
+    const singleDb = createTenantDatabase({ router, pools: single });
+    const pidOf = (tx: TenantTx) => tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then((r) => r.rows[0]?.pid);
+    try {
+      const tenantId = randomUUID();
+      const duplicate = randomUUID();
+      let failedOn: number | undefined;
+      await expect(
+        singleDb.withTenant({ tenantId }, async (tx) => {
+          failedOn = await pidOf(tx);
+          await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'first')`, [tenantId, randomUUID()]);
+          await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'second')`, [tenantId, duplicate]);
+          await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'clash')`, [tenantId, duplicate]);
+        }),
+      ).rejects.toMatchObject({ code: '23505' });
+      const after = await singleDb.withTenant({ tenantId }, async (tx) => ({
+        pid: await pidOf(tx),
+        count: (await tx.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n,
+      }));
+      expect(failedOn).toEqual(expect.any(Number));
+      expect(after).toEqual({ pid: failedOn, count: '0' });
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('rejects the work when a failed statement was swallowed, instead of reporting the rolled-back COMMIT as success', async () => {
+    const tenantId = randomUUID();
+    await expect(
+      db.withTenant({ tenantId }, async (tx) => {
+        await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'lost')`, [tenantId, randomUUID()]);
+        await tx.query('SELECT 1 / 0').catch(() => undefined);
+      }),
+    ).rejects.toThrow(/rolled back at COMMIT/);
+    const { rowCount } = await db.withTenant({ tenantId }, (tx) => tx.query(`SELECT id FROM ${table}`));
+    expect(rowCount).toBe(0);
+  });
+
+  it('lets the first statement of the work, pipelined behind the preamble, see the tenant', async () => {
+    const tenantId = randomUUID();
+    const seen = await db.withTenant({ tenantId }, async (tx) => {
+      const [first, second] = await Promise.all([
+        tx.query<{ tenant: string }>("SELECT current_setting('app.tenant_id') AS tenant"),
+        tx.query<{ tenant: string }>("SELECT current_setting('app.tenant_id') AS tenant"),
+      ]);
+      return [first.rows[0]?.tenant, second.rows[0]?.tenant];
+    });
+    expect(seen).toEqual([tenantId, tenantId]);
   });
 
   it('refuses a tx used after its withTenant call ended', async () => {

@@ -15,8 +15,10 @@ export interface ShardPoolsOptions {
 }
 
 /**
- * One bounded `pg.Pool` per shard, each created on first use. The pools are used only through
- * a `TenantDatabase` (see `createTenantDatabase`), so no query can run outside `withTenant`.
+ * One bounded `pg.Pool` per shard, each created on first use, of pipelined connections (pg's
+ * pipeline mode: queued statements are written without waiting for earlier answers). The pools
+ * are used only through a `TenantDatabase` (see `createTenantDatabase`), so no query can run
+ * outside `withTenant`.
  */
 export interface ShardPools {
   /** Ends every pool that was created; waits for their connections to close. */
@@ -43,6 +45,8 @@ export function createShardPools(options: ShardPoolsOptions): ShardPools {
       connectionString: url,
       max: options.maxPerShard ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
+      // withTenant sends BEGIN, set_config and the first statement without waiting in between.
+      pipeline: true,
     });
     // An idle connection dropped by a restarting shard must not crash the process.
     pool.on('error', (err) => options.onIdleError?.(shardId, err));

@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 
 /**
  * Runs `fn` inside the transaction already begun on `client`: COMMIT when it resolves,
- * ROLLBACK when it throws (then rethrows). A failed ROLLBACK leaves the connection unusable;
+ * ROLLBACK when it throws (then rethrows). Throws when COMMIT rolls back instead (a failed
+ * statement whose error `fn` caught). A failed ROLLBACK leaves the connection unusable;
  * `markBroken` receives that error so the caller can release the connection as broken.
  */
 export async function commitOrRollback<T>(client: PoolClient, fn: () => Promise<T>, markBroken: (err: Error) => void): Promise<T> {
@@ -13,7 +14,9 @@ export async function commitOrRollback<T>(client: PoolClient, fn: () => Promise<
     await client.query('ROLLBACK').catch((rollbackErr: unknown) => markBroken(new Error('rollback failed', { cause: rollbackErr })));
     throw err;
   }
-  await client.query('COMMIT');
+  const commit = await client.query('COMMIT');
+  // PostgreSQL answers COMMIT of an aborted transaction with a rollback, not an error.
+  if (commit.command === 'ROLLBACK') throw new Error('the transaction was rolled back at COMMIT: one of its statements failed');
   return result;
 }
 

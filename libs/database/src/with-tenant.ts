@@ -6,6 +6,8 @@ import { isConnectionError, shardUnavailable } from './shard-unavailable';
 import { commitOrRollback } from './transaction';
 import { invalidArgument } from '@bulkhead/errors';
 
+const ignore = (): void => undefined;
+
 /** The result of a {@link TenantTx.query}. */
 export interface TenantQueryResult<R extends QueryResultRow> {
   rows: R[];
@@ -38,9 +40,14 @@ export interface TenantDatabase {
    * `fn`, then `COMMIT` — or `ROLLBACK` when `fn` throws. Row-level security policies read the
    * setting. A shard that cannot be reached fails with UNAVAILABLE `SHARD_UNAVAILABLE`.
    *
-   * `BEGIN` and `set_config` are two statements: a multi-statement simple query would need
-   * the tenant id spliced into the SQL text, so they are sent as two queries, queued back to
-   * back on the connection (node-postgres still waits for each to finish: two round trips).
+   * The shard connections are pipelined: `BEGIN`, `set_config` and the first statement of
+   * `fn` go out together without waiting for each other, so a one-statement unit of work
+   * costs two round trips (that batch, then `COMMIT`). Should `BEGIN` or `set_config` fail,
+   * every `tx.query` of `fn` rejects with that error (never with its own result), the work is
+   * rolled back and `withTenant` rejects with it — also when `fn` makes no query at all.
+   * A `COMMIT` the server answers with a rollback (a statement failed and `fn` swallowed the
+   * error) rejects too. Pipelined connections take plain statements only: no cursors, no
+   * `rows` option.
    */
   withTenant<T>(ctx: TenantContext, fn: (tx: TenantTx) => Promise<T>): Promise<T>;
 }
@@ -63,26 +70,44 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
       const asAppError = (err: unknown): unknown => (isConnectionError(err) ? shardUnavailable(shard.id, err) : err);
       let broken: Error | undefined;
       let finished = false;
+      // A socket error reaches the pending queries too; without a listener it would crash the process.
+      const onSocketError = (err: Error): void => {
+        broken = new Error('connection lost', { cause: err });
+      };
+      client.on('error', onSocketError);
       try {
-        const begin = client.query('BEGIN');
-        const setTenant = client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
-        await Promise.all([begin, setTenant]);
+        // Sent back to back with fn's first statement; awaited before any result is handed out.
+        const preamble = Promise.all([
+          client.query('BEGIN'),
+          client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]),
+        ]).then(() => undefined);
+        preamble.catch(ignore);
         const tx: TenantTx = {
           tenantId,
           shardId: shard.id,
           async query<R extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
             // A tx kept past withTenant would otherwise query a connection now serving another tenant.
             if (finished) throw new Error('TenantTx used after its withTenant call ended');
-            const result = await client.query<R>(text, [...values]);
+            const pending = client.query<R>(text, [...values]);
+            pending.catch(ignore);
+            // A failed preamble wins: the statement ran outside the tenant's transaction.
+            await preamble;
+            const result = await pending;
             return { rows: result.rows, rowCount: result.rowCount ?? 0 };
           },
         };
-        return await commitOrRollback(client, () => fn(tx), (err) => (broken = err));
+        const work = async (): Promise<T> => {
+          const result = await fn(tx);
+          await preamble;
+          return result;
+        };
+        return await commitOrRollback(client, work, (err) => (broken = err));
       } catch (err) {
         if (isConnectionError(err)) broken = new Error('connection lost', { cause: err });
         throw asAppError(err);
       } finally {
         finished = true;
+        client.off('error', onSocketError);
         client.release(broken);
       }
     },
