@@ -1,0 +1,121 @@
+import { uuidv7, type TenantDatabase } from '@bulkhead/database';
+import { AppError } from '@bulkhead/errors';
+import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
+import { requirePermission, requireWithinLimit, seesEveryProject } from '@bulkhead/permissions';
+import { userIdOf, type Caller } from '../caller';
+import { membersRepository } from '../members/members.repository';
+import type { OrgPlanSource } from './org-plan.source';
+import { projectNotFound, requireProjectAccess } from './project-access';
+import { projectsRepository, type ProjectPatch, type ProjectRecord } from './projects.repository';
+
+const NAME_INDEX = 'projects_tenant_name_key';
+
+export interface NewProjectInput {
+  name: string;
+  description: string;
+  settings: Record<string, unknown>;
+}
+
+export interface ProjectsServiceOptions {
+  db: TenantDatabase;
+  plans: OrgPlanSource;
+}
+
+function nameTaken(): AppError {
+  return new AppError({
+    kind: 'ALREADY_EXISTS',
+    code: 'PROJECT_NAME_TAKEN',
+    message: 'A project with this name already exists in the organization.',
+    fieldViolations: [{ field: 'name', description: 'is taken by another project of the organization' }],
+  });
+}
+
+/** Runs a write that may collide on the per-org project name, answering PROJECT_NAME_TAKEN. */
+async function nameCollisionAware<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    const pg = err as { code?: unknown; constraint?: unknown };
+    if (pg.code === '23505' && pg.constraint === NAME_INDEX) throw nameTaken();
+    throw err;
+  }
+}
+
+/**
+ * Projects of the caller's organization. Every call runs in one transaction on the tenant's
+ * shard; who may see or change a project is the permission table's decision, from the
+ * caller's org role and their role in that project (read in the same transaction).
+ */
+export function createProjectsService(options: ProjectsServiceOptions) {
+  const { db } = options;
+  const ctxOf = (caller: Caller) => ({ tenantId: caller.principal.tenantId });
+
+  return {
+    /**
+     * The creator (a user) becomes the project's admin. The plan's project limit is checked
+     * under a per-tenant advisory lock, so concurrent creates cannot overshoot it.
+     */
+    async create(caller: Caller, input: NewProjectInput): Promise<ProjectRecord> {
+      requirePermission(caller.principal, 'projects.create');
+      const plan = await options.plans.planOf(caller);
+      return db.withTenant(ctxOf(caller), async (tx) => {
+        const tenantId = tx.tenantId;
+        await projectsRepository.lockProjectCount(tx, tenantId);
+        requireWithinLimit(plan, 'projects', await projectsRepository.count(tx, tenantId));
+        const project = await nameCollisionAware(
+          projectsRepository.insert(tx, tenantId, { id: uuidv7(), ...input, createdBy: caller.principal.subject }),
+        );
+        const creator = userIdOf(caller);
+        if (creator !== undefined) {
+          await membersRepository.upsert(tx, tenantId, { projectId: project.id, userId: creator, role: 'admin' });
+        }
+        return project;
+      });
+    },
+
+    async get(caller: Caller, id: string): Promise<ProjectRecord> {
+      return db.withTenant(ctxOf(caller), async (tx) => (await requireProjectAccess(tx, caller, id, 'project.read')).project);
+    },
+
+    /** Newest first; callers who do not see every project get only those they are members of. */
+    async list(caller: Caller, window: PageWindow, includeArchived: boolean): Promise<{ items: ProjectRecord[]; nextCursor: string }> {
+      const everyProject = seesEveryProject(caller.principal);
+      const memberUserId = userIdOf(caller);
+      // An API key or service that does not see every project holds no project roles: nothing to list.
+      if (!everyProject && memberUserId === undefined) return { items: [], nextCursor: '' };
+      const rows = await db.withTenant(ctxOf(caller), (tx) =>
+        projectsRepository.list(tx, tx.tenantId, {
+          limit: window.limit + 1,
+          after: window.after,
+          includeArchived,
+          memberUserId: everyProject ? undefined : memberUserId,
+        }),
+      );
+      return pageOf(rows, window, (project) => project.sortKey);
+    },
+
+    async update(caller: Caller, id: string, patch: ProjectPatch): Promise<ProjectRecord> {
+      return db.withTenant(ctxOf(caller), async (tx) => {
+        await requireProjectAccess(tx, caller, id, 'project.update');
+        const updated = await nameCollisionAware(projectsRepository.update(tx, tx.tenantId, id, patch));
+        if (updated === undefined) throw projectNotFound();
+        return updated;
+      });
+    },
+
+    async delete(caller: Caller, id: string): Promise<void> {
+      await db.withTenant(ctxOf(caller), async (tx) => {
+        await requireProjectAccess(tx, caller, id, 'project.delete');
+        await projectsRepository.delete(tx, tx.tenantId, id);
+      });
+    },
+
+    /** How many projects the organization has. */
+    async usage(caller: Caller): Promise<number> {
+      requirePermission(caller.principal, 'org.read');
+      return db.withTenant(ctxOf(caller), (tx) => projectsRepository.count(tx, tx.tenantId));
+    },
+  };
+}
+
+export type ProjectsService = ReturnType<typeof createProjectsService>;
