@@ -96,6 +96,7 @@ an ordered JSON array of {"id", "url"}, the URL without credentials. */}}
   "identityOwnerDatabase" (list "IDENTITY_DATABASE_OWNER_URL")
   "auditOwnerDatabase" (list "AUDIT_DATABASE_OWNER_URL")
   "identityDatabase" (list "IDENTITY_DATABASE_URL")
+  "placementDatabase" (list "PLACEMENT_DATABASE_URL")
   "auditDatabase" (list "AUDIT_DATABASE_URL")
   "redis" (list "REDIS_URL")
   "kafka" (list "KAFKA_BROKERS")
@@ -172,4 +173,17 @@ seccompProfile:
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end -}}
+
+{{/* The <PEER>_GRPC_ADDRESS variables of one service: (dict "root" $ "name" "org" "svc" $svc), one
+per name in its grpcPeers: the peer's Service and gRPC port. Fails when a peer is not enabled. */}}
+{{- define "bulkhead.grpcPeerEnv" -}}
+{{- range $peer := .svc.grpcPeers | default list }}
+{{- $peerValues := index $.root.Values.services $peer }}
+{{- if not $peerValues.enabled }}
+{{- fail (printf "services.%s.grpcPeers: %s is not enabled, so nothing answers %s_GRPC_ADDRESS" $.name $peer (upper $peer)) }}
+{{- end }}
+- name: {{ upper $peer }}_GRPC_ADDRESS
+  value: {{ printf "%s:%d" (include "bulkhead.componentName" (dict "root" $.root "name" $peer)) (int $peerValues.ports.grpc) | quote }}
+{{- end }}
 {{- end -}}

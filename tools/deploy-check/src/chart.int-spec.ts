@@ -22,6 +22,8 @@ interface ServiceValues {
   replicas: number;
   hpa: { enabled: boolean };
   secrets: string[];
+  grpcPeers?: string[];
+  ports: { grpc: number };
 }
 
 interface ChartValues {
@@ -164,7 +166,7 @@ describe.each([
   });
 
   it("opens each service's egress only to the engines it has credentials for", () => {
-    const databaseGroups = ['shardDatabase', 'identityDatabase', 'auditDatabase'];
+    const databaseGroups = ['shardDatabase', 'identityDatabase', 'placementDatabase', 'auditDatabase'];
     for (const service of services) {
       const groups = values.services[service]?.secrets ?? [];
       const expected = [
@@ -187,6 +189,21 @@ describe.each([
       expect(refs).toEqual(groups.map((group) => values.secrets[group]?.existingSecret));
     }
     expect(JSON.stringify(objects)).not.toMatch(/PASSWORD"\s*:\s*"[^"]/);
+  });
+
+  it("tells each service where its gRPC peers' Services listen", () => {
+    for (const service of services) {
+      const env = mainContainer(named(objects, 'Deployment', `${RELEASE}-${service}`)).env ?? [];
+      const addresses = Object.fromEntries(env.filter((e) => e.name.endsWith('_GRPC_ADDRESS')).map((e) => [e.name, e.value]));
+      const expected = Object.fromEntries(
+        (values.services[service]?.grpcPeers ?? []).map((peer) => {
+          named(objects, 'Service', `${RELEASE}-${peer}`);
+          return [`${peer.toUpperCase()}_GRPC_ADDRESS`, `${RELEASE}-${peer}:${values.services[peer]?.ports.grpc}`];
+        }),
+      );
+      expect({ service, addresses }).toEqual({ service, addresses: expected });
+    }
+    expect(values.services['gateway']?.grpcPeers).toEqual(expect.arrayContaining(['auth', 'org', 'project']));
   });
 
   it('runs the migrate CLI with the shard, identity and audit owner credentials in a pre-install,pre-upgrade hook', () => {
@@ -281,6 +298,7 @@ describe('secrets created from values', () => {
     identityOwnerDatabase: { IDENTITY_DATABASE_OWNER_URL: 'postgres://o:p@identity:5432/bulkhead_identity' },
     auditOwnerDatabase: { AUDIT_DATABASE_OWNER_URL: 'postgres://o:p@audit:5432/bulkhead_audit' },
     identityDatabase: { IDENTITY_DATABASE_URL: 'postgres://u:p@identity:5432/bulkhead_identity' },
+    placementDatabase: { PLACEMENT_DATABASE_URL: 'postgres://r:p@identity:5432/bulkhead_identity' },
     auditDatabase: { AUDIT_DATABASE_URL: 'postgres://u:p@audit:5432/bulkhead_audit' },
     redis: { REDIS_URL: 'redis://:pw@redis:6379/0' },
     kafka: { KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092' },
@@ -359,6 +377,7 @@ describe('values that fail helm template', () => {
       'shards: the id "shard-0" is used twice',
     ],
     ['an HPA whose max is below its min', { services: { auth: { hpa: { enabled: true, min: 4, max: 2 } } } }, 'services.auth.hpa: max (2) is below min (4)'],
+    ['a gRPC peer that is not enabled', { services: { project: { enabled: false } } }, 'services.gateway.grpcPeers: project is not enabled'],
   ])('rejects %s with a message from the templates', (_case, override, message) => {
     const result = helmTemplate(tools, [valuesFile('bad-template', override)], RENDER_KUBE_VERSION);
     expect(result.status).not.toBe(0);
