@@ -28,6 +28,8 @@ export const PERMISSIONS = {
   'org.provision': [SERVICE_ROLE],
   /** Read the organization's profile, plan, settings and usage. */
   'org.read': EVERY_ORG_ROLE,
+  /** Find which organization a slug (subdomain) names: any member or key of some org, never a service. */
+  'org.resolveSlug': EVERY_ORG_ROLE,
   /** Rename, change the slug or the settings. */
   'org.update': ['owner', 'admin'],
   /** Move the organization to another plan. */
