@@ -3,7 +3,7 @@ import type { TokenVerifier } from '@bulkhead/tokens';
 import { registerApiKeyRoutes } from './api-keys/api-keys.routes';
 import { registerAuthRoutes } from './auth/auth.routes';
 import { createApiKeyExchange } from './authentication/api-key-exchange';
-import { createAuthentication } from './authentication/authentication.hooks';
+import { createAuthentication, type CallerGuard } from './authentication/authentication.hooks';
 import { createRequestAuthenticator } from './authentication/request-authenticator';
 import { createHttpApp, type HttpApp } from './http/http-app';
 import { registerOpsRoutes } from './http/ops.routes';
@@ -20,6 +20,8 @@ export interface GatewayAppDependencies {
   checkReadiness: () => Promise<string[]>;
   /** Verifies access tokens (JWKS, revocation list). */
   verifier: TokenVerifier;
+  /** Checks every authenticated request passes after its token (the tenant's rate limit, the subdomain); default none. */
+  callerGuards?: readonly CallerGuard[];
   auth: AuthClient;
   org: OrgClient;
   projects: ProjectClient;
@@ -32,7 +34,7 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
   const apiKeys = createApiKeyExchange({
     exchange: (secret, options) => deps.auth.exchangeApiKey({ secret }, options),
   });
-  const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }));
+  const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }), deps.callerGuards);
   const app = await createHttpApp(deps.logger);
   registerOpsRoutes(app, { registry: deps.registry, checkReadiness: deps.checkReadiness });
   registerAuthRoutes(app, { auth: deps.auth, authentication });
