@@ -20,7 +20,11 @@ export class GrpcStatusError extends Error {
   }
 }
 
-/** The wire form of an error: status from its kind, its safe message, ErrorInfo in the trailers. */
+/**
+ * The wire form of an error: status from its kind, its safe message, ErrorInfo in the trailers.
+ * The kit's servers get it from their error-mapping middleware; it is exported for a proxy
+ * that answers with errors of its own (the gateway's gRPC edge).
+ */
 export function toGrpcStatusError(error: AppError): GrpcStatusError {
   const info: ErrorInfo = {
     code: error.code,

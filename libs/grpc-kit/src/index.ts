@@ -8,7 +8,8 @@ export type {
   GrpcClientOptions,
   ParentCall,
 } from './client';
-export { fromGrpcError } from './grpc-error.codec';
+export { fromGrpcError, grpcStatusName, toGrpcStatusError } from './grpc-error.codec';
+export type { GrpcStatusError } from './grpc-error.codec';
 export type { HealthReporter, ServingStatus } from './health.service';
 export { composeServerMiddleware } from './middleware';
 export type { NoExtension, ServerMiddleware, ServerMiddlewareCall } from './middleware';
