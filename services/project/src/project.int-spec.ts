@@ -204,9 +204,12 @@ describe('projects', () => {
     expect(updated).toMatchObject({ name: 'Apollo', description: 'changed', settings: { color: 'red' }, archived: false });
     expect(Date.parse(updated?.updatedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(created.updatedAt ?? ''));
 
+    const { project: renamed } = await client.updateProject({ id: created.id, name: 'Apollo 11' }, as(owner));
+    expect(renamed).toMatchObject({ name: 'Apollo 11', description: 'changed', settings: { color: 'red' } });
+
     await client.updateProject({ id: second.id, archived: true }, as(owner));
-    expect(await listNames(owner)).toEqual(['Apollo']);
-    expect(await listNames(owner, true)).toEqual(['Gemini', 'Apollo']);
+    expect(await listNames(owner)).toEqual(['Apollo 11']);
+    expect(await listNames(owner, true)).toEqual(['Gemini', 'Apollo 11']);
     expect((await client.getProjectUsage({}, as(owner))).projects).toBe(2);
 
     await client.deleteProject({ id: created.id }, as(owner));
@@ -395,6 +398,7 @@ describe('tenant isolation', () => {
     const b = await newOrg();
     for (const shard of devstack.shards) {
       await withPgClient(shard.url, async (pg) => {
+        expect((await pg.query<{ role: string }>('SELECT current_user AS role')).rows[0]?.role).toBe('bulkhead_app');
         await expect(pg.query('SELECT * FROM projects')).rejects.toThrow(/app\.tenant_id/);
         await expect(pg.query('SELECT * FROM project_members')).rejects.toThrow(/app\.tenant_id/);
       });
