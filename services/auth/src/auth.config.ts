@@ -24,6 +24,8 @@ export const authConfigShape = {
   IDENTITY_DATABASE_POOL_SIZE: envFields.positiveInt().default(10),
   /** The folder holding `<service>/migrations/<target>/` (the repository's or the image's `services/`). */
   MIGRATIONS_DIR: envFields.string().default('services'),
+  /** The org service (`host:port`): auth provisions organizations and redeems invitations there. */
+  ORG_GRPC_ADDRESS: envFields.string(),
   /** Revocation list and login throttling. */
   REDIS_URL: envFields.url(['redis', 'rediss']),
   /** Seals the private signing keys at rest (AES-256-GCM). */

@@ -4,6 +4,7 @@ import {
   type ApiKey,
   type AuthServiceService,
   type Membership,
+  type Organization,
   type TokenPair,
   type User,
 } from '@bulkhead/contracts';
@@ -16,12 +17,16 @@ import { z } from 'zod';
 import type { ApiKeysService } from './api-keys/api-keys.service';
 import type { ApiKeyRecord } from './api-keys/api-keys.repository';
 import type { UserRecord } from './accounts/accounts.repository';
+import type { OrganizationsService } from './organizations/organizations.service';
+import type { OrganizationRecord } from './organizations/organizations.repository';
+import { slugSchema } from './organizations/slugs';
 import type { ClientInfo, SessionsService, SessionTokens } from './sessions/sessions.service';
 
 const email = z.string().trim().max(320, 'must be at most 320 characters').pipe(z.email('must be an email address'));
-const displayName = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
+export const displayName = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
 const password = z.string().min(1, 'is required').refine((value) => Buffer.byteLength(value, 'utf8') <= 1024, 'must be at most 1024 bytes');
 const optionalUuid = z.union([z.literal('').transform(() => undefined), z.uuid('must be a UUID')]);
+const optionalSlug = z.union([z.literal('').transform(() => undefined), slugSchema]);
 const scope = z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*:[a-z][a-z0-9-]*$/, 'must look like resource:action');
 
 const schemas = {
@@ -38,11 +43,13 @@ const schemas = {
   }),
   revokeApiKey: z.object({ id: z.uuid('must be a UUID') }),
   exchangeApiKey: z.object({ secret: z.string().min(1, 'is required').max(512, 'is not an API key') }),
+  createOrganization: z.object({ name: displayName, slug: optionalSlug }),
+  acceptInvitation: z.object({ token: z.string().min(1, 'is required').max(256, 'is not an invitation token') }),
 };
 
-type AuthCallContext = CallContext & AuthContext;
+export type AuthCallContext = CallContext & AuthContext;
 
-function callerOf(ctx: AuthCallContext): Principal {
+export function callerOf(ctx: AuthCallContext): Principal {
   if (ctx.principal === undefined) throw new AppError({ kind: 'UNAUTHENTICATED', code: 'TOKEN_MISSING', message: 'An access token is required.' });
   return ctx.principal;
 }
@@ -56,6 +63,8 @@ function clientOf(ctx: CallContext): ClientInfo {
 }
 
 const toUser = (user: UserRecord): User => ({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt.toISOString() });
+
+const toOrganization = (org: OrganizationRecord): Organization => ({ id: org.id, name: org.name, slug: org.slug });
 
 const toTokenPair = (tokens: SessionTokens): TokenPair => ({ ...tokens });
 
@@ -77,6 +86,7 @@ const toApiKey = (key: ApiKeyRecord): ApiKey => ({
 export interface AuthHandlerDependencies {
   sessions: SessionsService;
   apiKeys: ApiKeysService;
+  organizations: OrganizationsService;
   jwks: () => JSONWebKeySet;
 }
 
@@ -91,7 +101,7 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
     async signUp(request, ctx) {
       const input = parseRequest(schemas.signUp, request);
       const { user, organization, tokens } = await deps.sessions.signUp(input, clientOf(ctx));
-      return { user: toUser(user), organization, tokens: toTokenPair(tokens) };
+      return { user: toUser(user), organization: toOrganization(organization), tokens: toTokenPair(tokens) };
     },
     async login(request, ctx) {
       const input = parseRequest(schemas.login, request);
@@ -143,6 +153,14 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
     },
     async getJwks() {
       return toJwksMessage(deps.jwks());
+    },
+    async createOrganization(request, ctx) {
+      const input = parseRequest(schemas.createOrganization, request);
+      return { organization: toOrganization(await deps.organizations.create(callerOf(ctx), input)) };
+    },
+    async acceptInvitation(request, ctx) {
+      const { token } = parseRequest(schemas.acceptInvitation, request);
+      return { membership: { ...(await deps.organizations.acceptInvitation(callerOf(ctx), token)) } };
     },
   };
 }

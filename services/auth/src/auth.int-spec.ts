@@ -1,25 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
-import { loadConfig } from '@bulkhead/config';
-import { AuthServiceClient, CLIENT_IP_METADATA_KEY, type AuthServiceService, type TokenPair } from '@bulkhead/contracts';
-import { runMigrations } from '@bulkhead/database';
+import { CLIENT_IP_METADATA_KEY, type AuthServiceService, type TokenPair } from '@bulkhead/contracts';
 import { AppError } from '@bulkhead/errors';
-import { closeGrpcClient, createGrpcClient, type GrpcClient } from '@bulkhead/grpc-kit';
-import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
+import type { GrpcClient } from '@bulkhead/grpc-kit';
 import { eventually, forgeTokens, loadDevstackEnv, toServiceEnvironment, workspaceRoot } from '@bulkhead/testkit';
 import { bearerMetadata, importSigningKey } from '@bulkhead/tokens';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { Pool } from 'pg';
-import { authConfigShape, type AuthConfig } from './auth.config';
-import { AUTH_MIGRATIONS, identityMigrationsDir, startAuthServer, type AuthServer } from './auth.server';
+import type { Pool } from 'pg';
+import type { AuthConfig } from './auth.config';
 import { rotateSigningKey } from './signing-keys/key-ring';
 import { createPgSigningKeyStore } from './signing-keys/pg-signing-key.store';
+import { startAuthFixture, type AuthFixture } from './testing/auth.fixture';
 
 const devstack = loadDevstackEnv();
 const PASSWORD = 'correct horse battery staple';
 
+let fixture: AuthFixture;
 let config: AuthConfig;
-let server: AuthServer;
 let auth: GrpcClient<typeof AuthServiceService>;
 let owner: Pool;
 
@@ -43,37 +40,23 @@ async function signUp(label = 'user'): Promise<{ email: string; userId: string; 
 
 const as = (token: string) => ({ metadata: bearerMetadata(token) });
 
-/** Adds a membership directly: invitations arrive with the org service; here only identity is under test. */
+/** Adds a membership directly: invitations have their own spec; here only sessions are under test. */
 async function addMembership(userId: string, orgId: string, role: string): Promise<void> {
   await owner.query('INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)', [orgId, userId, role]);
 }
 
-
 beforeAll(async () => {
-  const services = toServiceEnvironment(devstack);
-  await runMigrations({
-    databaseUrl: services['IDENTITY_DATABASE_OWNER_URL'] ?? '',
-    migrationsDir: identityMigrationsDir(`${workspaceRoot()}/services`),
-    scope: AUTH_MIGRATIONS.scope,
-  });
-  config = loadConfig(authConfigShape, {
-    ...services,
-    GRPC_PORT: '0',
-    MIGRATIONS_DIR: `${workspaceRoot()}/services`,
+  fixture = await startAuthFixture(toServiceEnvironment(devstack), `${workspaceRoot()}/services`, {
     LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
     LOGIN_MAX_ATTEMPTS_PER_IP: '20',
     SIGNING_KEY_RELOAD_INTERVAL_MS: '200',
     SIGNING_KEY_ACTIVATION_DELAY_SECONDS: '1',
   });
-  owner = new Pool({ connectionString: services['IDENTITY_DATABASE_OWNER_URL'], max: 2 });
-  server = await startAuthServer(config, { logger: createLogger({ service: 'auth-int', level: 'silent' }), registry: createMetricsRegistry('auth') });
-  auth = createGrpcClient(AuthServiceClient, `127.0.0.1:${server.port}`, { defaultDeadlineMs: 10_000 });
+  ({ config, auth, owner } = fixture);
 });
 
 afterAll(async () => {
-  closeGrpcClient(auth);
-  await server.stop(1000);
-  await owner.end();
+  await fixture.stop();
 });
 
 describe('sessions', () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AuthServiceService } from '@bulkhead/contracts';
+import { AuthServiceService, MembershipServiceService } from '@bulkhead/contracts';
 import { assertMigrated } from '@bulkhead/database';
 import { createGrpcServer } from '@bulkhead/grpc-kit';
 import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
@@ -9,10 +9,15 @@ import { Pool } from 'pg';
 import { createApiKeysService } from './api-keys/api-keys.service';
 import type { AuthConfig } from './auth.config';
 import { createAuthHandlers, PUBLIC_AUTH_METHODS } from './auth.handlers';
+import { createMembersService } from './members/members.service';
+import { createMembershipHandlers } from './membership.handlers';
+import { createOrgServiceCalls } from './organizations/org-service.client';
+import { createOrganizationsService } from './organizations/organizations.service';
 import { createPasswordHasher } from './passwords/password-hasher';
 import { createSessionsService } from './sessions/sessions.service';
 import { openKeyRing } from './signing-keys/key-ring';
 import { createPgSigningKeyStore } from './signing-keys/pg-signing-key.store';
+import { createServiceTokens } from './service-tokens/service-tokens';
 import { createLoginThrottle } from './throttling/login-throttle';
 
 /** The auth service's migrations scope, and where its identity-database migrations live. */
@@ -30,7 +35,8 @@ export interface AuthServer extends RunningService {
 /**
  * The auth service: refuses to start unless the identity database is migrated, loads (or
  * creates) the signing keys, then serves AuthService with every RPC but the public ones behind
- * token verification against its own keys and the shared revocation list.
+ * token verification against its own keys and the shared revocation list; and the internal
+ * MembershipService behind the same verification.
  */
 export async function startAuthServer(config: AuthConfig, { logger }: ServiceDependencies): Promise<AuthServer> {
   await assertMigrated({
@@ -66,11 +72,14 @@ export async function startAuthServer(config: AuthConfig, { logger }: ServiceDep
     cache: createVerifiedTokenCache(),
   });
 
+  const org = createOrgServiceCalls(config.ORG_GRPC_ADDRESS, createServiceTokens(issuer));
+  const organizations = createOrganizationsService({ pool, org });
   const sessions = createSessionsService({
     pool,
     hasher: createPasswordHasher(),
     issuer,
     revocations,
+    organizations,
     throttle: createLoginThrottle(redis, {
       maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       accountWindowSeconds: config.LOGIN_ACCOUNT_WINDOW_SECONDS,
@@ -83,7 +92,8 @@ export async function startAuthServer(config: AuthConfig, { logger }: ServiceDep
   const apiKeys = createApiKeysService({ pool, issuer, revocations, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
 
   const server = createGrpcServer({ logger, middleware: createAuthMiddleware({ verifier, publicMethods: PUBLIC_AUTH_METHODS }) });
-  server.addService(AuthServiceService, createAuthHandlers({ sessions, apiKeys, jwks: () => ring.jwks() }));
+  server.addService(AuthServiceService, createAuthHandlers({ sessions, apiKeys, organizations, jwks: () => ring.jwks() }));
+  server.addService(MembershipServiceService, createMembershipHandlers(createMembersService({ pool, revokeAccessTokens: sessions.revokeAccessTokens })));
   const port = await server.listen(`0.0.0.0:${config.GRPC_PORT}`);
   logger.info({ grpcPort: port }, 'auth gRPC listening');
 
@@ -98,6 +108,7 @@ export async function startAuthServer(config: AuthConfig, { logger }: ServiceDep
     stop: async (graceMs) => {
       await server.shutdown({ timeoutMs: graceMs });
       ring.close();
+      org.close();
       redis.disconnect();
       await pool.end();
     },

@@ -58,10 +58,6 @@ export const accountsRepository = {
     return rows[0] === undefined ? undefined : toUser(rows[0]);
   },
 
-  async insertOrganization(db: IdentityDb, org: { id: string; name: string; createdBy: string }): Promise<void> {
-    await db.query('INSERT INTO organizations (id, name, created_by) VALUES ($1, $2, $3)', [org.id, org.name, org.createdBy]);
-  },
-
   async insertMembership(db: IdentityDb, membership: { organizationId: string; userId: string; role: OrgRole }): Promise<void> {
     await db.query('INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)', [
       membership.organizationId,

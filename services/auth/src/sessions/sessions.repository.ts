@@ -68,6 +68,21 @@ export const sessionsRepository = {
     await db.query('UPDATE refresh_tokens SET used_at = now() WHERE session_id = $1 AND used_at IS NULL', [sessionId]);
   },
 
+  /**
+   * Revokes the live sessions whose current organization (that of their one valid refresh
+   * token) is `organizationId`, only those of `userId` when given; answers their ids.
+   */
+  async revokeSessionsInOrganization(db: IdentityDb, organizationId: string, userId: string | undefined, reason: RevokeReason): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      `UPDATE sessions s SET revoked_at = now(), revoked_reason = $3
+       WHERE s.revoked_at IS NULL AND ($2::uuid IS NULL OR s.user_id = $2::uuid)
+         AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id AND t.used_at IS NULL AND t.organization_id = $1)
+       RETURNING s.id`,
+      [organizationId, userId ?? null, reason],
+    );
+    return rows.map((row) => row.id);
+  },
+
   /** Revokes a session unless already revoked; true when this call revoked it. */
   async revokeSession(db: IdentityDb, sessionId: string, reason: RevokeReason): Promise<boolean> {
     const { rowCount } = await db.query(

@@ -5,8 +5,11 @@ import type { Principal, RevocationList, TokenIssuer } from '@bulkhead/tokens';
 import type { Pool } from 'pg';
 import { accountsRepository, type MembershipRecord, type UserRecord } from '../accounts/accounts.repository';
 import type { IdentityDb } from '../identity-db';
+import type { OrganizationsService } from '../organizations/organizations.service';
+import type { OrganizationRecord } from '../organizations/organizations.repository';
 import type { PasswordHasher } from '../passwords/password-hasher';
 import { assertPasswordAcceptableOrThrow } from '../passwords/password-policy';
+import { usersOnly } from '../principals';
 import type { LoginThrottle } from '../throttling/login-throttle';
 import { hashSecret, newSecret, REFRESH_TOKEN_PREFIX } from './opaque-secrets';
 import { sessionsRepository } from './sessions.repository';
@@ -30,6 +33,8 @@ export interface SessionsServiceOptions {
   hasher: PasswordHasher;
   issuer: TokenIssuer;
   revocations: RevocationList;
+  /** Registers and provisions the new organization inside sign-up's transaction. */
+  organizations: Pick<OrganizationsService, 'register'>;
   throttle: LoginThrottle;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
@@ -41,9 +46,6 @@ const invalidCredentials = (): AppError =>
 
 const refreshRefused = (code: 'REFRESH_TOKEN_INVALID' | 'REFRESH_TOKEN_REUSED' | 'SESSION_REVOKED' | 'SESSION_EXPIRED', message: string): AppError =>
   new AppError({ kind: 'UNAUTHENTICATED', code, message });
-
-const usersOnly = (): AppError =>
-  new AppError({ kind: 'PERMISSION_DENIED', code: 'USER_ONLY', message: 'Only a signed-in user can do this; API keys cannot.' });
 
 /**
  * Sign-up, sign-in and sessions. A session is one refresh-token family: every refresh (and
@@ -91,16 +93,14 @@ export function createSessionsService(options: SessionsServiceOptions) {
     async signUp(
       input: { email: string; password: string; name: string; organizationName: string },
       client: ClientInfo,
-    ): Promise<{ user: UserRecord; organization: { id: string; name: string }; tokens: SessionTokens }> {
+    ): Promise<{ user: UserRecord; organization: OrganizationRecord; tokens: SessionTokens }> {
       assertPasswordAcceptableOrThrow(input.password, { email: input.email });
       // Hashing happens before the transaction: no connection is held for the Argon2id work.
       const passwordHash = await options.hasher.hash(input.password);
       return withTransaction(options.pool, async (db) => {
         const user = await accountsRepository.insertUser(db, { id: uuidv7(), email: input.email, name: input.name, passwordHash });
-        const organization = { id: uuidv7(), name: input.organizationName };
-        await accountsRepository.insertOrganization(db, { ...organization, createdBy: user.id });
+        const organization = await options.organizations.register(db, { name: input.organizationName, slug: undefined, ownerId: user.id });
         const role: OrgRole = 'owner';
-        await accountsRepository.insertMembership(db, { organizationId: organization.id, userId: user.id, role });
         const tokens = await openSession(db, user.id, { organizationId: organization.id, organizationName: organization.name, role }, client);
         return { user, organization, tokens };
       });
@@ -161,6 +161,11 @@ export function createSessionsService(options: SessionsServiceOptions) {
         await sessionsRepository.retireRefreshTokens(db, principal.sessionId);
         return issueTokens(db, { id: principal.sessionId, userId: principal.subject }, membership);
       });
+    },
+
+    /** Puts sessions already revoked in the database on the revocation list, so their access tokens stop at once. */
+    async revokeAccessTokens(sessionIds: readonly string[]): Promise<void> {
+      await Promise.all(sessionIds.map(revoke));
     },
 
     async me(principal: Principal): Promise<{ user: UserRecord; memberships: MembershipRecord[] }> {

@@ -1,0 +1,98 @@
+import { uuidv7, withTransaction } from '@bulkhead/database';
+import { AppError, internalError, invalidArgument, notFound } from '@bulkhead/errors';
+import { isOrgRole, type OrgRole } from '@bulkhead/permissions';
+import { parseInvitationToken, type Principal } from '@bulkhead/tokens';
+import type { Pool } from 'pg';
+import { accountsRepository, type MembershipRecord } from '../accounts/accounts.repository';
+import type { IdentityDb } from '../identity-db';
+import { membersRepository } from '../members/members.repository';
+import { usersOnly } from '../principals';
+import type { OrgServiceCalls } from './org-service.client';
+import { organizationsRepository, type OrganizationRecord } from './organizations.repository';
+import { deriveSlug, SLUG_PATTERN, withRandomSuffix } from './slugs';
+
+/** Attempts at a free derived slug before giving up (each retry draws a new random suffix). */
+const DERIVED_SLUG_ATTEMPTS = 5;
+
+export const slugTaken = (): AppError =>
+  new AppError({
+    kind: 'ALREADY_EXISTS',
+    code: 'SLUG_TAKEN',
+    message: 'Another organization already uses this slug.',
+    fieldViolations: [{ field: 'slug', description: 'is already taken' }],
+  });
+
+export interface OrganizationsServiceOptions {
+  pool: Pool;
+  org: OrgServiceCalls;
+}
+
+/**
+ * The organization registry's writes that reach the org service (ADR 0004): creating an
+ * organization and joining one by invitation. The org-service call happens inside the
+ * identity transaction, before it commits: when it fails, nothing of the org or the membership
+ * stays behind.
+ */
+export function createOrganizationsService(options: OrganizationsServiceOptions) {
+  async function insertWithFreeSlug(db: IdentityDb, org: { id: string; name: string; slug: string | undefined; createdBy: string }): Promise<string> {
+    if (org.slug !== undefined) {
+      if (!(await organizationsRepository.insertUnlessSlugTaken(db, { ...org, slug: org.slug }))) throw slugTaken();
+      return org.slug;
+    }
+    const derived = deriveSlug(org.name);
+    for (let attempt = 0; attempt < DERIVED_SLUG_ATTEMPTS; attempt += 1) {
+      const slug = attempt === 0 && SLUG_PATTERN.test(derived) ? derived : withRandomSuffix(derived);
+      if (await organizationsRepository.insertUnlessSlugTaken(db, { ...org, slug })) return slug;
+    }
+    throw internalError(new Error(`no free slug derived from "${derived}" after ${DERIVED_SLUG_ATTEMPTS} attempts`));
+  }
+
+  /**
+   * Registers an organization owned by `ownerId` and provisions it at the org service, in the
+   * caller's identity transaction `db` (the org service's call must precede its commit).
+   * `slug` is a validated slug or undefined (derived from the name).
+   */
+  async function register(db: IdentityDb, input: { name: string; slug: string | undefined; ownerId: string }): Promise<OrganizationRecord> {
+    const id = uuidv7();
+    const slug = await insertWithFreeSlug(db, { id, name: input.name, slug: input.slug, createdBy: input.ownerId });
+    await accountsRepository.insertMembership(db, { organizationId: id, userId: input.ownerId, role: 'owner' });
+    await options.org.provision(id, { name: input.name, slug });
+    return { id, name: input.name, slug };
+  }
+
+  return {
+    register,
+
+    /** A signed-in user creates another organization and owns it; they switch to it with SwitchOrg. */
+    async create(principal: Principal, input: { name: string; slug: string | undefined }): Promise<OrganizationRecord> {
+      if (principal.type !== 'user') throw usersOnly();
+      return withTransaction(options.pool, (db) => register(db, { ...input, ownerId: principal.subject }));
+    },
+
+    /**
+     * Joins the organization named in the invitation token. The org row stays locked from the
+     * member count to the insert, so two acceptances cannot both pass the plan's member limit.
+     */
+    async acceptInvitation(principal: Principal, token: string): Promise<MembershipRecord> {
+      if (principal.type !== 'user') throw usersOnly();
+      const invitation = parseInvitationToken(token);
+      if (invitation === undefined) throw invalidArgument([{ field: 'token', description: 'is not an invitation token' }]);
+      return withTransaction(options.pool, async (db) => {
+        const org = await organizationsRepository.lock(db, invitation.organizationId);
+        if (org === undefined) throw notFound('Invitation');
+        if ((await accountsRepository.findMembership(db, principal.subject, org.id)) !== undefined) {
+          throw new AppError({ kind: 'FAILED_PRECONDITION', code: 'ALREADY_MEMBER', message: 'You are already a member of this organization.' });
+        }
+        const user = await accountsRepository.findUserById(db, principal.subject);
+        if (user === undefined) throw notFound('User');
+        const memberCount = await membersRepository.count(db, org.id);
+        const { role } = await options.org.redeemInvitation(org.id, { token, userId: user.id, email: user.email, memberCount });
+        if (!isOrgRole(role)) throw internalError(new Error(`the org service granted an unknown role "${role}"`));
+        await accountsRepository.insertMembership(db, { organizationId: org.id, userId: user.id, role });
+        return { organizationId: org.id, organizationName: org.name, role: role satisfies OrgRole };
+      });
+    },
+  };
+}
+
+export type OrganizationsService = ReturnType<typeof createOrganizationsService>;
