@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import {
   eventually,
@@ -15,8 +14,8 @@ import { importSigningKey, openSealedSecret, type StoredSigningKey } from '@bulk
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { Pool } from 'pg';
 import { createRestClient, type RestClient } from './rest-client';
+import { login as loginThrough, PASSWORD, signUp as signUpThrough, uniqueEmail, type SignedUp, type Tokens } from './tenants';
 
-const PASSWORD = 'correct horse battery staple';
 const devstack = loadDevstackEnv();
 // Auth rereads its keys every 200 ms; a new key signs 6 s after it is published, past the
 // gateway's 5 s JWKS refetch cooldown, as production's 60 s is past its 10 s reload.
@@ -32,28 +31,8 @@ let platform: RunningPlatform;
 let api: RestClient;
 let identityOwner: Pool;
 
-type Tokens = { accessToken: string; refreshToken: string; expiresIn: number; organizationId: string };
-type SignedUp = { email: string; userId: string; orgId: string; tokens: Tokens };
-
-const uniqueEmail = (label: string): string => `${label}-${randomBytes(6).toString('hex')}@example.test`;
-
-async function signUp(label: string): Promise<SignedUp> {
-  const email = uniqueEmail(label);
-  const reply = await api.call<{ user: { id: string }; organization: { id: string }; accessToken: string; refreshToken: string; expiresIn: number }>(
-    'POST',
-    '/v1/auth/signup',
-    { body: { email, password: PASSWORD, name: `${label} person`, organizationName: `${label} org` } },
-  );
-  expect(reply.status).toBe(201);
-  const { user, organization, accessToken, refreshToken, expiresIn } = reply.body;
-  return { email, userId: user.id, orgId: organization.id, tokens: { accessToken, refreshToken, expiresIn, organizationId: organization.id } };
-}
-
-async function login(email: string, organizationId?: string): Promise<Tokens> {
-  const reply = await api.call<Tokens>('POST', '/v1/auth/login', { body: { email, password: PASSWORD, ...(organizationId === undefined ? {} : { organizationId }) } });
-  expect(reply.status).toBe(200);
-  return reply.body;
-}
+const signUp = (label: string): Promise<SignedUp> => signUpThrough(api, label);
+const login = (email: string, organizationId?: string): Promise<Tokens> => loginThrough(api, email, organizationId);
 
 const me = (token: string, headers?: Record<string, string>) => api.call('GET', '/v1/auth/me', { token, ...(headers === undefined ? {} : { headers }) });
 
@@ -65,7 +44,7 @@ async function addMembership(userId: string, orgId: string, role: string): Promi
 
 beforeAll(async () => {
   identityOwner = new Pool({ connectionString: devstack.identityDatabase.ownerUrl, max: 2 });
-  platform = await startPlatform({ services: ['auth', 'gateway'], env: { auth: AUTH_ENV } });
+  platform = await startPlatform({ services: ['auth', 'org', 'project', 'gateway'], env: { auth: AUTH_ENV } });
   api = createRestClient(platform.gatewayUrl);
 });
 
