@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, shardMapSchema, type ShardMap } from '@bulkhead/config';
 import { OrgServiceClient, type OrgServiceService } from '@bulkhead/contracts';
-import { createInMemoryPlacementSource, createShardRouter, migrateShards, uuidv7 } from '@bulkhead/database';
+import { createInMemoryPlacementSource, createShardRouter, migrateAll, uuidv7 } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { closeGrpcClient, createGrpcClient, type GrpcClient } from '@bulkhead/grpc-kit';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
@@ -12,7 +12,7 @@ import { bearerMetadata, createTokenIssuer, generateSigningKey, type PrincipalTy
 import { Redis } from 'ioredis';
 import type { Client } from 'pg';
 import { orgConfigShape } from './org.config';
-import { ORG_MIGRATIONS_SCOPE, startOrgServer, type OrgServer } from './org.server';
+import { startOrgServer, type OrgServer } from './org.server';
 import { startFakeUpstreams, type FakeUpstreams } from './testing/fake-upstreams';
 
 const TEST_ISSUER = 'https://auth.bulkhead.test';
@@ -117,10 +117,13 @@ const invite = (o: TestOrg, email: string, options: { role?: string; token?: str
 
 beforeAll(async () => {
   const servicesDir = path.join(workspaceRoot(), 'services');
-  await migrateShards({
+  // Every service's migrations, as the migrate CLI applies them: the shards and the identity
+  // database (where placements are read).
+  await migrateAll({
+    servicesDir,
     shards: shardMapSchema.parse(JSON.parse(environment['SHARD_OWNER_MAP'] ?? '[]')),
-    migrationsDir: path.join(servicesDir, ORG_MIGRATIONS_SCOPE, 'migrations', 'shards'),
-    scope: ORG_MIGRATIONS_SCOPE,
+    identityDatabaseUrl: environment['IDENTITY_DATABASE_OWNER_URL'],
+    auditDatabaseUrl: environment['AUDIT_DATABASE_OWNER_URL'],
   });
   const key = await generateSigningKey();
   issuer = createTokenIssuer({ issuer: TEST_ISSUER, audience: TEST_AUDIENCE, keys: () => key, ttlSeconds: 300 });
@@ -196,6 +199,7 @@ describe('organizations', () => {
     const acme = await newOrg('plan');
     expect(await rejection(org.updateOrganization({ id: acme.id, plan: 'enterprise' }, as(acme.admin)))).toMatchObject({ kind: 'PERMISSION_DENIED' });
     expect(await rejection(org.updateOrganization({ id: acme.id, name: 'x' }, as(acme.viewer)))).toMatchObject({ kind: 'PERMISSION_DENIED' });
+    expect(await rejection(org.updateOrganization({ id: acme.id }, as(acme.viewer)))).toMatchObject({ kind: 'PERMISSION_DENIED' });
     const badPlan = await rejection(org.updateOrganization({ id: acme.id, plan: 'platinum' }, as(acme.owner)));
     expect(badPlan.kind).toBe('INVALID_ARGUMENT');
     expect(badPlan.fieldViolations.map((v) => v.field)).toEqual(['plan']);
@@ -235,7 +239,8 @@ describe('organizations', () => {
     const token = await tokenFor(ids[0] as string, 'owner', { sub: userId });
     const first = await org.listOrganizations({ page: { pageSize: 2, cursor: '' } }, as(token));
     const second = await org.listOrganizations({ page: { pageSize: 2, cursor: first.page?.nextCursor ?? '' } }, as(token));
-    expect([...first.items, ...second.items]).toEqual(ids.map((id, i) => ({ id, name: `org ${i}`, role: i === 0 ? 'owner' : 'viewer' })));
+    const expected = ids.map((id, i) => ({ id, name: `org ${i}`, role: i === 0 ? 'owner' : 'viewer' })).sort((x, y) => x.id.localeCompare(y.id));
+    expect([...first.items, ...second.items]).toEqual(expected);
     expect(second.page?.nextCursor).toBe('');
 
     const apiKey = await tokenFor(acme.id, 'member', { type: 'apiKey' });

@@ -90,7 +90,8 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
 
     async update(caller: Caller, changes: OrganizationChanges): Promise<orgV1.Organization> {
       const { name, slug, plan, settings } = changes;
-      if (name !== undefined || slug !== undefined || settings !== undefined) requirePermission(caller.principal, 'org.update');
+      // An empty update still needs org.update: it touches updated_at.
+      if (plan === undefined || name !== undefined || slug !== undefined || settings !== undefined) requirePermission(caller.principal, 'org.update');
       if (plan !== undefined) requirePermission(caller.principal, 'org.plan.change');
       const tenantId = caller.principal.tenantId;
       const exists = await db.withTenant(tenantOf(caller), (tx) => organizationsRepository.find(tx));
