@@ -7,6 +7,10 @@ import { createAuthentication, type CallerGuard } from './authentication/authent
 import { createRequestAuthenticator } from './authentication/request-authenticator';
 import { createHttpApp, type HttpApp } from './http/http-app';
 import { registerOpsRoutes } from './http/ops.routes';
+import { registerInvitationRoutes } from './invitations/invitations.routes';
+import { registerMemberRoutes } from './members/members.routes';
+import { registerOrgRoutes } from './orgs/orgs.routes';
+import { registerProjectRoutes } from './projects/projects.routes';
 import type { AuthClient } from './upstream/auth.upstream';
 import type { MembershipClient } from './upstream/membership.upstream';
 import type { OrgClient } from './upstream/org.upstream';
@@ -39,5 +43,9 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
   registerOpsRoutes(app, { registry: deps.registry, checkReadiness: deps.checkReadiness });
   registerAuthRoutes(app, { auth: deps.auth, authentication });
   registerApiKeyRoutes(app, { auth: deps.auth, authentication });
+  registerOrgRoutes(app, { auth: deps.auth, org: deps.org, authentication });
+  registerMemberRoutes(app, { org: deps.org, authentication });
+  registerInvitationRoutes(app, { auth: deps.auth, org: deps.org, authentication });
+  registerProjectRoutes(app, { projects: deps.projects, authentication });
   return app;
 }

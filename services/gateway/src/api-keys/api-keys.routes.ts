@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { authenticatedRouteSchema, type Authentication } from '../authentication/authentication.hooks';
+import { nextCursorOf, noContent, pageQuery, pageRequestOf } from '../http/common.schemas';
 import type { HttpApp } from '../http/http-app';
 import type { AuthClient } from '../upstream/auth.upstream';
 import { requiredField } from '../upstream/upstream-call';
@@ -8,7 +8,6 @@ import {
   apiKeyListResponse,
   createApiKeyBody,
   createdApiKeyResponse,
-  listApiKeysQuery,
   toApiKeyResponse,
 } from './api-keys.schemas';
 
@@ -26,15 +25,13 @@ export function registerApiKeyRoutes(app: HttpApp, deps: { auth: AuthClient; aut
         ...authenticatedRouteSchema,
         tags: TAGS,
         summary: "The organization's API keys, newest first (never their secrets)",
-        querystring: listApiKeysQuery,
+        querystring: pageQuery,
         response: { 200: apiKeyListResponse },
       },
     },
     async (request) => {
-      const { limit, cursor } = request.query;
-      const answer = await auth.listApiKeys({ page: { pageSize: limit, cursor: cursor ?? '' } }, authentication.callOptionsOf(request));
-      const nextCursor = answer.page?.nextCursor ?? '';
-      return { items: answer.items.map(toApiKeyResponse), nextCursor: nextCursor === '' ? null : nextCursor };
+      const answer = await auth.listApiKeys({ page: pageRequestOf(request.query) }, authentication.callOptionsOf(request));
+      return { items: answer.items.map(toApiKeyResponse), nextCursor: nextCursorOf(answer.page) };
     },
   );
 
@@ -72,7 +69,7 @@ export function registerApiKeyRoutes(app: HttpApp, deps: { auth: AuthClient; aut
         tags: TAGS,
         summary: 'Revoke an API key; tokens exchanged for it stop working within seconds',
         params: apiKeyIdParams,
-        response: { 204: z.null().describe('Revoked') },
+        response: { 204: noContent('Revoked') },
       },
     },
     async (request, reply) => {

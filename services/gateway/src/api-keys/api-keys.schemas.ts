@@ -1,8 +1,7 @@
 import type { ApiKey } from '@bulkhead/contracts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@bulkhead/grpc-kit';
 import { API_KEY_ROLES } from '@bulkhead/permissions';
 import { z } from 'zod';
-import { displayName, STRICT_BODY_NOTE } from '../http/common.schemas';
+import { displayName, listResponse, STRICT_BODY_NOTE, uuidParam } from '../http/common.schemas';
 
 const SCOPE = /^[A-Za-z][A-Za-z0-9._-]*:[A-Za-z][A-Za-z0-9._-]*$/;
 
@@ -20,18 +19,7 @@ export const createApiKeyBody = z
   })
   .describe(`A new API key of the caller's organization. ${STRICT_BODY_NOTE}`);
 
-export const listApiKeysQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_PAGE_SIZE)
-    .default(DEFAULT_PAGE_SIZE)
-    .describe(`Page size, 1 to ${MAX_PAGE_SIZE}; default ${DEFAULT_PAGE_SIZE}.`),
-  cursor: z.string().min(1).max(1024).optional().describe('`nextCursor` of the previous page.'),
-});
-
-export const apiKeyIdParams = z.object({ id: z.uuid().describe('The API key id.') });
+export const apiKeyIdParams = z.object({ id: uuidParam('The API key id.') });
 
 export const apiKeyResponse = z.object({
   id: z.string(),
@@ -47,7 +35,7 @@ export const apiKeyResponse = z.object({
   revokedAt: z.string().nullable(),
 });
 
-export const apiKeyListResponse = z.object({ items: z.array(apiKeyResponse), nextCursor: z.string().nullable() });
+export const apiKeyListResponse = listResponse(apiKeyResponse);
 
 export const createdApiKeyResponse = z.object({
   apiKey: apiKeyResponse,

@@ -1,9 +1,8 @@
 import { AuthServiceService, type ApiKey, type TokenPair } from '@bulkhead/contracts';
 import { AppError } from '@bulkhead/errors';
-import { createGrpcServer, type CallContext } from '@bulkhead/grpc-kit';
 import type { Logger } from '@bulkhead/observability';
-import { createAuthMiddleware, toJwksMessage, type AuthContext, type Principal } from '@bulkhead/tokens';
-import type { Metadata } from '@grpc/grpc-js';
+import { toJwksMessage } from '@bulkhead/tokens';
+import { createCallRecorder, listenFake, type ListeningFake, type RecordedCalls } from './call-recorder';
 import { OTHER_TENANT_ID, TENANT_ID, TEST_USER, USER_ID, type TestTokens } from './test-tokens';
 
 /** The secret {@link startFakeAuthService} exchanges; any other `bhk_` secret is refused. */
@@ -16,21 +15,7 @@ export const NEW_ORGANIZATION_ID = '01936f3e-4d3a-7b1e-9a55-0c2d1e3f4a71';
 export type AuthMethod = keyof typeof AuthServiceService;
 
 /** A stand-in for the auth service on a real gRPC server: canned answers, recorded calls. */
-export interface FakeAuthService {
-  /** `host:port` it listens on. */
-  readonly address: string;
-  /** Calls `method` received (including refused ones). */
-  callCount(method: AuthMethod): number;
-  /** Request metadata of the last `method` call. */
-  lastMetadata(method: AuthMethod): Metadata | undefined;
-  /** The last `method` request message. */
-  lastRequest(method: AuthMethod): unknown;
-  /** The verified caller of the last `method` call, when it sent a token. */
-  lastPrincipal(method: AuthMethod): Principal | undefined;
-  /** The next `method` call fails with `error`. */
-  failNext(method: AuthMethod, error: AppError): void;
-  stop(): Promise<void>;
-}
+export interface FakeAuthService extends ListeningFake, RecordedCalls<AuthMethod> {}
 
 const PUBLIC_METHODS: readonly AuthMethod[] = ['signUp', 'login', 'refresh', 'exchangeApiKey', 'getJwks'];
 
@@ -48,38 +33,13 @@ const API_KEY: ApiKey = {
   revokedAt: undefined,
 };
 
-interface Recorded {
-  count: number;
-  metadata?: Metadata;
-  request?: unknown;
-  principal?: Principal;
-}
-
 /**
  * Starts a fake AuthService on `127.0.0.1:0`, authenticating callers with the real grpc-kit auth
  * middleware and issuing real tokens from `tokens`, so the gateway's forwarding is tested end to
  * end over gRPC.
  */
 export async function startFakeAuthService(logger: Logger, tokens: TestTokens): Promise<FakeAuthService> {
-  const recorded = new Map<AuthMethod, Recorded>();
-  const failures = new Map<AuthMethod, AppError>();
-  const server = createGrpcServer<AuthContext>({
-    logger,
-    middleware: createAuthMiddleware({
-      verifier: tokens.verifier,
-      publicMethods: new Set(PUBLIC_METHODS.map((method) => AuthServiceService[method].path)),
-    }),
-  });
-
-  const record = (method: AuthMethod, request: unknown, ctx: CallContext & AuthContext): void => {
-    const entry = recorded.get(method) ?? { count: 0 };
-    recorded.set(method, { count: entry.count + 1, metadata: ctx.metadata, request, principal: ctx.principal });
-    const failure = failures.get(method);
-    if (failure !== undefined) {
-      failures.delete(method);
-      throw failure;
-    }
-  };
+  const { record, ...calls } = createCallRecorder<AuthMethod>();
   const tokenPair = async (organizationId = TENANT_ID): Promise<TokenPair> => ({
     accessToken: await tokens.sign({ ...TEST_USER, tid: organizationId }),
     refreshToken: 'refresh-token-1',
@@ -87,7 +47,7 @@ export async function startFakeAuthService(logger: Logger, tokens: TestTokens): 
     organizationId,
   });
 
-  server.addService(AuthServiceService, {
+  const server = await listenFake(logger, tokens, AuthServiceService, {
     async signUp(request, ctx) {
       record('signUp', request, ctx);
       return {
@@ -164,18 +124,6 @@ export async function startFakeAuthService(logger: Logger, tokens: TestTokens): 
       record('getJwks', request, ctx);
       return toJwksMessage(tokens.jwks);
     },
-  });
-  const port = await server.listen('127.0.0.1:0');
-
-  return {
-    address: `127.0.0.1:${port}`,
-    callCount: (method) => recorded.get(method)?.count ?? 0,
-    lastMetadata: (method) => recorded.get(method)?.metadata,
-    lastRequest: (method) => recorded.get(method)?.request,
-    lastPrincipal: (method) => recorded.get(method)?.principal,
-    failNext: (method, error) => {
-      failures.set(method, error);
-    },
-    stop: () => server.shutdown({ timeoutMs: 1000 }),
-  };
+  }, PUBLIC_METHODS);
+  return { ...calls, ...server };
 }

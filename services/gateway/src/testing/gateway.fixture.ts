@@ -6,12 +6,17 @@ import { createMembershipUpstream } from '../upstream/membership.upstream';
 import { createOrgUpstream } from '../upstream/org.upstream';
 import { createProjectUpstream } from '../upstream/project.upstream';
 import { startFakeAuthService, type FakeAuthService } from './fake-auth-service';
+import { startFakeOrgService, type FakeOrgService } from './fake-org-service';
+import { startFakeProjectService, type FakeProjectService } from './fake-project-service';
 import { createTestTokens, type TestTokens } from './test-tokens';
 
-/** The gateway app (driven with `inject`) in front of a {@link FakeAuthService}. */
+/** The gateway app (driven with `inject`) in front of fake auth, org and project services. */
 export interface GatewayFixture {
   readonly app: HttpApp;
+  /** The fake auth service. */
   readonly fake: FakeAuthService;
+  readonly orgService: FakeOrgService;
+  readonly projectService: FakeProjectService;
   readonly tokens: TestTokens;
   close(): Promise<void>;
 }
@@ -38,12 +43,16 @@ export function createUpstreamClients(addresses: { auth: string; org: string; pr
   };
 }
 
-/** Starts a fake auth service and builds the gateway's app against it with a local verifier. */
+/** Starts the fake backends and builds the gateway's app against them with a local verifier. */
 export async function createGatewayFixture(): Promise<GatewayFixture> {
   const logger = createLogger({ service: 'gateway-spec', level: 'silent' });
   const tokens = await createTestTokens();
-  const fake = await startFakeAuthService(logger, tokens);
-  const upstreams = createUpstreamClients({ auth: fake.address, org: fake.address, project: fake.address });
+  const [fake, orgService, projectService] = await Promise.all([
+    startFakeAuthService(logger, tokens),
+    startFakeOrgService(logger, tokens),
+    startFakeProjectService(logger, tokens),
+  ]);
+  const upstreams = createUpstreamClients({ auth: fake.address, org: orgService.address, project: projectService.address });
   const app = await createGatewayApp({
     logger,
     registry: createMetricsRegistry('gateway'),
@@ -55,11 +64,13 @@ export async function createGatewayFixture(): Promise<GatewayFixture> {
   return {
     app,
     fake,
+    orgService,
+    projectService,
     tokens,
     close: async () => {
       await app.close();
       upstreams.close();
-      await fake.stop();
+      await Promise.all([fake.stop(), orgService.stop(), projectService.stop()]);
     },
   };
 }
