@@ -380,6 +380,26 @@ describe('tenant isolation', () => {
     expect(badOrg.fieldViolations.map((v) => v.field)).toEqual(['organizationId']);
   });
 
+  it("RLS backstop: the service role sees nothing without a tenant, and none of A's rows as B", async () => {
+    const a = await newOrg('rls-a');
+    const b = await newOrg('rls-b');
+    await invite(a, 'rls@example.test');
+    const { url } = await router.shardFor(a.id);
+    for (const table of ['organizations', 'invitations']) {
+      const bare = await withPgClient(url, (c) =>
+        c.query(`SELECT * FROM ${table}`).then(
+          () => 'rows',
+          (err: Error) => err.message,
+        ),
+      );
+      expect(bare).toMatch(/app\.tenant_id/);
+      const asB = await onShard(url, b.id, async (c) => (await c.query(`SELECT tenant_id FROM ${table} WHERE tenant_id = $1`, [a.id])).rowCount);
+      expect(asB).toBe(0);
+      const asA = await onShard(url, a.id, async (c) => (await c.query(`SELECT tenant_id FROM ${table} WHERE tenant_id = $1`, [a.id])).rowCount);
+      expect(asA).toBe(1);
+    }
+  });
+
   it("org B's owner with org A's ids gets NOT_FOUND on every RPC, and A's rows stay as they were", async () => {
     const a = await newOrg('tenant-a', 1);
     const b = await newOrg('tenant-b');
