@@ -8,6 +8,8 @@ import { AUTHORIZATION_METADATA_KEY, type Principal, type TokenVerifier } from '
 export interface OrgCall {
   method: 'provisionOrganization' | 'redeemInvitation';
   principal: Principal;
+  /** The bearer token itself (a service token, reusable by the test for a minute). */
+  token: string;
   request: orgV1.ProvisionOrganizationRequest | orgV1.RedeemInvitationRequest;
 }
 
@@ -45,7 +47,7 @@ export async function startFakeOrgService(logger: Logger): Promise<FakeOrgServic
     if (fake.verifier === undefined) throw new Error('the fake org service has no verifier yet');
     // The real org service verifies the same way: auth's JWKS, issuer, audience, revocation list.
     const principal = await fake.verifier.verify(token);
-    fake.calls.push({ method, principal, request });
+    fake.calls.push({ method, principal, token, request });
     if (fake.failWith !== undefined) throw fake.failWith;
   }
 
