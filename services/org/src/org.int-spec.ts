@@ -221,8 +221,10 @@ describe('organizations', () => {
     await org.getOrganization({ id: acme.id }, as(acme.owner));
     expect(await rejection(org.deleteOrganization({ id: acme.id }, as(acme.admin)))).toMatchObject({ kind: 'PERMISSION_DENIED' });
 
+    const deletesBefore = upstreams.state.calls.filter((c) => c.method === 'DeleteOrganization').length;
     await org.deleteOrganization({ id: acme.id }, as(acme.owner));
     expect(await snapshot(acme.id)).toEqual({ organizations: [], invitations: [] });
+    expect(upstreams.state.calls.filter((c) => c.method === 'DeleteOrganization')).toHaveLength(deletesBefore + 1);
     expect(upstreams.state.calls.filter((c) => c.method === 'DeleteOrganization').pop()?.authorization).toBe(`Bearer ${acme.owner}`);
     expect(await redis.exists(tenantKey(acme.id, 'org', 'profile'))).toBe(0);
     expect(await rejection(org.getOrganization({ id: acme.id }, as(acme.owner)))).toMatchObject({ kind: 'NOT_FOUND', code: 'ORGANIZATION_NOT_FOUND' });

@@ -77,10 +77,9 @@ export const organizationsRepository = {
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
   },
 
-  /** Deletes the tenant's rows of every org-service table; answers whether the profile existed. */
-  async deleteTenant(tx: TenantTx): Promise<boolean> {
+  /** Deletes the tenant's rows of every org-service table. */
+  async deleteTenant(tx: TenantTx): Promise<void> {
     await tx.query('DELETE FROM invitations WHERE tenant_id = $1', [tx.tenantId]);
-    const { rowCount } = await tx.query('DELETE FROM organizations WHERE tenant_id = $1', [tx.tenantId]);
-    return rowCount > 0;
+    await tx.query('DELETE FROM organizations WHERE tenant_id = $1', [tx.tenantId]);
   },
 };

@@ -113,8 +113,8 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
      */
     async delete(caller: Caller): Promise<void> {
       requirePermission(caller.principal, 'org.delete');
-      const existed = await db.withTenant(tenantOf(caller), (tx) => organizationsRepository.deleteTenant(tx));
-      if (!existed) throw organizationNotFound();
+      // No NOT_FOUND for rows already gone: a retry after auth failed must still reach auth.
+      await db.withTenant(tenantOf(caller), (tx) => organizationsRepository.deleteTenant(tx));
       await upstreams.membership.deleteOrganization({}, caller.upstream);
       await cache.purgeTenant(caller.principal.tenantId);
     },
