@@ -1,0 +1,179 @@
+import { OrgServiceService } from '@bulkhead/contracts';
+import { randomUUID } from 'node:crypto';
+import { createLogger, createMetricsRegistry, type Registry } from '@bulkhead/observability';
+import type { Plan } from '@bulkhead/permissions';
+import { createTenantCache, tenantKey } from '@bulkhead/tenant-cache';
+import { eventually, loadDevstackEnv } from '@bulkhead/testkit';
+import { Redis } from 'ioredis';
+import { createGatewayApp } from '../gateway.app';
+import type { HttpApp } from '../http/http-app';
+import { createCallRecorder, listenFake, type ListeningFake } from '../testing/call-recorder';
+import { startFakeAuthService, type FakeAuthService } from '../testing/fake-auth-service';
+import { createUpstreamClients, type UpstreamClients } from '../testing/gateway.fixture';
+import { createTestTokens, TEST_USER, type TestTokens } from '../testing/test-tokens';
+import { unimplementedService } from '../testing/unimplemented-service';
+import { bucketPolicyOf, type RequestsPerMinuteByPlan } from './rate-limit.policy';
+import { createRedisTokenBucket } from './redis-token-bucket';
+import { PLAN_CACHE_KEY, createTenantPlans } from './tenant-plans';
+import { createTenantRateLimit } from './tenant-rate-limit';
+
+// Small enough to exhaust quickly: basic refills a token every 2 s, professional every 6 s (so a
+// burst on a slow machine still sees exact counts).
+const LIMITS: RequestsPerMinuteByPlan = { basic: 30, professional: 10, enterprise: 1000 };
+
+describe('per-tenant rate limits on the real Redis', () => {
+  const logger = createLogger({ service: 'gateway-spec', level: 'silent' });
+  const org = createCallRecorder<'getOrganization'>();
+  const plans = new Map<string, Plan>();
+  const tenants: string[] = [];
+  let redis: Redis;
+  let tokens: TestTokens;
+  let fakeAuth: FakeAuthService;
+  let fakeOrg: ListeningFake;
+  let upstreams: UpstreamClients;
+
+  const newTenant = (plan: Plan): string => {
+    const tenantId = randomUUID();
+    plans.set(tenantId, plan);
+    tenants.push(tenantId);
+    return tenantId;
+  };
+
+  const gatewayOn = async (store: Redis, registry: Registry): Promise<HttpApp> => {
+    const app = await createGatewayApp({
+      logger,
+      registry,
+      checkReadiness: async () => [],
+      verifier: tokens.verifier,
+      ...upstreams.clients,
+      callerGuards: [
+        createTenantRateLimit({
+          bucket: createRedisTokenBucket(store),
+          plans: createTenantPlans({ cache: createTenantCache(store), org: upstreams.clients.org, logger }),
+          requestsPerMinute: LIMITS,
+          logger,
+          registry,
+        }),
+      ],
+    });
+    await app.ready();
+    return app;
+  };
+
+  let app: HttpApp;
+
+  beforeAll(async () => {
+    redis = new Redis(loadDevstackEnv().redisUrl, { maxRetriesPerRequest: 1 });
+    tokens = await createTestTokens();
+    fakeAuth = await startFakeAuthService(logger, tokens);
+    fakeOrg = await listenFake(logger, tokens, OrgServiceService, {
+      ...unimplementedService(OrgServiceService),
+      async getOrganization(request, ctx) {
+        org.record('getOrganization', request, ctx);
+        return { organization: { id: request.id, name: 'Org', slug: 'org', plan: plans.get(request.id) ?? 'basic' } };
+      },
+    });
+    upstreams = createUpstreamClients({ auth: fakeAuth.address, org: fakeOrg.address, project: fakeOrg.address });
+    app = await gatewayOn(redis, createMetricsRegistry('gateway'));
+  });
+
+  afterAll(async () => {
+    await app.close();
+    if (tenants.length > 0) await redis.del(...tenants.flatMap((tenantId) => [tenantKey(tenantId, 'ratelimit'), tenantKey(tenantId, ...PLAN_CACHE_KEY)]));
+    redis.disconnect();
+    upstreams.close();
+    await fakeOrg.stop();
+    await fakeAuth.stop();
+  });
+
+  const meAs = async (tenantId: string, target: HttpApp = app) =>
+    target.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${await tokens.sign({ ...TEST_USER, tid: tenantId })}` } });
+
+  it('answers 429 RATE_LIMITED with Retry-After past the burst, RateLimit-* headers on every response, and leaves other tenants alone', async () => {
+    const a = newTenant('professional');
+    const b = newTenant('basic');
+    for (let i = 1; i <= 10; i += 1) {
+      const response = await meAs(a);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['ratelimit-limit']).toBe('10');
+      expect(response.headers['ratelimit-remaining']).toBe(String(10 - i));
+      expect(response.headers['ratelimit-policy']).toBe('10;w=60');
+    }
+    const refused = await meAs(a);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(6);
+    expect(refused.headers['ratelimit-limit']).toBe('10');
+    expect(refused.headers['ratelimit-remaining']).toBe('0');
+    expect(Number(refused.headers['ratelimit-reset'])).toBeGreaterThan(54);
+    expect(Number(refused.headers['ratelimit-reset'])).toBeLessThanOrEqual(60);
+
+    const other = await meAs(b);
+    expect(other.statusCode).toBe(200);
+    expect(other.headers['ratelimit-remaining']).toBe('29');
+  });
+
+  it('refills: a refused tenant gets through again once a token is back, not before', async () => {
+    const a = newTenant('basic');
+    let status = 200;
+    for (let i = 0; i < 40 && status === 200; i += 1) status = (await meAs(a)).statusCode;
+    expect(status).toBe(429);
+    const refusedAt = Date.now();
+    const tokensLeft = Number(await redis.hget(tenantKey(a, 'ratelimit'), 'tokens'));
+    expect(tokensLeft).toBeLessThan(1);
+    const refillMs = (1 - tokensLeft) / bucketPolicyOf(LIMITS.basic).refillPerMs;
+    await eventually(async () => expect((await meAs(a)).statusCode).toBe(200), 5000);
+    expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(refillMs - 100);
+    expect((await meAs(a)).statusCode).toBe(429);
+  });
+
+  it("sizes the bucket by the tenant's plan, read once through the tenant cache", async () => {
+    const big = newTenant('enterprise');
+    const before = org.callCount('getOrganization');
+    for (let i = 0; i < 3; i += 1) expect((await meAs(big)).headers['ratelimit-limit']).toBe('1000');
+    expect(org.callCount('getOrganization')).toBe(before + 1);
+    expect(org.lastRequest('getOrganization')).toEqual({ id: big });
+    expect(await redis.get(tenantKey(big, 'org', 'plan'))).toBe('"enterprise"');
+    const ttl = await redis.ttl(tenantKey(big, 'org', 'plan'));
+    expect(ttl).toBeGreaterThan(250);
+    expect(ttl).toBeLessThanOrEqual(300);
+  });
+
+  it('keeps the bucket in bh:{<tenantId>}:ratelimit, expiring once it would be full again', async () => {
+    const a = newTenant('basic');
+    await meAs(a);
+    const key = tenantKey(a, 'ratelimit');
+    expect(Number(await redis.hget(key, 'tokens'))).toBeCloseTo(29, 1);
+    const ttlMs = await redis.pttl(key);
+    expect(ttlMs).toBeGreaterThan(1000);
+    expect(ttlMs).toBeLessThanOrEqual(2000);
+  });
+
+  it('reloads its script when Redis has lost it (EVALSHA falls back to EVAL)', async () => {
+    const bucket = createRedisTokenBucket(redis);
+    const key = tenantKey(newTenant('basic'), 'ratelimit');
+    await redis.script('FLUSH');
+    expect(await bucket.take(key, bucketPolicyOf(2))).toMatchObject({ allowed: true });
+    expect(await bucket.take(key, bucketPolicyOf(2))).toMatchObject({ allowed: true });
+    expect(await bucket.take(key, bucketPolicyOf(2))).toMatchObject({ allowed: false });
+  });
+
+  it('fails open when Redis does not answer: the request passes, unlimited, and the miss is counted', async () => {
+    const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
+    down.on('error', () => undefined);
+    const registry = createMetricsRegistry('gateway');
+    const failing = await gatewayOn(down, registry);
+    try {
+      const response = await meAs(newTenant('basic'), failing);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['ratelimit-limit']).toBeUndefined();
+      expect(await registry.getSingleMetricAsString('bulkhead_gateway_rate_limit_unavailable_total')).toMatch(/_total\{service="gateway"\} 1$/m);
+    } finally {
+      await failing.close();
+      down.disconnect();
+    }
+  });
+});
