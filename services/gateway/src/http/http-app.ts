@@ -12,7 +12,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+/** A caller's request id the gateway keeps (REST `X-Request-Id`, gRPC `x-request-id`); others are replaced. */
+export const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Largest accepted request body; larger answers 413. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -31,7 +32,7 @@ export async function createHttpApp(logger: Logger) {
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === 'string' && ACCEPTED_REQUEST_ID.test(given) ? given : randomUUID();
     },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
