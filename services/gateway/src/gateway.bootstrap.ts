@@ -3,10 +3,22 @@ import type {
   RunningService,
   ServiceDependencies,
 } from "@bulkhead/service-runtime";
+import { createTenantCache } from "@bulkhead/tenant-cache";
 import { createServiceAuthentication } from "@bulkhead/tokens";
 import { Redis } from "ioredis";
+import type { CallerGuard } from "./authentication/authentication.hooks";
 import type { gatewayConfigShape } from "./gateway.config";
 import { startGateway } from "./gateway.server";
+import { startGrpcEdge } from "./grpc-edge/grpc-edge.server";
+import { requestsPerMinuteOf } from "./rate-limit/rate-limit.config";
+import { createRedisTokenBucket } from "./rate-limit/redis-token-bucket";
+import { createTenantPlans } from "./rate-limit/tenant-plans";
+import { createTenantRateLimit } from "./rate-limit/tenant-rate-limit";
+import {
+  createRedisSlugCache,
+  createSlugResolver,
+} from "./subdomains/slug-resolver";
+import { createSubdomainGuard } from "./subdomains/subdomain.guard";
 import { createAuthUpstream } from "./upstream/auth.upstream";
 import { createMembershipUpstream } from "./upstream/membership.upstream";
 import { createOrgUpstream } from "./upstream/org.upstream";
@@ -14,8 +26,9 @@ import { createProjectUpstream } from "./upstream/project.upstream";
 
 /**
  * Builds the gateway's collaborators from its configuration (Redis for the revocation list,
- * token verification, the backends' clients) and starts it. Loaded by main.ts after tracing has
- * started, so ioredis and grpc-js are instrumented.
+ * rate limits and caches, token verification, the backends' clients, the checks every
+ * authenticated request passes) and starts the REST app and the gRPC edge. Loaded by main.ts
+ * after tracing has started, so ioredis and grpc-js are instrumented.
  */
 export async function bootstrapGateway(
   config: EnvConfig<typeof gatewayConfigShape>,
@@ -51,6 +64,29 @@ export async function bootstrapGateway(
     config.AUTH_GRPC_ADDRESS,
     config.UPSTREAM_DEADLINE_MS,
   );
+  const { logger, registry } = dependencies;
+  const callerGuards: CallerGuard[] = [
+    createTenantRateLimit({
+      bucket: createRedisTokenBucket(redis),
+      plans: createTenantPlans({
+        cache: createTenantCache(redis, { logger }),
+        org: org.client,
+        logger,
+      }),
+      requestsPerMinute: requestsPerMinuteOf(config),
+      logger,
+      registry,
+    }),
+  ];
+  if (config.BASE_DOMAIN !== undefined) {
+    const slugs = createSlugResolver({
+      cache: createRedisSlugCache(redis, logger),
+      membership: membership.client,
+    });
+    callerGuards.push(
+      createSubdomainGuard({ baseDomain: config.BASE_DOMAIN, slugs }),
+    );
+  }
   const gateway = await startGateway(
     {
       httpPort: config.HTTP_PORT,
@@ -67,12 +103,25 @@ export async function bootstrapGateway(
       org: org.client,
       projects: projects.client,
       membership: membership.client,
+      callerGuards,
     },
+  );
+  const edge = await startGrpcEdge(
+    {
+      port: config.GRPC_PORT,
+      backends: {
+        auth: config.AUTH_GRPC_ADDRESS,
+        org: config.ORG_GRPC_ADDRESS,
+        project: config.PROJECT_GRPC_ADDRESS,
+      },
+      deadlineMs: config.UPSTREAM_DEADLINE_MS,
+    },
+    { logger, verifier: authentication.verifier, auth: auth.client },
   );
   return {
     checkReadiness: gateway.checkReadiness,
     stop: async (graceMs: number) => {
-      await gateway.stop(graceMs);
+      await Promise.all([gateway.stop(graceMs), edge.stop(graceMs)]);
       auth.close();
       org.close();
       projects.close();
