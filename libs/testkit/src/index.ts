@@ -15,4 +15,5 @@ export type { Forgery, ForgeryMaterial } from './forged-tokens';
 export { migrateDevstack, platformServiceEnvironment, startPlatform } from './platform-harness';
 export type { PlatformHarnessOptions, RunningPlatform, ServiceEndpoints } from './platform-harness';
 export { eventually } from './eventually';
+export { rejection } from './rejection';
 export { withPgClient } from './pg-client';
