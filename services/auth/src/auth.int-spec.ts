@@ -3,7 +3,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { CLIENT_IP_METADATA_KEY, type AuthServiceService, type TokenPair } from '@bulkhead/contracts';
 import { AppError } from '@bulkhead/errors';
 import type { GrpcClient } from '@bulkhead/grpc-kit';
-import { eventually, forgeTokens, loadDevstackEnv, toServiceEnvironment, workspaceRoot } from '@bulkhead/testkit';
+import { eventually, forgeTokens, loadDevstackEnv, rejection, toServiceEnvironment, workspaceRoot } from '@bulkhead/testkit';
 import { bearerMetadata, importSigningKey } from '@bulkhead/tokens';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { Pool } from 'pg';
@@ -21,15 +21,6 @@ let auth: GrpcClient<typeof AuthServiceService>;
 let owner: Pool;
 
 const uniqueEmail = (label: string): string => `${label}-${randomBytes(6).toString('hex')}@example.test`;
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(outcome instanceof AppError)) throw new Error(`expected an AppError rejection, got ${String(outcome)}`);
-  return outcome;
-}
 
 async function signUp(label = 'user'): Promise<{ email: string; userId: string; orgId: string; tokens: TokenPair }> {
   const email = uniqueEmail(label);

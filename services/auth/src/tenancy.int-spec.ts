@@ -3,7 +3,7 @@ import { AuthServiceClient, type TokenPair } from '@bulkhead/contracts';
 import { AppError } from '@bulkhead/errors';
 import { closeGrpcClient, createGrpcClient } from '@bulkhead/grpc-kit';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
-import { loadDevstackEnv, toServiceEnvironment, workspaceRoot } from '@bulkhead/testkit';
+import { loadDevstackEnv, rejection, toServiceEnvironment, workspaceRoot } from '@bulkhead/testkit';
 import { bearerMetadata, encodeInvitationToken } from '@bulkhead/tokens';
 import { decodeJwt } from 'jose';
 import { startAuthServer } from './auth.server';
@@ -25,15 +25,6 @@ interface Person {
 const uniqueEmail = (label: string): string => `${label}-${randomBytes(6).toString('hex')}@example.test`;
 const uniqueName = (label: string): string => `${label} ${randomBytes(4).toString('hex')}`;
 const as = (token: string) => ({ metadata: bearerMetadata(token) });
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(outcome instanceof AppError)) throw new Error(`expected an AppError rejection, got ${String(outcome)}`);
-  return outcome;
-}
 
 async function signUp(label: string, organizationName = uniqueName(label)): Promise<Person> {
   const email = uniqueEmail(label);
