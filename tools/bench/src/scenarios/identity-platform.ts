@@ -13,14 +13,15 @@ export interface IdentityPlatform {
 
 /**
  * Starts the built auth and gateway services (migrating the devstack first) and signs up a user.
- * Login throttling is lifted: the bench logs in far more often than a person would.
+ * Login throttling and the gateway's per-tenant rate limit are lifted: the bench sends far more
+ * than a person or a basic-plan tenant would (the limiter still runs, so its cost is measured).
  */
 export async function startIdentityPlatform(): Promise<IdentityPlatform> {
   const devstack = loadDevstackEnv();
   const platform = await startPlatform({
     services: ['auth', 'gateway'],
     devstack,
-    env: { auth: { LOGIN_MAX_ATTEMPTS_PER_IP: '1000000', LOG_LEVEL: 'error' }, gateway: { LOG_LEVEL: 'error' } },
+    env: { auth: { LOGIN_MAX_ATTEMPTS_PER_IP: '1000000', LOG_LEVEL: 'error' }, gateway: { RATE_LIMIT_RPM_BASIC: '100000000', LOG_LEVEL: 'error' } },
   });
   const request: IdentityPlatform['request'] = async (method, route, options = {}) => {
     const headers: Record<string, string> = {};
