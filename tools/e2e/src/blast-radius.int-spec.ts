@@ -1,7 +1,6 @@
-import { createCachedPlacementSource, createShardRouter, pgPlacementLookup } from '@bulkhead/database';
 import { eventually, loadDevstackEnv, startComponent, startPlatform, stopComponent, type RunningPlatform } from '@bulkhead/testkit';
 import { Pool } from 'pg';
-import { MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
+import { devstackShardRouter, MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
 import { createRestClient, type RestClient } from './rest-client';
 
 // The identity database lives on pg-a and the compliance log on pg-b: stopping pg-b takes only
@@ -37,7 +36,7 @@ it(`keeps tenants on other clusters working while ${STOPPED} is down, answers 50
   const servers = new Map(devstack.shards.map((shard) => [shard.id, shard.server]));
   expect(devstack.identityDatabase.server).not.toBe(STOPPED);
   const identity = new Pool({ connectionString: devstack.identityDatabase.url, max: 1 });
-  const router = createShardRouter({ shards: devstack.shards.map(({ id, url }) => ({ id, url })), placements: createCachedPlacementSource(pgPlacementLookup(identity)) });
+  const router = devstackShardRouter(devstack, identity);
   // Sign up until there are two tenants on each side; all signing in happens before the stop.
   const up: SignedUp[] = [];
   const down: SignedUp[] = [];

@@ -1,9 +1,8 @@
-import { createCachedPlacementSource, createShardRouter, pgPlacementLookup } from '@bulkhead/database';
 import { loadDevstackEnv, startPlatform, withPgClient, type RunningPlatform } from '@bulkhead/testkit';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { createRestClient, type RestClient, type RestReply } from './rest-client';
-import { expectStatus, joinAs, MANY_USERS_AUTH_ENV, onShardAsTenant, signUp, type SignedUp, type Tokens } from './tenants';
+import { devstackShardRouter, expectStatus, joinAs, MANY_USERS_AUTH_ENV, onShardAsTenant, queryAsTenant, signUp, type SignedUp, type Tokens } from './tenants';
 
 const devstack = loadDevstackEnv();
 
@@ -60,19 +59,13 @@ describe('placement', () => {
       const users = await Promise.all(Array.from({ length: 8 }, (_, i) => signUp(api, `spread${batch * 8 + i}`)));
       orgIds.push(...users.map((user) => user.orgId));
     }
-    const router = createShardRouter({
-      shards: devstack.shards.map(({ id, url }) => ({ id, url })),
-      placements: createCachedPlacementSource(pgPlacementLookup(identity)),
-    });
+    const router = devstackShardRouter(devstack, identity);
     expect(devstack.shards).toHaveLength(4);
     const found = new Map<string, string[]>();
     for (const shard of devstack.shards) {
       await withPgClient(shard.ownerUrl, async (client) => {
         for (const orgId of orgIds) {
-          await client.query('BEGIN');
-          await client.query("SELECT set_config('app.tenant_id', $1, true)", [orgId]);
-          const { rows } = await client.query('SELECT tenant_id FROM organizations WHERE tenant_id = $1', [orgId]);
-          await client.query('COMMIT');
+          const rows = await queryAsTenant(client, orgId, 'SELECT tenant_id FROM organizations WHERE tenant_id = $1', [orgId]);
           if (rows.length > 0) found.set(orgId, [...(found.get(orgId) ?? []), shard.id]);
         }
       });
@@ -230,7 +223,7 @@ describe('invitations', () => {
 
   beforeAll(async () => {
     owner = await signUp(api, 'inviter');
-    const router = createShardRouter({ shards: devstack.shards.map(({ id, url }) => ({ id, url })), placements: createCachedPlacementSource(pgPlacementLookup(identity)) });
+    const router = devstackShardRouter(devstack, identity);
     const shardId = (await router.shardFor(owner.orgId)).id;
     shardOwnerUrl = devstack.shards.find((shard) => shard.id === shardId)?.ownerUrl ?? '';
   }, 30_000);

@@ -1,5 +1,7 @@
+import { createCachedPlacementSource, createShardRouter, pgPlacementLookup, type Queryable, type ShardRouter } from '@bulkhead/database';
+import { withPgClient, type DevstackEnv } from '@bulkhead/testkit';
 import { randomBytes } from 'node:crypto';
-import { withPgClient } from '@bulkhead/testkit';
+import type { Client, QueryResultRow } from 'pg';
 import type { RestClient, RestReply } from './rest-client';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -56,18 +58,29 @@ export async function joinAs(api: RestClient, owner: SignedUp, role: string, lab
   return { ...invitee, orgId: owner.orgId, tokens: switched.body };
 }
 
-/** Runs `sql` on a shard as its owner role, inside a transaction scoped to `tenantId` (RLS is forced even for the owner). */
-export async function onShardAsTenant<T extends Record<string, unknown>>(ownerUrl: string, tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  return withPgClient(ownerUrl, async (client) => {
-    await client.query('BEGIN');
-    try {
-      await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
-      const result = await client.query<T>(sql, params);
-      await client.query('COMMIT');
-      return result.rows;
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    }
+/** Runs `sql` in a transaction scoped to `tenantId` (`app.tenant_id`; RLS is forced even for a table's owner). */
+export async function queryAsTenant<T extends QueryResultRow>(client: Client, tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  await client.query('BEGIN');
+  try {
+    await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
+    const result = await client.query<T>(sql, params);
+    await client.query('COMMIT');
+    return result.rows;
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
+
+/** {@link queryAsTenant} on a fresh connection to `url` (a shard's owner URL). */
+export function onShardAsTenant<T extends QueryResultRow>(url: string, tenantId: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  return withPgClient(url, (client) => queryAsTenant<T>(client, tenantId, sql, params));
+}
+
+/** The router the services use, over the devstack's shards, with placements read from `identity`. */
+export function devstackShardRouter(devstack: DevstackEnv, identity: Queryable): ShardRouter {
+  return createShardRouter({
+    shards: devstack.shards.map(({ id, url }) => ({ id, url })),
+    placements: createCachedPlacementSource(pgPlacementLookup(identity)),
   });
 }
