@@ -100,7 +100,7 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
   return {
     async signUp(request, ctx) {
       const input = parseRequest(schemas.signUp, request);
-      const { user, organization, tokens } = await deps.sessions.signUp(input, clientOf(ctx));
+      const { user, organization, tokens } = await deps.sessions.signUp(input, clientOf(ctx), ctx);
       return { user: toUser(user), organization: toOrganization(organization), tokens: toTokenPair(tokens) };
     },
     async login(request, ctx) {
@@ -156,11 +156,11 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
     },
     async createOrganization(request, ctx) {
       const input = parseRequest(schemas.createOrganization, request);
-      return { organization: toOrganization(await deps.organizations.create(callerOf(ctx), input)) };
+      return { organization: toOrganization(await deps.organizations.create(callerOf(ctx), input, ctx)) };
     },
     async acceptInvitation(request, ctx) {
       const { token } = parseRequest(schemas.acceptInvitation, request);
-      return { membership: { ...(await deps.organizations.acceptInvitation(callerOf(ctx), token)) } };
+      return { membership: { ...(await deps.organizations.acceptInvitation(callerOf(ctx), token, ctx)) } };
     },
   };
 }

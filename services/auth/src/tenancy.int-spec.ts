@@ -26,9 +26,9 @@ const uniqueEmail = (label: string): string => `${label}-${randomBytes(6).toStri
 const uniqueName = (label: string): string => `${label} ${randomBytes(4).toString('hex')}`;
 const as = (token: string) => ({ metadata: bearerMetadata(token) });
 
-async function signUp(label: string, organizationName = uniqueName(label)): Promise<Person> {
+async function signUp(label: string, organizationName = uniqueName(label), requestId?: string): Promise<Person> {
   const email = uniqueEmail(label);
-  const reply = await fx.auth.signUp({ email, password: PASSWORD, name: `${label} person`, organizationName });
+  const reply = await fx.auth.signUp({ email, password: PASSWORD, name: `${label} person`, organizationName }, { requestId });
   if (reply.user === undefined || reply.organization === undefined || reply.tokens === undefined) throw new Error('incomplete sign-up reply');
   return { email, userId: reply.user.id, orgId: reply.organization.id, slug: reply.organization.slug, tokens: reply.tokens };
 }
@@ -64,11 +64,13 @@ beforeEach(() => {
 describe('organization provisioning', () => {
   it('sign-up provisions the org at the org service with a one-minute service token for the new org', async () => {
     const name = uniqueName('Acme Corp.');
-    const alice = await signUp('alice', name);
+    const requestId = `req-${randomBytes(6).toString('hex')}`;
+    const alice = await signUp('alice', name, requestId);
     expect(alice.slug).toBe(name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-$/, ''));
     const call = fx.org.calls.find((c) => c.method === 'provisionOrganization' && c.principal.tenantId === alice.orgId);
     expect(call).toBeDefined();
     expect(call?.request).toEqual({ name, slug: alice.slug });
+    expect(call?.requestId).toBe(requestId);
     expect(call?.principal).toMatchObject({ type: 'service', subject: 'auth', role: 'service', tenantId: alice.orgId, scopes: [] });
     const claims = decodeJwt(call?.token ?? '');
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBeLessThanOrEqual(60);

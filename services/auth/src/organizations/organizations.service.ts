@@ -1,6 +1,7 @@
 import { uuidv7, withTransaction } from '@bulkhead/database';
 import { AppError, internalError, invalidArgument, notFound } from '@bulkhead/errors';
 import { isOrgRole, type OrgRole } from '@bulkhead/permissions';
+import type { ParentCall } from '@bulkhead/grpc-kit';
 import { parseInvitationToken, type Principal } from '@bulkhead/tokens';
 import type { Pool } from 'pg';
 import { accountsRepository, type MembershipRecord } from '../accounts/accounts.repository';
@@ -50,13 +51,17 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
   /**
    * Registers an organization owned by `ownerId` and provisions it at the org service, in the
    * caller's identity transaction `db` (the org service's call must precede its commit).
-   * `slug` is a validated slug or undefined (derived from the name).
+   * `slug` is a validated slug or undefined (derived from the name); `parent` is the call served.
    */
-  async function register(db: IdentityDb, input: { name: string; slug: string | undefined; ownerId: string }): Promise<OrganizationRecord> {
+  async function register(
+    db: IdentityDb,
+    input: { name: string; slug: string | undefined; ownerId: string },
+    parent: ParentCall | undefined,
+  ): Promise<OrganizationRecord> {
     const id = uuidv7();
     const slug = await insertWithFreeSlug(db, { id, name: input.name, slug: input.slug, createdBy: input.ownerId });
     await accountsRepository.insertMembership(db, { organizationId: id, userId: input.ownerId, role: 'owner' });
-    await options.org.provision(id, { name: input.name, slug });
+    await options.org.provision(id, { name: input.name, slug }, parent);
     return { id, name: input.name, slug };
   }
 
@@ -64,16 +69,16 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
     register,
 
     /** A signed-in user creates another organization and owns it; they switch to it with SwitchOrg. */
-    async create(principal: Principal, input: { name: string; slug: string | undefined }): Promise<OrganizationRecord> {
+    async create(principal: Principal, input: { name: string; slug: string | undefined }, parent: ParentCall | undefined): Promise<OrganizationRecord> {
       if (principal.type !== 'user') throw usersOnly();
-      return withTransaction(options.pool, (db) => register(db, { ...input, ownerId: principal.subject }));
+      return withTransaction(options.pool, (db) => register(db, { ...input, ownerId: principal.subject }, parent));
     },
 
     /**
      * Joins the organization named in the invitation token. The org row stays locked from the
      * member count to the insert, so two acceptances cannot both pass the plan's member limit.
      */
-    async acceptInvitation(principal: Principal, token: string): Promise<MembershipRecord> {
+    async acceptInvitation(principal: Principal, token: string, parent: ParentCall | undefined): Promise<MembershipRecord> {
       if (principal.type !== 'user') throw usersOnly();
       const invitation = parseInvitationToken(token);
       if (invitation === undefined) throw invalidArgument([{ field: 'token', description: 'is not an invitation token' }]);
@@ -86,7 +91,7 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
         const user = await accountsRepository.findUserById(db, principal.subject);
         if (user === undefined) throw notFound('User');
         const memberCount = await membersRepository.count(db, org.id);
-        const { role } = await options.org.redeemInvitation(org.id, { token, userId: user.id, email: user.email, memberCount });
+        const { role } = await options.org.redeemInvitation(org.id, { token, userId: user.id, email: user.email, memberCount }, parent);
         if (!isOrgRole(role)) throw internalError(new Error(`the org service granted an unknown role "${role}"`));
         await accountsRepository.insertMembership(db, { organizationId: org.id, userId: user.id, role });
         return { organizationId: org.id, organizationName: org.name, role: role satisfies OrgRole };

@@ -1,5 +1,6 @@
 import { uuidv7, withTransaction } from '@bulkhead/database';
 import { AppError, notFound } from '@bulkhead/errors';
+import type { ParentCall } from '@bulkhead/grpc-kit';
 import type { OrgRole } from '@bulkhead/permissions';
 import type { Principal, RevocationList, TokenIssuer } from '@bulkhead/tokens';
 import type { Pool } from 'pg';
@@ -93,13 +94,14 @@ export function createSessionsService(options: SessionsServiceOptions) {
     async signUp(
       input: { email: string; password: string; name: string; organizationName: string },
       client: ClientInfo,
+      parent: ParentCall | undefined,
     ): Promise<{ user: UserRecord; organization: OrganizationRecord; tokens: SessionTokens }> {
       assertPasswordAcceptableOrThrow(input.password, { email: input.email });
       // Hashing happens before the transaction: no connection is held for the Argon2id work.
       const passwordHash = await options.hasher.hash(input.password);
       return withTransaction(options.pool, async (db) => {
         const user = await accountsRepository.insertUser(db, { id: uuidv7(), email: input.email, name: input.name, passwordHash });
-        const organization = await options.organizations.register(db, { name: input.organizationName, slug: undefined, ownerId: user.id });
+        const organization = await options.organizations.register(db, { name: input.organizationName, slug: undefined, ownerId: user.id }, parent);
         const role: OrgRole = 'owner';
         const tokens = await openSession(db, user.id, { organizationId: organization.id, organizationName: organization.name, role }, client);
         return { user, organization, tokens };

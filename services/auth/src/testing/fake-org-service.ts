@@ -10,6 +10,8 @@ export interface OrgCall {
   principal: Principal;
   /** The bearer token itself (a service token, reusable by the test for a minute). */
   token: string;
+  /** The `x-request-id` it carried. */
+  requestId: string;
   request: orgV1.ProvisionOrganizationRequest | orgV1.RedeemInvitationRequest;
 }
 
@@ -47,7 +49,7 @@ export async function startFakeOrgService(logger: Logger): Promise<FakeOrgServic
     if (fake.verifier === undefined) throw new Error('the fake org service has no verifier yet');
     // The real org service verifies the same way: auth's JWKS, issuer, audience, revocation list.
     const principal = await fake.verifier.verify(token);
-    fake.calls.push({ method, principal, token, request });
+    fake.calls.push({ method, principal, token, requestId: ctx.requestId, request });
     if (fake.failWith !== undefined) throw fake.failWith;
   }
 
