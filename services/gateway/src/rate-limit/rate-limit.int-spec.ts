@@ -162,7 +162,7 @@ describe('per-tenant rate limits on the real Redis', () => {
   });
 
   it('fails open when Redis does not answer: the request passes, unlimited, and the miss is counted', async () => {
-    const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
+    const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
     down.on('error', () => undefined);
     const registry = createMetricsRegistry('gateway');
     const failing = await gatewayOn(down, registry);
