@@ -310,7 +310,7 @@ describe('project roles and visibility', () => {
 
     const stranger = randomUUID();
     const notMember = await rejection(client.setProjectMember({ projectId: project.id, userId: stranger, role: 'viewer' }, as(owner)));
-    expect(notMember).toMatchObject({ kind: 'FAILED_PRECONDITION', code: 'NOT_AN_ORG_MEMBER' });
+    expect(notMember).toMatchObject({ kind: 'NOT_FOUND', code: 'NOT_AN_ORG_MEMBER' });
     expect(notMember.fieldViolations.map((v) => v.field)).toEqual(['userId']);
     const badRole = await rejection(client.setProjectMember({ projectId: project.id, userId: member.userId, role: 'owner' }, as(owner)));
     expect(badRole).toMatchObject({ kind: 'INVALID_ARGUMENT' });

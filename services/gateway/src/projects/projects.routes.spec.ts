@@ -127,16 +127,16 @@ describe('project routes', () => {
     expect(fixture.projectService.lastRequest('removeProjectMember')).toEqual({ projectId: PROJECT_ID, userId: OTHER_USER_ID });
   });
 
-  it('refuses an org role as a project role, and answers 409 for a user outside the organization', async () => {
+  it('refuses an org role as a project role, and answers 404 for a user outside the organization', async () => {
     const badRole = await fixture.app.inject({ method: 'PUT', url: `/v1/projects/${PROJECT_ID}/members/${OTHER_USER_ID}`, headers, payload: { role: 'owner' } });
     expect(badRole.statusCode).toBe(400);
     expect(badRole.json().errors).toEqual([{ field: 'body.role', message: expect.any(String) }]);
     fixture.projectService.failNext(
       'setProjectMember',
-      new AppError({ kind: 'FAILED_PRECONDITION', code: 'NOT_AN_ORG_MEMBER', message: 'The user is not a member of the organization.' }),
+      new AppError({ kind: 'NOT_FOUND', code: 'NOT_AN_ORG_MEMBER', message: 'The user is not a member of the organization.' }),
     );
     const outsider = await fixture.app.inject({ method: 'PUT', url: `/v1/projects/${PROJECT_ID}/members/${OTHER_USER_ID}`, headers, payload: { role: 'viewer' } });
-    expect(outsider.statusCode).toBe(409);
+    expect(outsider.statusCode).toBe(404);
     expect(outsider.json()).toMatchObject({ code: 'NOT_AN_ORG_MEMBER' });
   });
 

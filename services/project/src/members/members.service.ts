@@ -13,9 +13,13 @@ export interface MembersServiceOptions {
   membership: GrpcClient<typeof MembershipServiceService>;
 }
 
+/**
+ * NOT_FOUND, as for any id outside the caller's tenant: a user of another organization must look
+ * exactly like a user that does not exist.
+ */
 function notAnOrgMember(): AppError {
   return new AppError({
-    kind: 'FAILED_PRECONDITION',
+    kind: 'NOT_FOUND',
     code: 'NOT_AN_ORG_MEMBER',
     message: 'The user is not a member of this organization.',
     fieldViolations: [{ field: 'userId', description: 'is not a member of the organization' }],
