@@ -206,6 +206,12 @@ describe.each([
     expect(values.services['gateway']?.grpcPeers).toEqual(expect.arrayContaining(['auth', 'org', 'project']));
   });
 
+  it("gives the gateway the ingress's base domain, so tenants' subdomains are checked against their tokens", () => {
+    const env = mainContainer(named(objects, 'Deployment', `${RELEASE}-gateway`)).env ?? [];
+    const baseDomain = env.find((e) => e.name === 'BASE_DOMAIN')?.value;
+    expect(baseDomain).toBe(values.ingress.baseDomain === '' ? undefined : values.ingress.baseDomain);
+  });
+
   it('runs the migrate CLI with the shard, identity and audit owner credentials in a pre-install,pre-upgrade hook', () => {
     const job = named(objects, 'Job', `${RELEASE}-migrate`);
     expect(hookEvents(job).sort()).toEqual(['pre-install', 'pre-upgrade']);
