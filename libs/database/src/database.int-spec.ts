@@ -7,6 +7,7 @@ import { loadDevstackEnv, startComponent, stopComponent, withPgClient } from '@b
 import { Client } from 'pg';
 import { assertMigrated, migrateShards, runMigrations, MIGRATIONS_TABLE } from './migration-runner';
 import { createShardPools, type ShardPools } from './shard-pools';
+import { sendBatch } from './statement-batch';
 import { createShardRouter, type ShardRouter } from './shard-router';
 import { createInMemoryPlacementSource } from './testing/in-memory-placement-source';
 import { createTenantDatabase, type TenantDatabase, type TenantTx } from './with-tenant';
@@ -224,6 +225,100 @@ describe('@bulkhead/database against the devstack', () => {
       return [first.rows[0]?.tenant, second.rows[0]?.tenant];
     });
     expect(seen).toEqual([tenantId, tenantId]);
+  });
+
+  it('rolls back every statement when one inside the work fails, and the connection serves the next call', async () => {
+    const single = createShardPools({ shards: serviceShards, maxPerShard: 1, connectionTimeoutMs: 1500 });
+    const singleDb = createTenantDatabase({ router, pools: single });
+    const pidOf = (tx: TenantTx) => tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then((r) => r.rows[0]?.pid);
+    try {
+      const tenantId = randomUUID();
+      const duplicate = randomUUID();
+      let failedOn: number | undefined;
+      await expect(
+        singleDb.withTenant({ tenantId }, async (tx) => {
+          failedOn = await pidOf(tx);
+          await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'first')`, [tenantId, randomUUID()]);
+          await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'second')`, [tenantId, duplicate]);
+          await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'clash')`, [tenantId, duplicate]);
+        }),
+      ).rejects.toMatchObject({ code: '23505' });
+      const after = await singleDb.withTenant({ tenantId }, async (tx) => ({
+        pid: await pidOf(tx),
+        count: (await tx.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n,
+      }));
+      expect(failedOn).toEqual(expect.any(Number));
+      expect(after).toEqual({ pid: failedOn, count: '0' });
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('rejects the work when a failed statement was swallowed, instead of reporting the rolled-back COMMIT as success', async () => {
+    const tenantId = randomUUID();
+    await expect(
+      db.withTenant({ tenantId }, async (tx) => {
+        await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'lost')`, [tenantId, randomUUID()]);
+        await tx.query('SELECT 1 / 0').catch(() => undefined);
+      }),
+    ).rejects.toThrow(/rolled back at COMMIT/);
+    const { rowCount } = await db.withTenant({ tenantId }, (tx) => tx.query(`SELECT id FROM ${table}`));
+    expect(rowCount).toBe(0);
+  });
+
+  it('lets the first statements of the work, batched behind BEGIN and set_config, see the tenant', async () => {
+    const tenantId = randomUUID();
+    const seen = await db.withTenant({ tenantId }, async (tx) => {
+      const [first, second] = await Promise.all([
+        tx.query<{ tenant: string }>("SELECT current_setting('app.tenant_id') AS tenant"),
+        tx.query<{ tenant: string }>("SELECT current_setting('app.tenant_id') AS tenant"),
+      ]);
+      return [first.rows[0]?.tenant, second.rows[0]?.tenant];
+    });
+    expect(seen).toEqual([tenantId, tenantId]);
+    await expect(db.withTenant({ tenantId }, async () => 'no statements')).resolves.toBe('no statements');
+  });
+
+  it('runs a single statement as its own tenant-scoped unit of work', async () => {
+    const single = createShardPools({ shards: serviceShards, maxPerShard: 1, connectionTimeoutMs: 1500 });
+    const singleDb = createTenantDatabase({ router, pools: single });
+    try {
+      const [tenantA, tenantB] = [randomUUID(), randomUUID()];
+      const seen = await singleDb.queryWithTenant<{ tenant: string }>({ tenantId: tenantA }, "SELECT current_setting('app.tenant_id') AS tenant");
+      expect(seen.rows).toEqual([{ tenant: tenantA }]);
+
+      const insert = `INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, $3)`;
+      expect((await singleDb.queryWithTenant({ tenantId: tenantA }, insert, [tenantA, randomUUID(), 'fast'])).rowCount).toBe(1);
+      expect((await singleDb.queryWithTenant({ tenantId: tenantB }, `SELECT id FROM ${table}`)).rowCount).toBe(0);
+      await expect(singleDb.queryWithTenant({ tenantId: tenantB }, insert, [tenantA, randomUUID(), 'forged'])).rejects.toThrow(
+        /row-level security/,
+      );
+      // A failed statement rolls back its whole batch, and the connection serves the next call.
+      const twice = `INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'x'), ($1, $2, 'y')`;
+      await expect(singleDb.queryWithTenant({ tenantId: tenantA }, twice, [tenantA, randomUUID()])).rejects.toMatchObject({ code: '23505' });
+      const names = await singleDb.queryWithTenant<{ name: string }>({ tenantId: tenantA }, `SELECT name FROM ${table}`);
+      expect(names.rows).toEqual([{ name: 'fast' }]);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('ends the batch transaction at its Sync, so the tenant setting does not outlive the statement', async () => {
+    const tenantId = randomUUID();
+    const client = new Client({ connectionString: serviceShards[0]?.url ?? '', pipeline: true });
+    await client.connect();
+    try {
+      const [, inside] = await sendBatch(client, [
+        { text: "SELECT set_config('app.tenant_id', $1, true)", values: [tenantId] },
+        { text: "SELECT current_setting('app.tenant_id') AS tenant", values: [] },
+      ]);
+      expect(inside?.rows).toEqual([{ tenant: tenantId }]);
+      const after = await client.query<{ tenant: string | null }>("SELECT current_setting('app.tenant_id', true) AS tenant");
+      expect(after.rows[0]?.tenant ?? '').toBe('');
+      expect(client.getTransactionStatus()).toBe('I');
+    } finally {
+      await client.end();
+    }
   });
 
   it('refuses a tx used after its withTenant call ended', async () => {

@@ -49,6 +49,7 @@ export async function openTenantDatabase(options: OpenTenantDatabaseOptions): Pr
   const database = createTenantDatabase({ router, pools });
   return {
     withTenant: database.withTenant,
+    queryWithTenant: database.queryWithTenant,
     router,
     placements,
     async close() {

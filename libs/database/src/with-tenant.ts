@@ -1,12 +1,14 @@
-import type { QueryResultRow } from 'pg';
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { isUuid } from './jump-hash';
 import type { ShardRouter } from './shard-router';
 import { acquirerOf, type ShardPools } from './shard-pools';
 import { isConnectionError, shardUnavailable } from './shard-unavailable';
+import { sendBatch, type BatchStatement } from './statement-batch';
 import { commitOrRollback } from './transaction';
 import { invalidArgument } from '@bulkhead/errors';
 
 const ignore = (): void => undefined;
+const SET_TENANT = "SELECT set_config('app.tenant_id', $1, true)";
 
 /** The result of a {@link TenantTx.query}. */
 export interface TenantQueryResult<R extends QueryResultRow> {
@@ -40,16 +42,29 @@ export interface TenantDatabase {
    * `fn`, then `COMMIT` — or `ROLLBACK` when `fn` throws. Row-level security policies read the
    * setting. A shard that cannot be reached fails with UNAVAILABLE `SHARD_UNAVAILABLE`.
    *
-   * The shard connections are pipelined: `BEGIN`, `set_config` and the first statement of
-   * `fn` go out together without waiting for each other, so a one-statement unit of work
-   * costs two round trips (that batch, then `COMMIT`). Should `BEGIN` or `set_config` fail,
-   * every `tx.query` of `fn` rejects with that error (never with its own result), the work is
-   * rolled back and `withTenant` rejects with it — also when `fn` makes no query at all.
-   * A `COMMIT` the server answers with a rollback (a statement failed and `fn` swallowed the
-   * error) rejects too. Pipelined connections take plain statements only: no cursors, no
-   * `rows` option.
+   * One unit of work costs two round trips: `BEGIN`, `set_config` and the first statement of
+   * `fn` go out as one batch (one Sync; the shard connections are pipelined, so later
+   * statements are written without waiting either), then `COMMIT`. Should `BEGIN` or
+   * `set_config` fail, the first statement is skipped and every `tx.query` rejects with that
+   * error, the work is rolled back and `withTenant` rejects with it. A `fn` that makes no query
+   * still gets its transaction. A `COMMIT` that the server answers with a rollback (a statement
+   * failed and `fn` swallowed the error) rejects too. Pipelined connections take plain
+   * statements only: no cursors, no `rows` option.
    */
   withTenant<T>(ctx: TenantContext, fn: (tx: TenantTx) => Promise<T>): Promise<T>;
+
+  /**
+   * Runs one statement as a unit of work of its own, in one round trip: `set_config` and the
+   * statement go out as one batch, which PostgreSQL runs as one implicit transaction (committed
+   * at its Sync, rolled back on any failure). The same isolation as
+   * `withTenant(ctx, (tx) => tx.query(text, values))` for half the round trips: the fast path
+   * for single reads and single writes.
+   */
+  queryWithTenant<R extends QueryResultRow = QueryResultRow>(
+    ctx: TenantContext,
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<TenantQueryResult<R>>;
 }
 
 /** Options of {@link createTenantDatabase}. */
@@ -58,58 +73,91 @@ export interface TenantDatabaseOptions {
   pools: ShardPools;
 }
 
+/** A checked-out shard connection for one tenant, and how to mark it unusable. */
+interface TenantConnection {
+  client: PoolClient;
+  tenantId: string;
+  shardId: string;
+  markBroken(err: Error): void;
+}
+
 /** Creates the {@link TenantDatabase} of a process from its router and pools. */
 export function createTenantDatabase(options: TenantDatabaseOptions): TenantDatabase {
   const acquire = acquirerOf(options.pools);
+
+  /** Checks out the tenant's shard connection for `use`; maps connection failures to SHARD_UNAVAILABLE. */
+  const onTenantConnection = async <T>(ctx: TenantContext, use: (connection: TenantConnection) => Promise<T>): Promise<T> => {
+    if (!isUuid(ctx.tenantId)) throw invalidArgument([{ field: 'tenantId', description: 'must be a UUID' }]);
+    const tenantId = ctx.tenantId.toLowerCase();
+    const shard = await options.router.shardFor(tenantId);
+    const client = await acquire(shard.id);
+    let broken: Error | undefined;
+    const markBroken = (err: Error): void => {
+      broken = err;
+    };
+    // A socket error reaches the pending queries too; without a listener it would crash the process.
+    const onSocketError = (err: Error): void => markBroken(new Error('connection lost', { cause: err }));
+    client.on('error', onSocketError);
+    try {
+      return await use({ client, tenantId, shardId: shard.id, markBroken });
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+      markBroken(new Error('connection lost', { cause: err }));
+      throw shardUnavailable(shard.id, err);
+    } finally {
+      client.off('error', onSocketError);
+      client.release(broken);
+    }
+  };
+
   return {
-    async withTenant<T>(ctx: TenantContext, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
-      if (!isUuid(ctx.tenantId)) throw invalidArgument([{ field: 'tenantId', description: 'must be a UUID' }]);
-      const tenantId = ctx.tenantId.toLowerCase();
-      const shard = await options.router.shardFor(tenantId);
-      const client = await acquire(shard.id);
-      const asAppError = (err: unknown): unknown => (isConnectionError(err) ? shardUnavailable(shard.id, err) : err);
-      let broken: Error | undefined;
-      let finished = false;
-      // A socket error reaches the pending queries too; without a listener it would crash the process.
-      const onSocketError = (err: Error): void => {
-        broken = new Error('connection lost', { cause: err });
-      };
-      client.on('error', onSocketError);
-      try {
-        // Sent back to back with fn's first statement; awaited before any result is handed out.
-        const preamble = Promise.all([
-          client.query('BEGIN'),
-          client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]),
-        ]).then(() => undefined);
-        preamble.catch(ignore);
+    withTenant<T>(ctx: TenantContext, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
+      return onTenantConnection(ctx, async ({ client, tenantId, shardId, markBroken }) => {
+        let finished = false;
+        // The transaction opens with fn's first statement, in one batch: BEGIN, set_config, statement.
+        let opened: Promise<Array<QueryResult<QueryResultRow>>> | undefined;
+        const open = (first: BatchStatement[]) => {
+          opened = sendBatch(client, [{ text: 'BEGIN', values: [] }, { text: SET_TENANT, values: [tenantId], name: 'bulkhead_set_tenant' }, ...first]);
+          opened.catch(ignore);
+          return opened;
+        };
         const tx: TenantTx = {
           tenantId,
-          shardId: shard.id,
+          shardId,
           async query<R extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
             // A tx kept past withTenant would otherwise query a connection now serving another tenant.
             if (finished) throw new Error('TenantTx used after its withTenant call ended');
+            if (opened === undefined) return resultOf<R>((await open([{ text, values }]))[2]);
             const pending = client.query<R>(text, [...values]);
             pending.catch(ignore);
-            // A failed preamble wins: the statement ran outside the tenant's transaction.
-            await preamble;
-            const result = await pending;
-            return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+            // A failed opening batch wins: this statement ran outside the tenant's transaction.
+            await opened;
+            return resultOf<R>(await pending);
           },
         };
         const work = async (): Promise<T> => {
           const result = await fn(tx);
-          await preamble;
+          await (opened ?? open([]));
           return result;
         };
-        return await commitOrRollback(client, work, (err) => (broken = err));
-      } catch (err) {
-        if (isConnectionError(err)) broken = new Error('connection lost', { cause: err });
-        throw asAppError(err);
-      } finally {
-        finished = true;
-        client.off('error', onSocketError);
-        client.release(broken);
-      }
+        try {
+          return await commitOrRollback(client, work, markBroken);
+        } finally {
+          finished = true;
+        }
+      });
+    },
+
+    queryWithTenant<R extends QueryResultRow = QueryResultRow>(ctx: TenantContext, text: string, values: readonly unknown[] = []) {
+      return onTenantConnection(ctx, async ({ client, tenantId }) => {
+        const results = await sendBatch(client, [{ text: SET_TENANT, values: [tenantId], name: 'bulkhead_set_tenant' }, { text, values }]);
+        return resultOf<R>(results[1]);
+      });
     },
   };
+}
+
+function resultOf<R extends QueryResultRow>(result: QueryResult<QueryResultRow> | undefined): TenantQueryResult<R> {
+  if (result === undefined) throw new Error('the statement batch returned too few results');
+  return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
 }
