@@ -1,0 +1,22 @@
+import { loadConfig } from '@bulkhead/config';
+import { auditConfigShape } from './audit.config';
+
+const required = { AUDIT_DATABASE_URL: 'postgres://app@db/audit', KAFKA_BROKERS: 'k1:9092, k2:9092' };
+
+describe('audit config', () => {
+  it('splits the broker list and defaults the topics, group and client id', () => {
+    const config = loadConfig(auditConfigShape, required);
+    expect(config.KAFKA_BROKERS).toEqual(['k1:9092', 'k2:9092']);
+    expect(config).toMatchObject({
+      KAFKA_CLIENT_ID: 'bulkhead-audit',
+      AUDIT_TOPIC: 'audit.events',
+      AUDIT_DLQ_TOPIC: 'audit.events.dlq',
+      AUDIT_CONSUMER_GROUP: 'bulkhead-audit-log',
+      AUDIT_TOPIC_REPLICATION_FACTOR: 1,
+    });
+  });
+
+  it('names a missing database URL and an empty broker list', () => {
+    expect(() => loadConfig(auditConfigShape, { KAFKA_BROKERS: ' , ' })).toThrow(/AUDIT_DATABASE_URL[\s\S]*KAFKA_BROKERS|KAFKA_BROKERS[\s\S]*AUDIT_DATABASE_URL/);
+  });
+});

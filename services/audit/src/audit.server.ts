@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { assertMigrated } from '@bulkhead/database';
+import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
+import { Pool } from 'pg';
+import type { AuditConfig } from './audit.config';
+import { createKafka, ensureTopics } from './kafka';
+import { keepPartitionsReady } from './log/partitions';
+
+/** The audit service's migrations scope, and where its compliance-log migrations live. */
+export const AUDIT_MIGRATIONS = { scope: 'audit', target: 'audit' } as const;
+
+export function auditMigrationsDir(migrationsRoot: string): string {
+  return path.resolve(migrationsRoot, 'audit', 'migrations', AUDIT_MIGRATIONS.target);
+}
+
+/** Partitions of the audit topic: the relays key by tenant id, so one tenant stays in order. */
+export const AUDIT_TOPIC_PARTITIONS = 6;
+
+/** A started audit service; `port` is the gRPC port (the reviewer API, to come). */
+export interface AuditServer extends RunningService {
+  port: number;
+}
+
+/**
+ * The compliance-log service: refuses to start unless the audit database is migrated, creates
+ * the audit and dead-letter topics when missing, keeps the coming months' partitions ready,
+ * then consumes the audit topic into the hash-chained log.
+ */
+export async function startAuditServer(config: AuditConfig, { logger }: ServiceDependencies): Promise<AuditServer> {
+  await assertMigrated({
+    shards: [{ id: 'audit', url: config.AUDIT_DATABASE_URL }],
+    migrationsDir: auditMigrationsDir(config.MIGRATIONS_DIR),
+    scope: AUDIT_MIGRATIONS.scope,
+  });
+  const pool = new Pool({ connectionString: config.AUDIT_DATABASE_URL, max: config.AUDIT_DATABASE_POOL_SIZE, connectionTimeoutMillis: 2000 });
+  pool.on('error', (err) => logger.warn({ err }, 'idle audit-database connection failed'));
+  const partitions = await keepPartitionsReady(pool, logger);
+
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(
+    admin,
+    [
+      { topic: config.AUDIT_TOPIC, numPartitions: AUDIT_TOPIC_PARTITIONS },
+      { topic: config.AUDIT_DLQ_TOPIC, numPartitions: 1 },
+    ],
+    config.AUDIT_TOPIC_REPLICATION_FACTOR,
+  );
+
+  return {
+    port: config.GRPC_PORT,
+    checkReadiness: async () => {
+      const down: string[] = [];
+      await pool.query('SELECT 1').catch(() => down.push('audit-database'));
+      await admin.describeCluster().catch(() => down.push('kafka'));
+      return down;
+    },
+    stop: async () => {
+      partitions.stop();
+      await admin.disconnect();
+      await pool.end();
+    },
+  };
+}
