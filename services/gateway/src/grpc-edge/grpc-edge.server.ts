@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { createApiKeyExchange } from '../authentication/api-key-exchange';
 import { createRequestAuthenticator, type RequestAuthenticator } from '../authentication/request-authenticator';
 import { ACCEPTED_REQUEST_ID } from '../http/http-app';
+import { rateLimitedError, type TenantRateLimiter } from '../rate-limit/tenant-rate-limit';
 import type { AuthClient } from '../upstream/auth.upstream';
 import { dependencyUnavailable } from '../upstream/upstream-client';
 import { EDGE_SERVICES, type EdgeBackend, type EdgeService } from './edge-services';
@@ -40,6 +41,8 @@ export interface GrpcEdgeDependencies {
   logger: Logger;
   verifier: TokenVerifier;
   auth: AuthClient;
+  /** The REST routes' per-tenant rate limit (one bucket per tenant for both); default none. */
+  rateLimit?: TenantRateLimiter;
 }
 
 export interface GrpcEdge {
@@ -84,7 +87,10 @@ function isTransportFailure(status: StatusObject): boolean {
  * the deadline (the caller's, capped at `deadlineMs`); nothing else the caller sent. The
  * backend's status, message, headers and trailers (its error-info trailer among them) come back
  * unchanged, except that a backend that cannot be reached is UNAVAILABLE `UPSTREAM_UNAVAILABLE`
- * naming it. Cancelling the call cancels the backend's.
+ * naming it. Cancelling the call cancels the backend's. An authenticated call then draws from
+ * its tenant's rate limit bucket, the REST routes' own: the `ratelimit-*` values go out as
+ * response metadata, and an empty bucket answers RESOURCE_EXHAUSTED `RATE_LIMITED` (with
+ * `retryAfterSeconds` in the error info) without calling the backend.
  */
 export async function startGrpcEdge(options: GrpcEdgeOptions, deps: GrpcEdgeDependencies): Promise<GrpcEdge> {
   const apiKeys = createApiKeyExchange({ exchange: (secret, callOptions) => deps.auth.exchangeApiKey({ secret }, callOptions) });
@@ -105,6 +111,7 @@ export async function startGrpcEdge(options: GrpcEdgeOptions, deps: GrpcEdgeDepe
           isPublic: service.publicMethods.has(name),
           upstream: client.method(name),
           authenticator,
+          rateLimit: deps.rateLimit,
           deadlineMs: options.deadlineMs,
           logger: deps.logger,
         }),
@@ -144,6 +151,7 @@ interface ForwarderOptions {
   isPublic: boolean;
   upstream: PassThroughMethod;
   authenticator: RequestAuthenticator;
+  rateLimit: TenantRateLimiter | undefined;
   deadlineMs: number;
   logger: Logger;
 }
@@ -170,19 +178,39 @@ function forwarder(options: ForwarderOptions) {
     const userAgent = firstString(call.metadata, 'user-agent');
     if (userAgent !== undefined) metadata.set(CLIENT_USER_AGENT_METADATA_KEY, userAgent);
 
-    const authenticated = options.isPublic
-      ? Promise.resolve(undefined)
-      : options.authenticator.authenticate(firstString(call.metadata, 'authorization'), { requestId, metadata: metadata.clone() } satisfies ClientCallOptions);
+    const admitted = async (): Promise<Metadata> => {
+      const limits = new Metadata();
+      if (options.isPublic) return limits;
+      const caller = await options.authenticator.authenticate(firstString(call.metadata, 'authorization'), {
+        requestId,
+        metadata: metadata.clone(),
+      } satisfies ClientCallOptions);
+      metadata.merge(bearerMetadata(caller.accessToken));
+      if (options.rateLimit === undefined) return limits;
+      const decision = await options.rateLimit.take(caller, { requestId, metadata: metadata.clone() });
+      for (const [key, value] of Object.entries(decision.headers)) limits.set(key, value);
+      if (!decision.allowed) {
+        call.sendMetadata(limits);
+        throw rateLimitedError(decision);
+      }
+      return limits;
+    };
 
-    authenticated.then(
-      (caller) => {
-        if (caller !== undefined) metadata.merge(bearerMetadata(caller.accessToken));
+    admitted().then(
+      (limits) => {
+        let headersSent = false;
+        const sendHeaders = (headers: Metadata): void => {
+          headersSent = true;
+          headers.merge(limits);
+          call.sendMetadata(headers);
+        };
         let response: Buffer | undefined;
         const upstream = options.upstream(call.request, metadata, { deadline: earlierDeadline(call.getDeadline(), options.deadlineMs) }, (_err, value) => {
           response = value;
         });
-        upstream.on('metadata', (headers: Metadata) => call.sendMetadata(headers));
+        upstream.on('metadata', sendHeaders);
         upstream.on('status', (status: StatusObject) => {
+          if (!headersSent && Object.keys(limits.getMap()).length > 0) sendHeaders(new Metadata());
           if (status.code === GrpcStatus.OK && response !== undefined) {
             finish(status.code);
             callback(null, response, status.metadata);

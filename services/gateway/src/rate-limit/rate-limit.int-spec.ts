@@ -1,4 +1,7 @@
-import { OrgServiceService } from '@bulkhead/contracts';
+import { ERROR_INFO_TRAILER_KEY, OrgServiceService } from '@bulkhead/contracts';
+import { fromGrpcError } from '@bulkhead/grpc-kit';
+import { bearerMetadata } from '@bulkhead/tokens';
+import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { createLogger, createMetricsRegistry, type Registry } from '@bulkhead/observability';
 import type { Plan } from '@bulkhead/permissions';
@@ -6,6 +9,8 @@ import { createTenantCache, tenantKey } from '@bulkhead/tenant-cache';
 import { eventually, loadDevstackEnv } from '@bulkhead/testkit';
 import { Redis } from 'ioredis';
 import { createGatewayApp } from '../gateway.app';
+import { startGrpcEdge, type GrpcEdge } from '../grpc-edge/grpc-edge.server';
+import { createPassThroughClient, passThroughDefinition, type PassThroughClient } from '../grpc-edge/pass-through';
 import type { HttpApp } from '../http/http-app';
 import { createCallRecorder, listenFake, type ListeningFake } from '../testing/call-recorder';
 import { startFakeAuthService, type FakeAuthService } from '../testing/fake-auth-service';
@@ -15,7 +20,7 @@ import { unimplementedService } from '../testing/unimplemented-service';
 import { bucketPolicyOf, type RequestsPerMinuteByPlan } from './rate-limit.policy';
 import { createRedisTokenBucket } from './redis-token-bucket';
 import { PLAN_CACHE_KEY, createTenantPlans } from './tenant-plans';
-import { createTenantRateLimit } from './tenant-rate-limit';
+import { createRateLimitGuard, createTenantRateLimiter, type TenantRateLimiter } from './tenant-rate-limit';
 
 // Small enough to exhaust quickly: basic refills a token every 2 s, professional every 6 s (so a
 // burst on a slow machine still sees exact counts).
@@ -23,7 +28,7 @@ const LIMITS: RequestsPerMinuteByPlan = { basic: 30, professional: 10, enterpris
 
 describe('per-tenant rate limits on the real Redis', () => {
   const logger = createLogger({ service: 'gateway-spec', level: 'silent' });
-  const org = createCallRecorder<'getOrganization'>();
+  const org = createCallRecorder<'getOrganization' | 'getUsage'>();
   const plans = new Map<string, Plan>();
   const tenants: string[] = [];
   let redis: Redis;
@@ -39,28 +44,32 @@ describe('per-tenant rate limits on the real Redis', () => {
     return tenantId;
   };
 
-  const gatewayOn = async (store: Redis, registry: Registry): Promise<HttpApp> => {
+  const limiterOn = (store: Redis, registry: Registry): TenantRateLimiter =>
+    createTenantRateLimiter({
+      bucket: createRedisTokenBucket(store),
+      plans: createTenantPlans({ cache: createTenantCache(store), org: upstreams.clients.org, logger }),
+      requestsPerMinute: LIMITS,
+      logger,
+      registry,
+    });
+
+  const gatewayOn = async (limiter: TenantRateLimiter, registry: Registry): Promise<HttpApp> => {
     const app = await createGatewayApp({
       logger,
       registry,
       checkReadiness: async () => [],
       verifier: tokens.verifier,
       ...upstreams.clients,
-      callerGuards: [
-        createTenantRateLimit({
-          bucket: createRedisTokenBucket(store),
-          plans: createTenantPlans({ cache: createTenantCache(store), org: upstreams.clients.org, logger }),
-          requestsPerMinute: LIMITS,
-          logger,
-          registry,
-        }),
-      ],
+      callerGuards: [createRateLimitGuard(limiter)],
     });
     await app.ready();
     return app;
   };
 
   let app: HttpApp;
+  // The gRPC edge in front of the same fake org service, sharing the REST app's limiter.
+  let edge: GrpcEdge;
+  let edgeClient: PassThroughClient;
 
   beforeAll(async () => {
     redis = new Redis(loadDevstackEnv().redisUrl, { maxRetriesPerRequest: 1 });
@@ -72,12 +81,25 @@ describe('per-tenant rate limits on the real Redis', () => {
         org.record('getOrganization', request, ctx);
         return { organization: { id: request.id, name: 'Org', slug: 'org', plan: plans.get(request.id) ?? 'basic' } };
       },
+      async getUsage(request, ctx) {
+        org.record('getUsage', request, ctx);
+        return { plan: plans.get(request.organizationId) ?? 'basic', items: [] };
+      },
     });
     upstreams = createUpstreamClients({ auth: fakeAuth.address, org: fakeOrg.address, project: fakeOrg.address });
-    app = await gatewayOn(redis, createMetricsRegistry('gateway'));
+    const registry = createMetricsRegistry('gateway');
+    const limiter = limiterOn(redis, registry);
+    app = await gatewayOn(limiter, registry);
+    edge = await startGrpcEdge(
+      { port: 0, host: '127.0.0.1', backends: { auth: fakeAuth.address, org: fakeOrg.address, project: fakeOrg.address }, deadlineMs: 2000 },
+      { logger, verifier: tokens.verifier, auth: upstreams.clients.auth, rateLimit: limiter },
+    );
+    edgeClient = createPassThroughClient(passThroughDefinition(OrgServiceService), `127.0.0.1:${edge.port}`);
   });
 
   afterAll(async () => {
+    edgeClient.close();
+    await edge.stop(1000);
     await app.close();
     if (tenants.length > 0) await redis.del(...tenants.flatMap((tenantId) => [tenantKey(tenantId, 'ratelimit'), tenantKey(tenantId, ...PLAN_CACHE_KEY)]));
     redis.disconnect();
@@ -88,6 +110,54 @@ describe('per-tenant rate limits on the real Redis', () => {
 
   const meAs = async (tenantId: string, target: HttpApp = app) =>
     target.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization: `Bearer ${await tokens.sign({ ...TEST_USER, tid: tenantId })}` } });
+
+  /** `OrgService.GetUsage` through the gRPC edge: the error (if any) and the response headers. */
+  const usageOverGrpc = async (tenantId: string) => {
+    const token = await tokens.sign({ ...TEST_USER, tid: tenantId });
+    return new Promise<{ err: ServiceError | null; headers: Metadata }>((resolve) => {
+      let headers = new Metadata();
+      const request = OrgServiceService.getUsage.requestSerialize({ organizationId: tenantId });
+      const call = edgeClient.method('getUsage')(request, bearerMetadata(token), { deadline: Date.now() + 5000 }, (err) => resolve({ err, headers }));
+      call.on('metadata', (received: Metadata) => {
+        headers = received;
+      });
+    });
+  };
+
+  it('shares one bucket per tenant between REST and the gRPC edge: exhausted over REST, refused over gRPC without calling the backend', async () => {
+    const a = newTenant('professional');
+    for (let i = 0; i < 10; i += 1) expect((await meAs(a)).statusCode).toBe(200);
+    expect((await meAs(a)).statusCode).toBe(429);
+    const before = org.callCount('getUsage');
+
+    const { err, headers } = await usageOverGrpc(a);
+    expect(err?.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect(err?.metadata.get(ERROR_INFO_TRAILER_KEY)).toHaveLength(1);
+    const refused = fromGrpcError(err);
+    expect(refused).toMatchObject({ kind: 'RATE_LIMITED', code: 'RATE_LIMITED', details: { plan: 'professional', limit: 'requestsPerMinute' } });
+    expect(Number(refused.details['retryAfterSeconds'])).toBeGreaterThanOrEqual(1);
+    expect(headers.get('ratelimit-limit')).toEqual(['10']);
+    expect(headers.get('ratelimit-remaining')).toEqual(['0']);
+    expect(headers.get('ratelimit-policy')).toEqual(['10;w=60']);
+    expect(org.callCount('getUsage')).toBe(before);
+  });
+
+  it('and the other way: exhausted over gRPC, refused over REST; allowed gRPC calls carry the ratelimit-* metadata', async () => {
+    const a = newTenant('professional');
+    for (let i = 1; i <= 10; i += 1) {
+      const { err, headers } = await usageOverGrpc(a);
+      expect(err).toBeNull();
+      expect(headers.get('ratelimit-limit')).toEqual(['10']);
+      expect(headers.get('ratelimit-remaining')).toEqual([String(10 - i)]);
+    }
+    const before = org.callCount('getUsage');
+    expect((await usageOverGrpc(a)).err?.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect(org.callCount('getUsage')).toBe(before);
+
+    const refused = await meAs(a);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', plan: 'professional' });
+  });
 
   it('answers 429 RATE_LIMITED with Retry-After past the burst, RateLimit-* headers on every response, and leaves other tenants alone', async () => {
     const a = newTenant('professional');
@@ -165,7 +235,7 @@ describe('per-tenant rate limits on the real Redis', () => {
     const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
     down.on('error', () => undefined);
     const registry = createMetricsRegistry('gateway');
-    const failing = await gatewayOn(down, registry);
+    const failing = await gatewayOn(limiterOn(down, registry), registry);
     try {
       const response = await meAs(newTenant('basic'), failing);
       expect(response.statusCode).toBe(200);

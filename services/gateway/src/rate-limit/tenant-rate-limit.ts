@@ -1,14 +1,17 @@
 import { AppError } from '@bulkhead/errors';
+import type { ClientCallOptions } from '@bulkhead/grpc-kit';
 import type { Logger, Registry } from '@bulkhead/observability';
+import type { Plan } from '@bulkhead/permissions';
 import { tenantKey } from '@bulkhead/tenant-cache';
 import { Counter } from 'prom-client';
 import type { CallerGuard } from '../authentication/authentication.hooks';
+import type { AuthenticatedCaller } from '../authentication/request-authenticator';
 import { upstreamCallOptions } from '../upstream/upstream-call';
 import { bucketPoliciesOf, rateLimitHeaders, retryAfterSeconds, type RequestsPerMinuteByPlan } from './rate-limit.policy';
 import type { TokenBucket } from './redis-token-bucket';
 import type { TenantPlans } from './tenant-plans';
 
-/** What {@link createTenantRateLimit} is built from. */
+/** What {@link createTenantRateLimiter} is built from. */
 export interface TenantRateLimitDependencies {
   bucket: TokenBucket;
   plans: TenantPlans;
@@ -17,15 +20,32 @@ export interface TenantRateLimitDependencies {
   registry: Registry;
 }
 
+/** The outcome of one call against its tenant's bucket. */
+export interface RateLimitDecision {
+  readonly allowed: boolean;
+  readonly plan: Plan;
+  /** The plan's requests per minute (the bucket's capacity). */
+  readonly requestsPerMinute: number;
+  /** `ratelimit-limit`, `-remaining`, `-reset`, `-policy` (lowercase); empty when the store did not answer. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Whole seconds until a token is back; set when refused. */
+  readonly retryAfterSeconds?: number;
+}
+
 /**
- * The per-tenant request rate limit of every authenticated route: one token bucket per
- * organization (`bh:{<tenantId>}:ratelimit`) sized by its plan, every response carrying the
- * `RateLimit-*` headers, and 429 `RATE_LIMITED` with `Retry-After` once the bucket is empty.
- * Redis not answering lets the request through (fail open): a rate limiter must not turn a
- * cache outage into a platform outage; the warning and
- * `bulkhead_gateway_rate_limit_unavailable_total` make it visible.
+ * The per-tenant request rate limit, independent of the transport (REST guard, gRPC edge):
+ * one token bucket per organization (`bh:{<tenantId>}:ratelimit`) sized by its plan. Redis not
+ * answering lets the call through (fail open): a rate limiter must not turn a cache outage into a
+ * platform outage; the warning and `bulkhead_gateway_rate_limit_unavailable_total` make it
+ * visible. Refusals are counted in `bulkhead_gateway_rate_limited_total{plan}`.
  */
-export function createTenantRateLimit(deps: TenantRateLimitDependencies): CallerGuard {
+export interface TenantRateLimiter {
+  /** Takes one token from the caller's organization's bucket; never rejects for a store failure. */
+  take(caller: AuthenticatedCaller, callOptions: ClientCallOptions): Promise<RateLimitDecision>;
+}
+
+/** The {@link TenantRateLimiter} on `deps.bucket`; create one per process (it registers the metrics). */
+export function createTenantRateLimiter(deps: TenantRateLimitDependencies): TenantRateLimiter {
   const policies = bucketPoliciesOf(deps.requestsPerMinute);
   const refused = new Counter({
     name: 'bulkhead_gateway_rate_limited_total',
@@ -39,27 +59,49 @@ export function createTenantRateLimit(deps: TenantRateLimitDependencies): Caller
     registers: [deps.registry],
   });
 
+  return {
+    async take(caller, callOptions) {
+      const { tenantId } = caller.principal;
+      const plan = await deps.plans.planOf(tenantId, callOptions);
+      const policy = policies[plan];
+      let state;
+      try {
+        state = await deps.bucket.take(tenantKey(tenantId, 'ratelimit'), policy);
+      } catch (err) {
+        unavailable.inc();
+        deps.logger.warn({ err, tenantId, requestId: callOptions.requestId }, 'rate limit store unavailable; request let through');
+        return { allowed: true, plan, requestsPerMinute: policy.capacity, headers: {} };
+      }
+      const headers = rateLimitHeaders(policy, state);
+      if (state.allowed) return { allowed: true, plan, requestsPerMinute: policy.capacity, headers };
+      refused.inc({ plan });
+      return { allowed: false, plan, requestsPerMinute: policy.capacity, headers, retryAfterSeconds: retryAfterSeconds(policy, state) };
+    },
+  };
+}
+
+/**
+ * The error of a refused call: `RATE_LIMITED` (429 on REST, RESOURCE_EXHAUSTED on gRPC) with
+ * `retryAfterSeconds`, `plan` and `limit: "requestsPerMinute"` in its details.
+ */
+export function rateLimitedError(decision: RateLimitDecision): AppError {
+  const retryAfter = decision.retryAfterSeconds ?? 1;
+  return new AppError({
+    kind: 'RATE_LIMITED',
+    code: 'RATE_LIMITED',
+    message: `The organization's ${decision.plan} plan allows ${decision.requestsPerMinute} requests per minute. Try again in ${retryAfter} seconds.`,
+    details: { retryAfterSeconds: String(retryAfter), plan: decision.plan, limit: 'requestsPerMinute' },
+  });
+}
+
+/**
+ * The REST side of `limiter`: every authenticated route's response carries the `RateLimit-*`
+ * headers, 429 `RATE_LIMITED` with `Retry-After` once the bucket is empty.
+ */
+export function createRateLimitGuard(limiter: TenantRateLimiter): CallerGuard {
   return async (caller, request, reply) => {
-    const { tenantId } = caller.principal;
-    const plan = await deps.plans.planOf(tenantId, upstreamCallOptions(request, caller.accessToken));
-    const policy = policies[plan];
-    let state;
-    try {
-      state = await deps.bucket.take(tenantKey(tenantId, 'ratelimit'), policy);
-    } catch (err) {
-      unavailable.inc();
-      deps.logger.warn({ err, tenantId, requestId: request.id }, 'rate limit store unavailable; request let through');
-      return;
-    }
-    reply.headers(rateLimitHeaders(policy, state));
-    if (state.allowed) return;
-    refused.inc({ plan });
-    const retryAfter = retryAfterSeconds(policy, state);
-    throw new AppError({
-      kind: 'RATE_LIMITED',
-      code: 'RATE_LIMITED',
-      message: `The organization's ${plan} plan allows ${policy.capacity} requests per minute. Try again in ${retryAfter} seconds.`,
-      details: { retryAfterSeconds: String(retryAfter), plan, limit: 'requestsPerMinute' },
-    });
+    const decision = await limiter.take(caller, upstreamCallOptions(request, caller.accessToken));
+    reply.headers(decision.headers);
+    if (!decision.allowed) throw rateLimitedError(decision);
   };
 }
