@@ -6,6 +6,8 @@ import { createApiKeyExchange } from './authentication/api-key-exchange';
 import { createAuthentication, type CallerGuard } from './authentication/authentication.hooks';
 import { createRequestAuthenticator } from './authentication/request-authenticator';
 import { createHttpApp, type HttpApp } from './http/http-app';
+import { createIdempotency } from './idempotency/idempotency';
+import type { IdempotencyStore } from './idempotency/idempotency-store';
 import { registerOpsRoutes } from './http/ops.routes';
 import { registerInvitationRoutes } from './invitations/invitations.routes';
 import { registerMemberRoutes } from './members/members.routes';
@@ -26,6 +28,8 @@ export interface GatewayAppDependencies {
   verifier: TokenVerifier;
   /** Checks every authenticated request passes after its token (the tenant's rate limit, the subdomain); default none. */
   callerGuards?: readonly CallerGuard[];
+  /** Where `Idempotency-Key`s of authenticated POSTs are kept; default none (the header is ignored). */
+  idempotencyStore?: IdempotencyStore;
   auth: AuthClient;
   org: OrgClient;
   projects: ProjectClient;
@@ -38,7 +42,8 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
   const apiKeys = createApiKeyExchange({
     exchange: (secret, options) => deps.auth.exchangeApiKey({ secret }, options),
   });
-  const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }), deps.callerGuards);
+  const idempotency = deps.idempotencyStore === undefined ? undefined : createIdempotency({ store: deps.idempotencyStore, logger: deps.logger });
+  const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }), deps.callerGuards, idempotency);
   const app = await createHttpApp(deps.logger);
   registerOpsRoutes(app, { registry: deps.registry, checkReadiness: deps.checkReadiness });
   registerAuthRoutes(app, { auth: deps.auth, authentication });

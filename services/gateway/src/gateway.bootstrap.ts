@@ -10,10 +10,14 @@ import type { CallerGuard } from "./authentication/authentication.hooks";
 import type { gatewayConfigShape } from "./gateway.config";
 import { startGateway } from "./gateway.server";
 import { startGrpcEdge } from "./grpc-edge/grpc-edge.server";
+import { createRedisIdempotencyStore } from "./idempotency/idempotency-store";
 import { requestsPerMinuteOf } from "./rate-limit/rate-limit.config";
 import { createRedisTokenBucket } from "./rate-limit/redis-token-bucket";
 import { createTenantPlans } from "./rate-limit/tenant-plans";
-import { createTenantRateLimit } from "./rate-limit/tenant-rate-limit";
+import {
+  createRateLimitGuard,
+  createTenantRateLimiter,
+} from "./rate-limit/tenant-rate-limit";
 import {
   createRedisSlugCache,
   createSlugResolver,
@@ -65,19 +69,18 @@ export async function bootstrapGateway(
     config.UPSTREAM_DEADLINE_MS,
   );
   const { logger, registry } = dependencies;
-  const callerGuards: CallerGuard[] = [
-    createTenantRateLimit({
-      bucket: createRedisTokenBucket(redis),
-      plans: createTenantPlans({
-        cache: createTenantCache(redis, { logger }),
-        org: org.client,
-        logger,
-      }),
-      requestsPerMinute: requestsPerMinuteOf(config),
+  const rateLimit = createTenantRateLimiter({
+    bucket: createRedisTokenBucket(redis),
+    plans: createTenantPlans({
+      cache: createTenantCache(redis, { logger }),
+      org: org.client,
       logger,
-      registry,
     }),
-  ];
+    requestsPerMinute: requestsPerMinuteOf(config),
+    logger,
+    registry,
+  });
+  const callerGuards: CallerGuard[] = [createRateLimitGuard(rateLimit)];
   if (config.BASE_DOMAIN !== undefined) {
     const slugs = createSlugResolver({
       cache: createRedisSlugCache(redis, logger),
@@ -104,6 +107,7 @@ export async function bootstrapGateway(
       projects: projects.client,
       membership: membership.client,
       callerGuards,
+      idempotencyStore: createRedisIdempotencyStore(redis),
     },
   );
   const edge = await startGrpcEdge(
@@ -116,7 +120,7 @@ export async function bootstrapGateway(
       },
       deadlineMs: config.UPSTREAM_DEADLINE_MS,
     },
-    { logger, verifier: authentication.verifier, auth: auth.client },
+    { logger, verifier: authentication.verifier, auth: auth.client, rateLimit },
   );
   return {
     checkReadiness: gateway.checkReadiness,

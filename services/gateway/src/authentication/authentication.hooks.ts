@@ -3,6 +3,7 @@ import type { ClientCallOptions } from '@bulkhead/grpc-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BEARER_SECURITY_SCHEME } from '../http/http-app';
+import type { Idempotency } from '../idempotency/idempotency';
 import { upstreamCallOptions } from '../upstream/upstream-call';
 import type { AuthenticatedCaller, RequestAuthenticator } from './request-authenticator';
 
@@ -34,8 +35,13 @@ export interface Authentication {
   readonly hooks: {
     /** Runs first (before the body is read): 401 for a missing or refused credential, then the guards. */
     onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-    /** Runs after validation: 403 when `X-Tenant-ID` names another organization than the token's. */
-    preHandler(request: FastifyRequest): Promise<void>;
+    /**
+     * Runs after validation: 403 when `X-Tenant-ID` names another organization than the token's,
+     * then a POST's `Idempotency-Key` (which may answer with the stored response).
+     */
+    preHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
+    /** Keeps the response of an idempotent POST. */
+    onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown>;
   };
   /** The caller of a request that went through {@link Authentication.hooks}. */
   callerOf(request: FastifyRequest): AuthenticatedCaller;
@@ -43,8 +49,15 @@ export interface Authentication {
   callOptionsOf(request: FastifyRequest): ClientCallOptions;
 }
 
-/** {@link Authentication} backed by `authenticator`; `guards` run in order after it. */
-export function createAuthentication(authenticator: RequestAuthenticator, guards: readonly CallerGuard[] = []): Authentication {
+/**
+ * {@link Authentication} backed by `authenticator`; `guards` run in order after it, and
+ * `idempotency` (when given) covers every authenticated POST.
+ */
+export function createAuthentication(
+  authenticator: RequestAuthenticator,
+  guards: readonly CallerGuard[] = [],
+  idempotency?: Idempotency,
+): Authentication {
   const callers = new WeakMap<FastifyRequest, AuthenticatedCaller>();
   const callerOf = (request: FastifyRequest): AuthenticatedCaller => {
     const caller = callers.get(request);
@@ -58,16 +71,23 @@ export function createAuthentication(authenticator: RequestAuthenticator, guards
         callers.set(request, caller);
         for (const guard of guards) await guard(caller, request, reply);
       },
-      async preHandler(request) {
+      async preHandler(request, reply) {
+        const caller = callerOf(request);
         const tenantHeader = request.headers['x-tenant-id'];
-        if (typeof tenantHeader !== 'string') return;
-        if (tenantHeader.toLowerCase() !== callerOf(request).principal.tenantId.toLowerCase()) {
+        if (typeof tenantHeader === 'string' && tenantHeader.toLowerCase() !== caller.principal.tenantId.toLowerCase()) {
           throw new AppError({
             kind: 'PERMISSION_DENIED',
             code: 'TENANT_MISMATCH',
             message: 'X-Tenant-ID does not match the organization of the access token.',
           });
         }
+        // Fastify: an async hook that answered returns the reply, so the handler does not run.
+        if (idempotency !== undefined && (await idempotency.begin(caller, request, reply))) return reply;
+        return undefined;
+      },
+      async onSend(request, reply, payload) {
+        await idempotency?.finish(request, reply, payload);
+        return payload;
       },
     },
     callerOf,

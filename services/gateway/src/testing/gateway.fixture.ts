@@ -43,8 +43,11 @@ export function createUpstreamClients(addresses: { auth: string; org: string; pr
   };
 }
 
-/** Starts the fake backends and builds the gateway's app against them with a local verifier. */
-export async function createGatewayFixture(): Promise<GatewayFixture> {
+/**
+ * Starts the fake backends and builds the gateway's app against them with a local verifier;
+ * `options` adds the optional collaborators (an idempotency store).
+ */
+export async function createGatewayFixture(options: Pick<GatewayAppDependencies, 'idempotencyStore'> = {}): Promise<GatewayFixture> {
   const logger = createLogger({ service: 'gateway-spec', level: 'silent' });
   const tokens = await createTestTokens();
   const [fake, orgService, projectService] = await Promise.all([
@@ -59,6 +62,7 @@ export async function createGatewayFixture(): Promise<GatewayFixture> {
     checkReadiness: async () => [],
     verifier: tokens.verifier,
     ...upstreams.clients,
+    ...options,
   });
   await app.ready();
   return {
