@@ -6,7 +6,7 @@ import { createApiKeyExchange } from './authentication/api-key-exchange';
 import { createAuthentication, type CallerGuard } from './authentication/authentication.hooks';
 import { createRequestAuthenticator } from './authentication/request-authenticator';
 import { createHttpApp, type HttpApp } from './http/http-app';
-import { createIdempotency } from './idempotency/idempotency';
+import { createIdempotency, withIdempotencyKeyHeader } from './idempotency/idempotency';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
 import { registerOpsRoutes } from './http/ops.routes';
 import { registerInvitationRoutes } from './invitations/invitations.routes';
@@ -45,6 +45,7 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
   const idempotency = deps.idempotencyStore === undefined ? undefined : createIdempotency({ store: deps.idempotencyStore, logger: deps.logger });
   const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }), deps.callerGuards, idempotency);
   const app = await createHttpApp(deps.logger);
+  if (idempotency !== undefined) app.addHook('onRoute', withIdempotencyKeyHeader);
   registerOpsRoutes(app, { registry: deps.registry, checkReadiness: deps.checkReadiness });
   registerAuthRoutes(app, { auth: deps.auth, authentication });
   registerApiKeyRoutes(app, { auth: deps.auth, authentication });

@@ -152,6 +152,18 @@ describe('Idempotency-Key on authenticated POSTs', () => {
     }
   });
 
+  it('documents the header on authenticated POST operations only', async () => {
+    const document = (await fixture.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
+    };
+    const hasKey = (path: string, method: string): boolean =>
+      (document.paths[path]?.[method]?.parameters ?? []).some((parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key');
+    expect(hasKey('/v1/projects', 'post')).toBe(true);
+    expect(hasKey('/v1/api-keys', 'post')).toBe(true);
+    expect(hasKey('/v1/projects', 'get')).toBe(false);
+    expect(hasKey('/v1/auth/login', 'post')).toBe(false);
+  });
+
   it('canonicalizes bodies: sorted keys at every depth, undefined members dropped', () => {
     expect(canonicalJson({ b: [{ d: 1, c: 2 }], a: 'x', e: undefined })).toBe('{"a":"x","b":[{"c":2,"d":1}]}');
   });

@@ -1,8 +1,9 @@
-import { AppError, invalidArgument } from '@bulkhead/errors';
+import { AppError } from '@bulkhead/errors';
 import type { Logger } from '@bulkhead/observability';
 import { tenantKey } from '@bulkhead/tenant-cache';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { AuthenticatedCaller } from '../authentication/request-authenticator';
 import type { IdempotencyStore, StoredResponse } from './idempotency-store';
 
@@ -25,6 +26,31 @@ export interface Idempotency {
   begin(caller: AuthenticatedCaller, request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
   /** Before the response leaves: keeps a claimed request's response (not a 5xx, which frees the key). */
   finish(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void>;
+}
+
+/**
+ * An `onRoute` hook adding the optional `Idempotency-Key` header to the schema of every
+ * authenticated POST (one with a `security` requirement and a zod `headers` object): the header
+ * is validated like any other input (400 naming `headers.idempotency-key`) and documented in the
+ * OpenAPI document.
+ */
+export function withIdempotencyKeyHeader(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const schema = route.schema;
+  if (!methods.includes('POST') || schema?.security === undefined || !(schema.headers instanceof z.ZodObject)) return;
+  route.schema = {
+    ...schema,
+    headers: schema.headers.extend({
+      [IDEMPOTENCY_KEY_HEADER]: z
+        .string()
+        .regex(ACCEPTED_IDEMPOTENCY_KEY, 'must be 1 to 255 visible ASCII characters')
+        .optional()
+        .describe(
+          'Optional, 1 to 255 visible ASCII characters. A repeat with the same key and body within 24 h replays the first response ' +
+            '(`Idempotent-Replayed: true`); 409 IDEMPOTENCY_IN_PROGRESS while the first still runs; 422 IDEMPOTENCY_KEY_REUSED for another body.',
+        ),
+    }),
+  };
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -53,13 +79,10 @@ export function idempotencyKeyOf(caller: AuthenticatedCaller, key: string): stri
   return tenantKey(caller.principal.tenantId, 'idem', sha256(`${caller.principal.subject}\n${key}`));
 }
 
+// Validated by the route's schema (withIdempotencyKeyHeader).
 function headerOf(request: FastifyRequest): string | undefined {
   const value = request.headers[IDEMPOTENCY_KEY_HEADER];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !ACCEPTED_IDEMPOTENCY_KEY.test(value)) {
-    throw invalidArgument([{ field: `headers.${IDEMPOTENCY_KEY_HEADER}`, description: 'must be 1 to 255 visible ASCII characters' }]);
-  }
-  return value;
+  return typeof value === 'string' ? value : undefined;
 }
 
 function storedResponseOf(reply: FastifyReply, payload: unknown): StoredResponse | undefined {
