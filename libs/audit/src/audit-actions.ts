@@ -1,0 +1,39 @@
+/**
+ * The catalogue of audit actions: every state change and every denied attempt the platform
+ * records (DESIGN "Audit pipeline"). An event's `action` must be one of these.
+ */
+export const AUDIT_ACTIONS = {
+  'auth.signed_up': 'A user signed up and created their first organization.',
+  'auth.login_succeeded': 'A user signed in to an organization.',
+  'auth.login_failed': 'A sign-in was refused (wrong credentials or throttled).',
+  'auth.logged_out': 'A session was ended by its user.',
+  'auth.refresh_reuse_detected': 'A used refresh token was presented again; the session was revoked.',
+  'api_key.created': 'An API key was created.',
+  'api_key.revoked': 'An API key was revoked.',
+  'org.created': 'An organization was created.',
+  'org.updated': "An organization's name, slug, plan or settings changed.",
+  'org.deleted': 'An organization was deleted.',
+  'member.added': 'A user joined the organization.',
+  'member.role_changed': "A member's role changed.",
+  'member.removed': 'A member left or was removed.',
+  'invitation.created': 'Someone was invited to the organization.',
+  'invitation.accepted': 'An invitation was accepted.',
+  'invitation.revoked': 'An invitation was revoked.',
+  'project.created': 'A project was created.',
+  'project.updated': 'A project was renamed, described, reconfigured or archived.',
+  'project.deleted': 'A project was deleted.',
+  'project_member.set': "A user was added to a project or their project role changed.",
+  'project_member.removed': 'A user was removed from a project.',
+  'access.denied': 'An authenticated caller was refused (403, or 404 for another tenant\'s id).',
+  'access.rate_limited': "A request was refused by the tenant's rate limit (sampled).",
+  'audit.platform_queried': "The platform compliance role read this tenant's audit log.",
+  'audit.platform_exported': "The platform compliance role exported this tenant's audit log.",
+} as const;
+
+export type AuditAction = keyof typeof AUDIT_ACTIONS;
+
+export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as [AuditAction, ...AuditAction[]];
+
+export function isAuditAction(value: string): value is AuditAction {
+  return Object.hasOwn(AUDIT_ACTIONS, value);
+}
