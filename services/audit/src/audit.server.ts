@@ -4,6 +4,7 @@ import type { RunningService, ServiceDependencies } from '@bulkhead/service-runt
 import { Pool } from 'pg';
 import type { AuditConfig } from './audit.config';
 import { createKafka, ensureTopics } from './kafka';
+import { startLogConsumer } from './log/log-consumer';
 import { keepPartitionsReady } from './log/partitions';
 
 /** The audit service's migrations scope, and where its compliance-log migrations live. */
@@ -26,7 +27,7 @@ export interface AuditServer extends RunningService {
  * the audit and dead-letter topics when missing, keeps the coming months' partitions ready,
  * then consumes the audit topic into the hash-chained log.
  */
-export async function startAuditServer(config: AuditConfig, { logger }: ServiceDependencies): Promise<AuditServer> {
+export async function startAuditServer(config: AuditConfig, { logger, registry }: ServiceDependencies): Promise<AuditServer> {
   await assertMigrated({
     shards: [{ id: 'audit', url: config.AUDIT_DATABASE_URL }],
     migrationsDir: auditMigrationsDir(config.MIGRATIONS_DIR),
@@ -34,6 +35,9 @@ export async function startAuditServer(config: AuditConfig, { logger }: ServiceD
   });
   const pool = new Pool({ connectionString: config.AUDIT_DATABASE_URL, max: config.AUDIT_DATABASE_POOL_SIZE, connectionTimeoutMillis: 2000 });
   pool.on('error', (err) => logger.warn({ err }, 'idle audit-database connection failed'));
+  // A connection lost while checked out fails its query (and so the batch, which is retried);
+  // its 'error' event must still be heard, or the process would crash.
+  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'audit-database connection lost')));
   const partitions = await keepPartitionsReady(pool, logger);
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, logger });
@@ -47,6 +51,15 @@ export async function startAuditServer(config: AuditConfig, { logger }: ServiceD
     ],
     config.AUDIT_TOPIC_REPLICATION_FACTOR,
   );
+  const consumer = await startLogConsumer({
+    kafka,
+    pool,
+    logger,
+    registry,
+    topic: config.AUDIT_TOPIC,
+    deadLetterTopic: config.AUDIT_DLQ_TOPIC,
+    groupId: config.AUDIT_CONSUMER_GROUP,
+  });
 
   return {
     port: config.GRPC_PORT,
@@ -54,10 +67,12 @@ export async function startAuditServer(config: AuditConfig, { logger }: ServiceD
       const down: string[] = [];
       await pool.query('SELECT 1').catch(() => down.push('audit-database'));
       await admin.describeCluster().catch(() => down.push('kafka'));
+      if (!consumer.isRunning()) down.push('audit-log-consumer');
       return down;
     },
     stop: async () => {
       partitions.stop();
+      await consumer.stop();
       await admin.disconnect();
       await pool.end();
     },

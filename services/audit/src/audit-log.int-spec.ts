@@ -1,0 +1,340 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { AuditEvent } from '@bulkhead/audit';
+import { loadConfig } from '@bulkhead/config';
+import { migrateAll, uuidv7 } from '@bulkhead/database';
+import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
+import { eventually, loadDevstackEnv, toServiceEnvironment, withPgClient, workspaceRoot } from '@bulkhead/testkit';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Pool } from 'pg';
+import { auditConfigShape, type AuditConfig } from './audit.config';
+import { startAuditServer, type AuditServer } from './audit.server';
+import { verifyChain } from './log/chain-verifier';
+
+jest.setTimeout(60_000);
+
+const devstack = loadDevstackEnv();
+const environment = toServiceEnvironment(devstack);
+const run = randomBytes(4).toString('hex');
+const kafka = new Kafka({ clientId: `audit-int-${run}`, brokers: devstack.kafkaBrokers, logLevel: logLevel.NOTHING });
+
+/** The audit database as the PostgreSQL superuser: the tamper tests' attacker. */
+function superuserUrl(): string {
+  const server = devstack.postgresServers.find((candidate) => candidate.id === devstack.auditDatabase.server);
+  if (server?.superuserUrl === undefined) throw new Error(`the devstack gives no superuser URL for ${devstack.auditDatabase.server}: the tamper tests need one`);
+  const url = new URL(server.superuserUrl);
+  url.pathname = new URL(devstack.auditDatabase.url).pathname;
+  return url.toString();
+}
+
+let config: AuditConfig;
+let server: AuditServer;
+let producer: Producer;
+let pool: Pool;
+const registry = createMetricsRegistry('audit');
+
+beforeAll(async () => {
+  await migrateAll({
+    servicesDir: path.join(workspaceRoot(), 'services'),
+    shards: JSON.parse(environment['SHARD_OWNER_MAP'] ?? '[]') as { id: string; url: string }[],
+    identityDatabaseUrl: environment['IDENTITY_DATABASE_OWNER_URL'],
+    auditDatabaseUrl: environment['AUDIT_DATABASE_OWNER_URL'],
+  });
+  config = loadConfig(auditConfigShape, {
+    ...environment,
+    GRPC_PORT: '0',
+    METRICS_PORT: '0',
+    MIGRATIONS_DIR: path.join(workspaceRoot(), 'services'),
+    AUDIT_TOPIC: `audit.events.int-${run}`,
+    AUDIT_DLQ_TOPIC: `audit.events.dlq.int-${run}`,
+    AUDIT_CONSUMER_GROUP: `bulkhead-audit-log-int-${run}`,
+  });
+  server = await startAuditServer(config, { logger: createLogger({ service: 'audit-int', level: 'silent' }), registry });
+  producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  pool = new Pool({ connectionString: config.AUDIT_DATABASE_URL, max: 2 });
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await server?.stop(1000);
+  await pool?.end();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [config.AUDIT_TOPIC, config.AUDIT_DLQ_TOPIC] }).finally(() => admin.disconnect());
+});
+
+function makeEvent(tenantId: string, overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    id: uuidv7(),
+    tenantId,
+    occurredAt: new Date().toISOString(),
+    actor: { type: 'user', id: uuidv7() },
+    action: 'project.created',
+    resource: { type: 'project', id: uuidv7() },
+    outcome: 'success',
+    requestId: `req-${randomBytes(4).toString('hex')}`,
+    traceId: randomBytes(16).toString('hex'),
+    ip: '10.1.2.3',
+    userAgent: 'audit-int',
+    changes: { after: { name: 'Apollo' } },
+    metadata: {},
+    ...overrides,
+  };
+}
+
+/** Produces events in envelopes, and strings as they are under `rawKey` (the same partition as that tenant's events). */
+async function produce(values: readonly (string | AuditEvent)[], rawKey = 'raw'): Promise<void> {
+  await producer.send({
+    topic: config.AUDIT_TOPIC,
+    acks: -1,
+    messages: values.map((value) =>
+      typeof value === 'string' ? { key: rawKey, value } : { key: value.tenantId, value: JSON.stringify({ v: 1, event: value }) },
+    ),
+  });
+}
+
+async function loggedIds(tenantId: string): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM audit_events WHERE tenant_id = $1 ORDER BY seq', [tenantId]);
+  return rows.map((row) => row.id);
+}
+
+async function waitForLogged(tenantId: string, count: number): Promise<string[]> {
+  await eventually(async () => expect(await loggedIds(tenantId)).toHaveLength(count), 30_000);
+  return loggedIds(tenantId);
+}
+
+/** Logs `count` events of a new tenant and waits for them; returns the tenant and its events' ids in chain order. */
+async function loggedTenant(count: number): Promise<{ tenantId: string; ids: string[] }> {
+  const tenantId = uuidv7();
+  await produce(Array.from({ length: count }, () => makeEvent(tenantId)));
+  return { tenantId, ids: await waitForLogged(tenantId, count) };
+}
+
+describe('consuming the audit topic', () => {
+  it('created the audit topic with 6 partitions and the dead-letter topic with 1', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [config.AUDIT_TOPIC, config.AUDIT_DLQ_TOPIC] });
+      expect(topics.map((topic) => [topic.name, topic.partitions.length]).sort()).toEqual([
+        [config.AUDIT_DLQ_TOPIC, 1],
+        [config.AUDIT_TOPIC, 6],
+      ]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('logs every event of three tenants once, each tenant in its own verified chain', async () => {
+    const tenants = [uuidv7(), uuidv7(), uuidv7()];
+    const events = Array.from({ length: 30 }, (_, i) => makeEvent(tenants[i % 3] ?? ''));
+    await produce(events);
+    for (const tenantId of tenants) {
+      const expected = events.filter((event) => event.tenantId === tenantId).map((event) => event.id);
+      expect(await waitForLogged(tenantId, 10)).toEqual(expected);
+      expect(await verifyChain(pool, tenantId)).toEqual({ ok: true, checked: 10 });
+      const { rows } = await pool.query('SELECT seq::int, action, outcome FROM audit_events WHERE tenant_id = $1 ORDER BY seq', [tenantId]);
+      expect(rows.map((row: { seq: number }) => row.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(rows[0]).toMatchObject({ action: 'project.created', outcome: 'success' });
+    }
+  });
+
+  it('a batch whose transaction fails is retried with no offset committed, and logged once', async () => {
+    const { tenantId, ids } = await loggedTenant(1);
+    const later = [makeEvent(tenantId), makeEvent(tenantId)];
+    await withPgClient(superuserUrl(), async (admin) => {
+      const holder = await pool.connect();
+      try {
+        // Hold the tenant's chain head so the consumer's batch waits on it, then cut its connection.
+        await holder.query('BEGIN');
+        await holder.query('SELECT seq FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE', [tenantId]);
+        await produce(later);
+        const blocked = async (): Promise<number> => {
+          const { rows } = await admin.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%audit_chain_heads%FOR UPDATE%'`,
+          );
+          expect(rows).toHaveLength(1);
+          return rows[0]?.pid ?? 0;
+        };
+        let pid = 0;
+        await eventually(async () => {
+          pid = await blocked();
+        }, 30_000);
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        await holder.query('ROLLBACK');
+      } finally {
+        holder.release();
+      }
+    });
+    expect(await waitForLogged(tenantId, 3)).toEqual([...ids, ...later.map((event) => event.id)]);
+    expect(await verifyChain(pool, tenantId)).toEqual({ ok: true, checked: 3 });
+  });
+
+  it('logs an event produced twice once', async () => {
+    const tenantId = uuidv7();
+    const event = makeEvent(tenantId);
+    await produce([event]);
+    await waitForLogged(tenantId, 1);
+    const after = makeEvent(tenantId);
+    await produce([event, after]);
+    await eventually(async () => expect(await loggedIds(tenantId)).toEqual([event.id, after.id]), 30_000);
+    expect(await verifyChain(pool, tenantId)).toEqual({ ok: true, checked: 2 });
+  });
+
+  it('dead-letters unparseable, unknown-version and invalid messages with a reason, and keeps consuming after them', async () => {
+    const tenantId = uuidv7();
+    const before = makeEvent(tenantId);
+    const after = makeEvent(tenantId);
+    const withoutTenant: Partial<AuditEvent> = makeEvent(tenantId);
+    delete withoutTenant.tenantId;
+    const poison = ['not json {', JSON.stringify({ v: 2, event: makeEvent(tenantId) }), JSON.stringify({ v: 1, event: withoutTenant })];
+    await produce([before, ...poison, after], tenantId);
+    expect(await waitForLogged(tenantId, 2)).toEqual([before.id, after.id]);
+
+    const dead = await readTopic(config.AUDIT_DLQ_TOPIC, 3);
+    expect(dead.map((message) => message.value)).toEqual(poison);
+    expect(dead.map((message) => message.headers['reason'])).toEqual([
+      'unparseable: not JSON',
+      'unknown version: 2',
+      expect.stringMatching(/^invalid event: tenantId: /),
+    ]);
+    const deadLettered = await registry.getSingleMetric('bulkhead_audit_messages_dead_lettered_total')?.get();
+    expect(deadLettered?.values[0]?.value).toBe(3);
+    for (const message of dead) {
+      expect(message.headers['source-partition']).toMatch(/^\d+$/);
+      expect(message.headers['source-offset']).toMatch(/^\d+$/);
+    }
+  });
+});
+
+interface ReadMessage {
+  value: string | undefined;
+  headers: Record<string, string | undefined>;
+}
+
+async function readTopic(topic: string, count: number): Promise<ReadMessage[]> {
+  const consumer: Consumer = kafka.consumer({ groupId: `audit-int-reader-${randomBytes(4).toString('hex')}` });
+  const messages: ReadMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString()]));
+        messages.push({ value: message.value?.toString(), headers });
+      },
+    });
+    await eventually(async () => expect(messages.length).toBeGreaterThanOrEqual(count), 30_000);
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+describe('tamper evidence', () => {
+  /** Runs `sql` as the superuser with triggers off (session_replication_role = replica): an attacker bypassing the service. */
+  const tamper = (sql: string, params: unknown[]): Promise<unknown> =>
+    withPgClient(superuserUrl(), async (client) => {
+      await client.query('SET session_replication_role = replica');
+      return client.query(sql, params);
+    });
+
+  it('an altered event is reported', async () => {
+    const { tenantId, ids } = await loggedTenant(4);
+    await tamper(`UPDATE audit_events SET event = jsonb_set(event, '{outcome}', '"denied"'), outcome = 'denied' WHERE id = $1`, [ids[2]]);
+    expect(await verifyChain(pool, tenantId)).toMatchObject({ ok: false, checked: 2, firstBrokenEventId: ids[2], reason: 'hash does not match the stored event' });
+  });
+
+  it('an altered column is reported', async () => {
+    const { tenantId, ids } = await loggedTenant(3);
+    await tamper(`UPDATE audit_events SET actor_id = 'someone-else' WHERE id = $1`, [ids[1]]);
+    expect(await verifyChain(pool, tenantId)).toMatchObject({ ok: false, firstBrokenEventId: ids[1], reason: expect.stringContaining('actor_id') });
+  });
+
+  it('a deleted event is reported at the event after it, and a deleted last event at its own id', async () => {
+    const { tenantId, ids } = await loggedTenant(4);
+    await tamper('DELETE FROM audit_events WHERE id = $1', [ids[1]]);
+    expect(await verifyChain(pool, tenantId)).toMatchObject({ ok: false, checked: 1, firstBrokenEventId: ids[2] });
+
+    const last = await loggedTenant(3);
+    await tamper('DELETE FROM audit_events WHERE id = $1', [last.ids[2]]);
+    expect(await verifyChain(pool, last.tenantId)).toMatchObject({ ok: false, checked: 2, firstBrokenEventId: last.ids[2] });
+
+    const only = await loggedTenant(1);
+    await tamper('DELETE FROM audit_events WHERE id = $1', [only.ids[0]]);
+    expect(await verifyChain(pool, only.tenantId)).toMatchObject({ ok: false, checked: 0, firstBrokenEventId: only.ids[0] });
+  });
+
+  it('a forged event is reported, inserted mid-chain or appended after the head', async () => {
+    const { tenantId, ids } = await loggedTenant(3);
+    const forged = makeEvent(tenantId, { action: 'member.removed' });
+    await tamper(
+      `INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id, outcome, event, prev_hash, hash)
+       SELECT tenant_id, seq, $2, occurred_at + interval '1 millisecond', actor_type, actor_id, 'member.removed', resource_type, resource_id, outcome, $3, prev_hash, hash
+       FROM audit_events WHERE id = $1`,
+      [ids[1], forged.id, JSON.stringify(forged)],
+    );
+    expect(await verifyChain(pool, tenantId)).toMatchObject({ ok: false, firstBrokenEventId: forged.id });
+
+    const other = await loggedTenant(2);
+    const appended = makeEvent(other.tenantId);
+    await tamper(
+      `INSERT INTO audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, action, resource_type, outcome, event, prev_hash, hash)
+       SELECT tenant_id, 3, $2, occurred_at, actor_type, actor_id, action, resource_type, outcome, $3, hash, repeat('f', 64)
+       FROM audit_events WHERE id = $1`,
+      [other.ids[1], appended.id, JSON.stringify(appended)],
+    );
+    expect(await verifyChain(pool, other.tenantId)).toMatchObject({ ok: false, checked: 2, firstBrokenEventId: appended.id });
+  });
+
+  it('verifying a range that starts mid-chain links it to the event before', async () => {
+    const { tenantId, ids } = await loggedTenant(5);
+    expect(await verifyChain(pool, tenantId, { fromSeq: 3n, toSeq: 4n })).toEqual({ ok: true, checked: 2 });
+    await tamper('DELETE FROM audit_events WHERE id = $1', [ids[1]]);
+    expect(await verifyChain(pool, tenantId, { fromSeq: 3n, toSeq: 4n })).toMatchObject({ ok: false, checked: 0, firstBrokenEventId: ids[2] });
+    expect(await verifyChain(pool, tenantId, { fromSeq: 4n })).toEqual({ ok: true, checked: 2 });
+  });
+});
+
+describe('monthly partitions', () => {
+  it('the service keeps this month and the next two partitioned; a month created on demand receives its events', async () => {
+    const { rows } = await pool.query<{ missing: string[] }>(
+      `SELECT array_agg(name) FILTER (WHERE to_regclass(name) IS NULL) AS missing
+       FROM (SELECT 'audit_events_' || to_char(date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => i), 'YYYYMM') AS name
+             FROM generate_series(0, 2) AS i) AS months`,
+    );
+    expect(rows[0]?.missing).toBeNull();
+
+    const month = new Date(Date.UTC(2100 + Math.floor(Math.random() * 900), Math.floor(Math.random() * 12), 1));
+    const partition = `audit_events_${month.toISOString().slice(0, 7).replace('-', '')}`;
+    await pool.query('SELECT audit_ensure_partitions($1, 1)', [month.toISOString()]);
+    const tenantId = uuidv7();
+    await produce([makeEvent(tenantId, { occurredAt: new Date(month.getTime() + 3600_000).toISOString() })]);
+    await waitForLogged(tenantId, 1);
+    const stored = await pool.query<{ partition: string }>('SELECT tableoid::regclass::text AS partition FROM audit_events WHERE tenant_id = $1', [tenantId]);
+    expect(stored.rows).toEqual([{ partition }]);
+    expect(await verifyChain(pool, tenantId)).toEqual({ ok: true, checked: 1 });
+  });
+});
+
+describe('append-only', () => {
+  it('the service role may not UPDATE, DELETE or TRUNCATE the log', async () => {
+    const { ids } = await loggedTenant(1);
+    for (const sql of ["UPDATE audit_events SET action = 'x' WHERE id = $1", 'DELETE FROM audit_events WHERE id = $1', 'DELETE FROM audit_event_ids WHERE id = $1']) {
+      await expect(pool.query(sql, [ids[0]])).rejects.toThrow(/permission denied/);
+    }
+    await expect(pool.query('TRUNCATE audit_events')).rejects.toThrow(/permission denied/);
+  });
+
+  it('the trigger refuses UPDATE, DELETE and TRUNCATE even to the owner', async () => {
+    const { tenantId, ids } = await loggedTenant(1);
+    await withPgClient(environment['AUDIT_DATABASE_OWNER_URL'] ?? '', async (owner) => {
+      await expect(owner.query("UPDATE audit_events SET action = 'x' WHERE id = $1", [ids[0]])).rejects.toThrow(/append-only: UPDATE/);
+      await expect(owner.query('DELETE FROM audit_events WHERE id = $1', [ids[0]])).rejects.toThrow(/append-only: DELETE/);
+      await expect(owner.query('DELETE FROM audit_event_ids WHERE id = $1', [ids[0]])).rejects.toThrow(/append-only: DELETE/);
+      await expect(owner.query('TRUNCATE audit_events')).rejects.toThrow(/append-only: TRUNCATE/);
+    });
+    expect(await verifyChain(pool, tenantId)).toEqual({ ok: true, checked: 1 });
+  });
+});

@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { parseAuditMessage } from './audit-message';
+
+const event = {
+  id: randomUUID(),
+  tenantId: randomUUID(),
+  occurredAt: new Date().toISOString(),
+  actor: { type: 'user', id: randomUUID() },
+  action: 'project.created',
+  resource: { type: 'project', id: randomUUID() },
+  outcome: 'success',
+};
+const message = (value: unknown): Buffer => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+
+describe('parseAuditMessage', () => {
+  it('reads the event of a version-1 envelope', () => {
+    const parsed = parseAuditMessage(message({ v: 1, event }));
+    expect(parsed).toMatchObject({ ok: true, event: { id: event.id, tenantId: event.tenantId, action: 'project.created' } });
+  });
+
+  it.each([
+    ['an empty message', null, 'empty message'],
+    ['a value that is not JSON', message('{"v": 1'), 'unparseable: not JSON'],
+    ['a JSON array', message([1]), 'unparseable: not an envelope object'],
+    ['an unknown version', message({ v: 2, event }), 'unknown version: 2'],
+    ['no version', message({ event }), 'unknown version: none'],
+  ])('refuses %s with a reason', (_name, value, reason) => {
+    expect(parseAuditMessage(value)).toEqual({ ok: false, reason });
+  });
+
+  it('names the invalid fields of an event', () => {
+    const { tenantId: _dropped, ...withoutTenant } = event;
+    const parsed = parseAuditMessage(message({ v: 1, event: { ...withoutTenant, occurredAt: 'yesterday' } }));
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.reason).toMatch(/^invalid event: .*tenantId: .*occurredAt: |^invalid event: .*occurredAt: .*tenantId: /);
+  });
+});
