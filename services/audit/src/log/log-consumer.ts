@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@bulkhead/audit';
 import type { Logger, Registry } from '@bulkhead/observability';
-import type { EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Counter } from 'prom-client';
 import { parseAuditMessage } from './audit-message';
@@ -33,8 +33,10 @@ export interface LogConsumer {
 export async function startLogConsumer(options: LogConsumerOptions): Promise<LogConsumer> {
   const { kafka, pool, logger, topic, deadLetterTopic } = options;
   const metrics = createLogMetrics(options.registry);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  // A crashed member's partitions wait for its session to expire: 15 s, not kafkajs's 30. A
+  // short fetch wait lets a stop leave the group within about a second.
+  const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, sessionTimeout: 15_000, heartbeatInterval: 3000, maxWaitTimeInMs: 1000 });
   let running = true;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: payload.error, restart: payload.restart }, 'the audit-log consumer crashed');
