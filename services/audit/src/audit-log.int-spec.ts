@@ -288,6 +288,20 @@ describe('tamper evidence', () => {
     expect(await verifyChain(pool, other.tenantId)).toMatchObject({ ok: false, checked: 2, firstBrokenEventId: appended.id });
   });
 
+  it('verifying a time range covers the sequence span of its events', async () => {
+    const tenantId = uuidv7();
+    const hour = 3600_000;
+    const now = Date.now();
+    const events = [5, 4, 3, 2, 1].map((hoursAgo) => makeEvent(tenantId, { occurredAt: new Date(now - hoursAgo * hour).toISOString() }));
+    await produce(events);
+    const ids = await waitForLogged(tenantId, 5);
+    const range = { from: new Date(now - 3.5 * hour), to: new Date(now - 1.5 * hour) };
+    expect(await verifyChain(pool, tenantId, range)).toEqual({ ok: true, checked: 2 });
+    await tamper(`UPDATE audit_events SET event = jsonb_set(event, '{action}', '"project.deleted"') WHERE id = $1`, [ids[3]]);
+    expect(await verifyChain(pool, tenantId, range)).toMatchObject({ ok: false, checked: 1, firstBrokenEventId: ids[3] });
+    expect(await verifyChain(pool, tenantId, { to: new Date(now - 2.5 * hour) })).toEqual({ ok: true, checked: 3 });
+  });
+
   it('verifying a range that starts mid-chain links it to the event before', async () => {
     const { tenantId, ids } = await loggedTenant(5);
     expect(await verifyChain(pool, tenantId, { fromSeq: 3n, toSeq: 4n })).toEqual({ ok: true, checked: 2 });
