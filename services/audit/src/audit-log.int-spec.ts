@@ -31,7 +31,8 @@ let config: AuditConfig;
 let server: AuditServer;
 let producer: Producer;
 let pool: Pool;
-const registry = createMetricsRegistry('audit');
+/** The running server's metrics. */
+let registry = createMetricsRegistry('audit');
 
 beforeAll(async () => {
   await migrateAll({
@@ -169,6 +170,30 @@ describe('consuming the audit topic', () => {
     });
     expect(await waitForLogged(tenantId, 3)).toEqual([...ids, ...later.map((event) => event.id)]);
     expect(await verifyChain(pool, tenantId)).toEqual({ ok: true, checked: 3 });
+  });
+
+  it('logs 2 000 events of 10 tenants exactly once while a second instance joins the group and the first leaves', async () => {
+    const tenants = Array.from({ length: 10 }, () => uuidv7());
+    const events = Array.from({ length: 2000 }, (_, i) => makeEvent(tenants[i % tenants.length] ?? ''));
+    const dependencies = { logger: createLogger({ service: 'audit-int', level: 'silent' }), registry: createMetricsRegistry('audit') };
+    const second = await startAuditServer(config, dependencies);
+    try {
+      for (let i = 0; i < events.length; i += 100) {
+        await produce(events.slice(i, i + 100));
+        if (i === 1000) {
+          await server.stop(1000);
+          registry = createMetricsRegistry('audit');
+          server = await startAuditServer(config, { ...dependencies, registry });
+        }
+      }
+      for (const tenantId of tenants) {
+        const expected = events.filter((event) => event.tenantId === tenantId).map((event) => event.id);
+        expect(await waitForLogged(tenantId, 200)).toEqual(expected);
+        expect(await verifyChain(pool, tenantId)).toEqual({ ok: true, checked: 200 });
+      }
+    } finally {
+      await second.stop(1000);
+    }
   });
 
   it('logs an event produced twice once', async () => {
