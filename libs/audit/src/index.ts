@@ -4,3 +4,5 @@ export { AUDIT_EVENT_VERSION, auditEnvelopeSchema, auditEventSchema } from './au
 export type { AuditActor, AuditEnvelope, AuditEvent, AuditOutcome } from './audit-event';
 export { canonicalJson, chainHash, GENESIS_HASH } from './hash-chain';
 export { REDACTED, redactSecrets } from './redaction';
+export { recordAuditEvent, recordIdentityAuditEvent } from './record-audit-event';
+export type { AuditEventInput } from './record-audit-event';
