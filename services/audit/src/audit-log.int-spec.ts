@@ -207,25 +207,31 @@ describe('consuming the audit topic', () => {
     expect(await verifyChain(pool, tenantId)).toEqual({ ok: true, checked: 2 });
   });
 
-  it('dead-letters unparseable, unknown-version and invalid messages with a reason, and keeps consuming after them', async () => {
+  it('dead-letters unparseable, unknown-version, invalid and unstorable messages with a reason, and keeps consuming after them', async () => {
     const tenantId = uuidv7();
     const before = makeEvent(tenantId);
     const after = makeEvent(tenantId);
     const withoutTenant: Partial<AuditEvent> = makeEvent(tenantId);
     delete withoutTenant.tenantId;
-    const poison = ['not json {', JSON.stringify({ v: 2, event: makeEvent(tenantId) }), JSON.stringify({ v: 1, event: withoutTenant })];
+    const poison = [
+      'not json {',
+      JSON.stringify({ v: 2, event: makeEvent(tenantId) }),
+      JSON.stringify({ v: 1, event: withoutTenant }),
+      JSON.stringify({ v: 1, event: makeEvent(tenantId, { userAgent: 'nul\u0000' }) }),
+    ];
     await produce([before, ...poison, after], tenantId);
     expect(await waitForLogged(tenantId, 2)).toEqual([before.id, after.id]);
 
-    const dead = await readTopic(config.AUDIT_DLQ_TOPIC, 3);
+    const dead = await readTopic(config.AUDIT_DLQ_TOPIC, 4);
     expect(dead.map((message) => message.value)).toEqual(poison);
     expect(dead.map((message) => message.headers['reason'])).toEqual([
       'unparseable: not JSON',
       'unknown version: 2',
       expect.stringMatching(/^invalid event: tenantId: /),
+      'invalid event: userAgent: text PostgreSQL cannot store (NUL or a lone surrogate)',
     ]);
     const deadLettered = await registry.getSingleMetric('bulkhead_audit_messages_dead_lettered_total')?.get();
-    expect(deadLettered?.values[0]?.value).toBe(3);
+    expect(deadLettered?.values[0]?.value).toBe(4);
     for (const message of dead) {
       expect(message.headers['source-partition']).toMatch(/^\d+$/);
       expect(message.headers['source-offset']).toMatch(/^\d+$/);

@@ -28,6 +28,21 @@ describe('parseAuditMessage', () => {
     expect(parseAuditMessage(value)).toEqual({ ok: false, reason });
   });
 
+  it.each([
+    ['a NUL in a field', { ...event, userAgent: 'curl\u0000' }, 'userAgent'],
+    ['a lone surrogate deep in the changes', { ...event, changes: { after: { names: ['ok', 'bad \ud800'] } } }, 'changes.after.names.1'],
+    ['a NUL in a metadata key', { ...event, metadata: { 'k\u0000': 1 } }, 'metadata.k\u0000'],
+  ])('refuses %s, which PostgreSQL cannot store, naming where', (_name, invalid, where) => {
+    expect(parseAuditMessage(message({ v: 1, event: invalid }))).toEqual({
+      ok: false,
+      reason: `invalid event: ${where}: text PostgreSQL cannot store (NUL or a lone surrogate)`,
+    });
+  });
+
+  it('accepts a well-formed surrogate pair', () => {
+    expect(parseAuditMessage(message({ v: 1, event: { ...event, userAgent: 'emoji 😀' } }))).toMatchObject({ ok: true });
+  });
+
   it('names the invalid fields of an event', () => {
     const { tenantId: _dropped, ...withoutTenant } = event;
     const parsed = parseAuditMessage(message({ v: 1, event: { ...withoutTenant, occurredAt: 'yesterday' } }));

@@ -25,5 +25,32 @@ export function parseAuditMessage(value: Buffer | null): ParsedAuditMessage {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
     return { ok: false, reason: `invalid event: ${issues.join('; ')}` };
   }
+  const unstorable = unstorableText(parsed.data);
+  if (unstorable !== undefined) return { ok: false, reason: `invalid event: ${unstorable || '(event)'}: text PostgreSQL cannot store (NUL or a lone surrogate)` };
   return { ok: true, event: parsed.data };
+}
+
+/** A UTF-16 surrogate without its pair. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether PostgreSQL refuses `text` (a NUL, or a lone surrogate). */
+function unstorable(text: string): boolean {
+  return text.includes('\u0000') || LONE_SURROGATE.test(text);
+}
+
+/**
+ * The path of the first string (value or key) in `value` that PostgreSQL text and jsonb refuse,
+ * or undefined. Such an event would fail its batch's transaction on every retry and stop the
+ * partition, so it is dead-lettered instead.
+ */
+function unstorableText(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return unstorable(value) ? path : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, member] of Object.entries(value)) {
+    const at = path === '' ? key : `${path}.${key}`;
+    if (unstorable(key)) return at;
+    const found = unstorableText(member, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -1,0 +1,27 @@
+-- The identity database's outbox of audit events: the auth service's events, with tenant_id the
+-- organization the event belongs to (recordIdentityAuditEvent sets app.tenant_id to it). The same
+-- table and policies as the shards' outbox (services/audit/migrations/shards; ADR 0005).
+CREATE TABLE audit_outbox (
+  tenant_id uuid NOT NULL,
+  id uuid NOT NULL,
+  -- The wire envelope {v, event}, produced as it is.
+  payload jsonb NOT NULL,
+  -- clock_timestamp, not now(): the relay's order follows the insert, not the transaction's start.
+  created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX audit_outbox_tenant_created_idx ON audit_outbox (tenant_id, created_at);
+
+ALTER TABLE audit_outbox ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit_outbox FORCE ROW LEVEL SECURITY;
+-- A tenant's unit of work may only add its own events; it can never read, change or delete them.
+CREATE POLICY tenant_insert ON audit_outbox FOR INSERT
+  WITH CHECK (tenant_id = current_setting('app.tenant_id')::uuid);
+-- The relay sees every tenant's rows, only in a transaction that set app.audit_relay and is not a
+-- tenant's (withTenant always sets app.tenant_id); it never writes rows.
+CREATE POLICY relay_claim ON audit_outbox
+  USING (current_setting('app.audit_relay', true) = 'on' AND coalesce(current_setting('app.tenant_id', true), '') = '')
+  WITH CHECK (false);
+-- UPDATE only because SELECT … FOR UPDATE requires it (on one column suffices); no policy lets a row change.
+GRANT SELECT, INSERT, DELETE ON audit_outbox TO bulkhead_app;
+GRANT UPDATE (created_at) ON audit_outbox TO bulkhead_app;
