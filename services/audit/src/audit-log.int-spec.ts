@@ -372,6 +372,13 @@ describe('append-only', () => {
     await expect(pool.query('TRUNCATE audit_events')).rejects.toThrow(/permission denied/);
   });
 
+  it('a seq of a tenant can be registered for one event only', async () => {
+    const { tenantId } = await loggedTenant(1);
+    await expect(pool.query('INSERT INTO audit_event_ids (id, tenant_id, seq) VALUES ($1, $2, 1)', [uuidv7(), tenantId])).rejects.toThrow(
+      /audit_event_ids_tenant_seq/,
+    );
+  });
+
   it('the trigger refuses UPDATE, DELETE and TRUNCATE even to the owner', async () => {
     const { tenantId, ids } = await loggedTenant(1);
     await withPgClient(environment['AUDIT_DATABASE_OWNER_URL'] ?? '', async (owner) => {
