@@ -28,10 +28,16 @@ export async function commitOrRollback<T>(client: PoolClient, fn: () => Promise<
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client has no 'error' listener: a dropped socket would crash the process.
+  const onSocketError = (err: Error): void => {
+    broken = new Error('connection lost', { cause: err });
+  };
+  client.on('error', onSocketError);
   try {
     await client.query('BEGIN');
     return await commitOrRollback(client, () => fn(client), (err) => (broken = err));
   } finally {
+    client.off('error', onSocketError);
     client.release(broken);
   }
 }
