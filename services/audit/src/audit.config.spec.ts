@@ -1,7 +1,12 @@
 import { loadConfig } from '@bulkhead/config';
 import { auditConfigShape } from './audit.config';
 
-const required = { AUDIT_DATABASE_URL: 'postgres://app@db/audit', KAFKA_BROKERS: 'k1:9092, k2:9092' };
+const required = {
+  AUDIT_DATABASE_URL: 'postgres://app@db/audit',
+  KAFKA_BROKERS: 'k1:9092, k2:9092',
+  SHARD_MAP: '[{"id":"shard-0","url":"postgres://db0/shard_0"}]',
+  IDENTITY_DATABASE_URL: 'postgres://app@db/identity',
+};
 
 describe('audit config', () => {
   it('splits the broker list and defaults the topics, group and client id', () => {
@@ -14,6 +19,11 @@ describe('audit config', () => {
       AUDIT_CONSUMER_GROUP: 'bulkhead-audit-log',
       AUDIT_TOPIC_REPLICATION_FACTOR: 1,
     });
+  });
+
+  it('runs the outbox relay by default, in batches of 500 polled every 200 ms, and can turn it off', () => {
+    expect(loadConfig(auditConfigShape, required)).toMatchObject({ RELAY_ENABLED: true, RELAY_BATCH_SIZE: 500, RELAY_POLL_INTERVAL_MS: 200 });
+    expect(loadConfig(auditConfigShape, { ...required, RELAY_ENABLED: 'false' }).RELAY_ENABLED).toBe(false);
   });
 
   it('names a missing database URL and an empty broker list', () => {

@@ -1,4 +1,4 @@
-import { envFields, serviceConfigShape, type EnvConfig } from '@bulkhead/config';
+import { envFields, serviceConfigShape, shardedServiceConfigShape, type EnvConfig } from '@bulkhead/config';
 
 /** The audit (compliance-log) service's environment variables. */
 export const auditConfigShape = {
@@ -18,6 +18,18 @@ export const auditConfigShape = {
   AUDIT_TOPIC_REPLICATION_FACTOR: envFields.positiveInt().default(1),
   /** The folder holding `<service>/migrations/<target>/` (the repository's or the image's `services/`). */
   MIGRATIONS_DIR: envFields.string().default('services'),
+  /** The outbox relay (ADR 0005): off runs the compliance-log consumer alone (and lets the bench compare). */
+  RELAY_ENABLED: envFields.boolean().default(true),
+  /** The shards whose `audit_outbox` the relay drains, as the service role. */
+  SHARD_MAP: shardedServiceConfigShape.SHARD_MAP,
+  SHARD_DATABASE_USER: shardedServiceConfigShape.SHARD_DATABASE_USER,
+  SHARD_DATABASE_PASSWORD: shardedServiceConfigShape.SHARD_DATABASE_PASSWORD,
+  /** The identity database, whose `audit_outbox` holds the auth service's events, as the service role. */
+  IDENTITY_DATABASE_URL: envFields.url(['postgres', 'postgresql']),
+  /** The most outbox rows one relay transaction claims and produces. */
+  RELAY_BATCH_SIZE: envFields.positiveInt().default(500),
+  /** How long a relay loop waits after finding its outbox empty. */
+  RELAY_POLL_INTERVAL_MS: envFields.positiveInt().default(200),
 };
 
 export type AuditConfig = EnvConfig<typeof auditConfigShape>;
