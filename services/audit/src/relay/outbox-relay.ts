@@ -1,0 +1,171 @@
+import { withTransaction } from '@bulkhead/database';
+import type { Logger, Registry } from '@bulkhead/observability';
+import { Pool } from 'pg';
+import { Counter, Gauge } from 'prom-client';
+import { createRelayProducer } from './relay-producer';
+
+/** A database holding an `audit_outbox`: a shard (its id) or the identity database (`identity`). */
+export interface OutboxSource {
+  id: string;
+  /** As the service role. */
+  url: string;
+}
+
+/** How long a loop waits after a failure: `initialMs` doubling per consecutive failure up to `maxMs`, jittered. */
+export interface RelayBackoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface OutboxRelayOptions {
+  sources: readonly OutboxSource[];
+  /** The Kafka bootstrap brokers of the relay's producer. */
+  brokers: readonly string[];
+  clientId: string;
+  topic: string;
+  /** The most rows one transaction claims and produces. */
+  batchSize: number;
+  /** The wait after finding an outbox empty. */
+  pollIntervalMs: number;
+  backoff?: RelayBackoff;
+  logger: Logger;
+  registry: Registry;
+}
+
+/** The running relay. */
+export interface OutboxRelay {
+  /** Ends every loop after its current batch, then closes the pools and the producer. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_BACKOFF: RelayBackoff = { initialMs: 100, maxMs: 5000 };
+/** How often, at most, a loop that keeps finding full batches counts the rest of its backlog. */
+const BACKLOG_COUNT_INTERVAL_MS = 1000;
+
+const CLAIM = 'SELECT tenant_id, id, payload FROM audit_outbox ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED';
+const DELETE_CLAIMED = 'DELETE FROM audit_outbox WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))';
+
+interface OutboxRow {
+  tenant_id: string;
+  id: string;
+  payload: unknown;
+}
+
+/** The delay before retry number `failures` (1, 2, …): exponential, capped, with ±50% jitter below the cap. */
+export function backoffDelay(failures: number, backoff: RelayBackoff, random: () => number = Math.random): number {
+  const ceiling = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(failures - 1, 30));
+  return Math.round(ceiling * (0.5 + random() / 2));
+}
+
+/**
+ * Starts one relay loop per outbox source (DESIGN "Audit pipeline", ADR 0005). Each loop, in a
+ * transaction with `app.audit_relay` on: claims the oldest rows (`FOR UPDATE SKIP LOCKED`, so
+ * replicas share the work), produces them to `topic` keyed by tenant id with the envelope as
+ * value and header `event-id`, deletes them and commits. An empty outbox waits `pollIntervalMs`.
+ * A Kafka or database failure rolls the batch back (the rows stay) and the loop retries with
+ * backoff, logging once per outage and once on recovery; a source that is down stalls only its
+ * own loop. Rows produced whose delete then fails are produced again: at least once, and the
+ * compliance-log consumer drops ids it already logged.
+ */
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { topic, batchSize, pollIntervalMs, logger } = options;
+  const producer = createRelayProducer({ brokers: options.brokers, clientId: options.clientId });
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const metrics = createRelayMetrics(options.registry);
+  const stopping = new AbortController();
+
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (stopping.signal.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stopping.signal.addEventListener('abort', done);
+    });
+
+  const runLoop = async (source: OutboxSource, pool: Pool): Promise<void> => {
+    let failures = 0;
+    let lastCount = 0;
+    while (!stopping.signal.aborted) {
+      try {
+        const relayed = await withTransaction(pool, async (client) => {
+          await client.query("SET LOCAL app.audit_relay = 'on'");
+          const { rows } = await client.query<OutboxRow>(CLAIM, [batchSize]);
+          if (rows.length === 0) return 0;
+          await producer.send(
+            topic,
+            rows.map((row) => ({ key: row.tenant_id, value: JSON.stringify(row.payload), headers: { 'event-id': row.id } })),
+          );
+          await client.query(DELETE_CLAIMED, [rows.map((row) => row.tenant_id), rows.map((row) => row.id)]);
+          if (rows.length < batchSize) metrics.backlog.set({ source: source.id }, 0);
+          else if (Date.now() - lastCount >= BACKLOG_COUNT_INTERVAL_MS) {
+            lastCount = Date.now();
+            const { rows: counted } = await client.query<{ count: string }>('SELECT count(*) AS count FROM audit_outbox');
+            metrics.backlog.set({ source: source.id }, Number(counted[0]?.count ?? 0));
+          }
+          return rows.length;
+        });
+        if (failures > 0) logger.info({ source: source.id, failures }, 'audit relay recovered');
+        failures = 0;
+        if (relayed === 0) {
+          metrics.backlog.set({ source: source.id }, 0);
+          await pause(pollIntervalMs);
+        } else metrics.relayed.inc({ source: source.id }, relayed);
+      } catch (err) {
+        failures += 1;
+        metrics.failures.inc({ source: source.id });
+        if (failures === 1) logger.warn({ err, source: source.id }, 'audit relay cannot relay its outbox; retrying with backoff');
+        await pause(backoffDelay(failures, backoff));
+      }
+    }
+  };
+
+  const pools = options.sources.map((source) => {
+    const pool = new Pool({ connectionString: source.url, max: 1, connectionTimeoutMillis: 2000 });
+    // Reported by the loop when its next batch fails; an unheard 'error' would crash the process.
+    pool.on('error', (err) => logger.debug({ err, source: source.id }, 'idle outbox connection failed'));
+    pool.on('connect', (client) => client.on('error', (err) => logger.debug({ err, source: source.id }, 'outbox connection lost')));
+    return pool;
+  });
+  const loops = options.sources.map((source, index) => runLoop(source, pools[index] as Pool));
+
+  return {
+    stop: async () => {
+      stopping.abort();
+      await Promise.all(loops);
+      await Promise.all([...pools.map((pool) => pool.end()), producer.disconnect()]);
+    },
+  };
+}
+
+interface RelayMetrics {
+  relayed: Counter<'source'>;
+  failures: Counter<'source'>;
+  backlog: Gauge<'source'>;
+}
+
+function createRelayMetrics(registry: Registry): RelayMetrics {
+  return {
+    relayed: new Counter({
+      name: 'bulkhead_audit_relay_events_total',
+      help: 'Outbox events produced to the audit topic and deleted, by source (shard id or identity).',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: 'bulkhead_audit_relay_failures_total',
+      help: 'Relay batches rolled back because Kafka or the source database failed, by source.',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    backlog: new Gauge({
+      name: 'bulkhead_audit_relay_backlog',
+      help: 'Outbox rows waiting to be relayed at the last full batch (0 once a batch was not full), by source.',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+  };
+}
