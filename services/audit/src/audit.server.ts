@@ -6,6 +6,8 @@ import type { AuditConfig } from './audit.config';
 import { createKafka, ensureTopics } from './kafka';
 import { startLogConsumer } from './log/log-consumer';
 import { keepPartitionsReady } from './log/partitions';
+import { startOutboxRelay } from './relay/outbox-relay';
+import { outboxSources } from './relay/outbox-sources';
 
 /** The audit service's migrations scope, and where its compliance-log migrations live. */
 export const AUDIT_MIGRATIONS = { scope: 'audit', target: 'audit' } as const;
@@ -25,7 +27,8 @@ export interface AuditServer extends RunningService {
 /**
  * The compliance-log service: refuses to start unless the audit database is migrated, creates
  * the audit and dead-letter topics when missing, keeps the coming months' partitions ready,
- * then consumes the audit topic into the hash-chained log.
+ * then consumes the audit topic into the hash-chained log, and (unless RELAY_ENABLED is false)
+ * relays every shard's and the identity database's outbox to the audit topic.
  */
 export async function startAuditServer(config: AuditConfig, { logger, registry }: ServiceDependencies): Promise<AuditServer> {
   await assertMigrated({
@@ -60,6 +63,18 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
     deadLetterTopic: config.AUDIT_DLQ_TOPIC,
     groupId: config.AUDIT_CONSUMER_GROUP,
   });
+  const relay = config.RELAY_ENABLED
+    ? startOutboxRelay({
+        sources: outboxSources(config),
+        brokers: config.KAFKA_BROKERS,
+        clientId: `${config.KAFKA_CLIENT_ID}-relay`,
+        topic: config.AUDIT_TOPIC,
+        batchSize: config.RELAY_BATCH_SIZE,
+        pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
+        logger,
+        registry,
+      })
+    : undefined;
 
   return {
     port: config.GRPC_PORT,
@@ -71,6 +86,7 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
       return down;
     },
     stop: async () => {
+      await relay?.stop();
       partitions.stop();
       await consumer.stop();
       await admin.disconnect();
