@@ -6,8 +6,16 @@ import { gatewayAuthScenario } from './scenarios/gateway-auth.scenario';
 import { kafkaRoundtripScenario } from './scenarios/kafka-roundtrip.scenario';
 import { loginStallScenario } from './scenarios/login-stall.scenario';
 import { pgSelectScenario } from './scenarios/pg-select.scenario';
+import { tenantContextReadScenario, tenantContextTransactionScenario } from './scenarios/tenant-context.scenario';
 
-const SCENARIOS: readonly Scenario[] = [pgSelectScenario, kafkaRoundtripScenario, gatewayAuthScenario, loginStallScenario];
+const SCENARIOS: readonly Scenario[] = [
+  pgSelectScenario,
+  kafkaRoundtripScenario,
+  gatewayAuthScenario,
+  loginStallScenario,
+  tenantContextReadScenario,
+  tenantContextTransactionScenario,
+];
 
 const USAGE = `usage: npm run bench -- <scenario>... [--duration-ms 5000] [--concurrency 8] [--rounds 3] [--json FILE]
 scenarios:

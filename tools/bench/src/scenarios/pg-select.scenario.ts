@@ -1,4 +1,4 @@
-import { loadDevstackEnv } from '@bulkhead/testkit';
+import { loadDevstackEnv, withPgClient } from '@bulkhead/testkit';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +50,8 @@ export const pgSelectScenario: Scenario = {
       async close() {
         await pool.end();
         rmSync(workDir, { recursive: true, force: true });
+        // A table without tenant_id and RLS must not outlive the run: the RLS e2e spec checks every shard table.
+        await withPgClient(shard.ownerUrl, (owner) => owner.query('DROP TABLE IF EXISTS bench_items'));
       },
     };
   },
