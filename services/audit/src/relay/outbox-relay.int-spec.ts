@@ -81,10 +81,10 @@ afterAll(async () => {
   await admin.deleteTopics({ topics: [config.AUDIT_TOPIC] }).finally(() => admin.disconnect());
 });
 
-/** Starts a relay over every devstack outbox (shards and identity) producing to this run's topic. */
-function startRelay(brokers: readonly string[] = config.KAFKA_BROKERS, registry = new Registry()): OutboxRelay {
+/** Starts a relay (by default over every devstack outbox (shards and identity)) producing to this run's topic. */
+function startRelay(brokers: readonly string[] = config.KAFKA_BROKERS, registry = new Registry(), sources = outboxSources(config)): OutboxRelay {
   const relay = startOutboxRelay({
-    sources: outboxSources(config),
+    sources,
     brokers,
     clientId: `relay-int-${run}`,
     topic: config.AUDIT_TOPIC,
@@ -225,6 +225,17 @@ describe('the outbox relay', () => {
     expect(await waiting([tenantA])).toBe(1);
     startRelay();
     await eventually(async () => expect(await waiting([tenantA])).toBe(0), 30_000);
+  });
+
+  it('keeps relaying the other shards while one outbox database cannot be reached', async () => {
+    const registry = new Registry();
+    startRelay(config.KAFKA_BROKERS, registry, [{ id: 'shard-down', url: 'postgres://bulkhead_app:x@127.0.0.1:1/none' }, ...outboxSources(config)]);
+    const tenants = await tenantsAcrossShards(config.SHARD_MAP.length);
+    const events: AuditEvent[] = [];
+    for (const { tenantId } of tenants) events.push(await recordFor(tenantId));
+    await expectRelayedOnce(events);
+    const failures = (await registry.getSingleMetric('bulkhead_audit_relay_failures_total')?.get())?.values ?? [];
+    expect(failures.map((value) => value.labels['source'])).toEqual(['shard-down']);
   });
 
   it('keeps user writes succeeding while Kafka cannot be reached, backs off, then drains every event exactly once', async () => {
