@@ -6,6 +6,7 @@ import { gatewayAuthScenario } from './scenarios/gateway-auth.scenario';
 import { kafkaRoundtripScenario } from './scenarios/kafka-roundtrip.scenario';
 import { loginStallScenario } from './scenarios/login-stall.scenario';
 import { pgSelectScenario } from './scenarios/pg-select.scenario';
+import { shardsVsOneScenario } from './scenarios/shards-vs-one.scenario';
 import { tenantContextReadScenario, tenantContextTransactionScenario } from './scenarios/tenant-context.scenario';
 
 const SCENARIOS: readonly Scenario[] = [
@@ -15,6 +16,7 @@ const SCENARIOS: readonly Scenario[] = [
   loginStallScenario,
   tenantContextReadScenario,
   tenantContextTransactionScenario,
+  shardsVsOneScenario,
 ];
 
 const USAGE = `usage: npm run bench -- <scenario>... [--duration-ms 5000] [--concurrency 8] [--rounds 3] [--json FILE]
