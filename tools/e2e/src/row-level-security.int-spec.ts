@@ -34,7 +34,8 @@ async function violationsOf(owner: Client, table: string): Promise<string[]> {
   if (policies.length === 0) problems.push(`${table}: no policy`);
   for (const policy of policies) {
     // A permissive policy that does not read the tenant setting would open the table to everyone.
-    if (!`${policy.qual ?? ''}`.includes("current_setting('app.tenant_id'")) problems.push(`${table}: policy ${policy.name} ignores app.tenant_id`);
+    // An INSERT-only policy has no USING clause: its WITH CHECK is what it decides by.
+    if (!`${policy.qual ?? policy.check ?? ''}`.includes("current_setting('app.tenant_id'")) problems.push(`${table}: policy ${policy.name} ignores app.tenant_id`);
   }
 
   const { rows: column } = await owner.query<{ type: string; notNull: boolean }>(
