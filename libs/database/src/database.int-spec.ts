@@ -227,33 +227,6 @@ describe('@bulkhead/database against the devstack', () => {
     expect(seen).toEqual([tenantId, tenantId]);
   });
 
-  it('rolls back every statement when one inside the work fails, and the connection serves the next call', async () => {
-    const single = createShardPools({ shards: serviceShards, maxPerShard: 1, connectionTimeoutMs: 1500 });
-    const singleDb = createTenantDatabase({ router, pools: single });
-    const pidOf = (tx: TenantTx) => tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then((r) => r.rows[0]?.pid);
-    try {
-      const tenantId = randomUUID();
-      const duplicate = randomUUID();
-      let failedOn: number | undefined;
-      await expect(
-        singleDb.withTenant({ tenantId }, async (tx) => {
-          failedOn = await pidOf(tx);
-          await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'first')`, [tenantId, randomUUID()]);
-          await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'second')`, [tenantId, duplicate]);
-          await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'clash')`, [tenantId, duplicate]);
-        }),
-      ).rejects.toMatchObject({ code: '23505' });
-      const after = await singleDb.withTenant({ tenantId }, async (tx) => ({
-        pid: await pidOf(tx),
-        count: (await tx.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n,
-      }));
-      expect(failedOn).toEqual(expect.any(Number));
-      expect(after).toEqual({ pid: failedOn, count: '0' });
-    } finally {
-      await single.close();
-    }
-  });
-
   it('rejects the work when a failed statement was swallowed, instead of reporting the rolled-back COMMIT as success', async () => {
     const tenantId = randomUUID();
     await expect(
