@@ -1,4 +1,5 @@
-import { withShardCredentials, type ShardMap } from '@bulkhead/config';
+import path from 'node:path';
+import { withShardCredentials, type EnvConfig, type ShardMap, type shardedServiceConfigShape } from '@bulkhead/config';
 import { Pool } from 'pg';
 import { assertMigrated } from './migration-runner';
 import { createCachedPlacementSource, pgPlacementLookup, type PlacementSource } from './placement-source';
@@ -56,4 +57,33 @@ export async function openTenantDatabase(options: OpenTenantDatabaseOptions): Pr
       await Promise.all([pools.close(), placementPool.end()]);
     },
   };
+}
+
+/** Where a service's shard migrations live: `<migrationsRoot>/<scope>/migrations/shards`. */
+export function shardMigrationsDir(migrationsRoot: string, scope: string): string {
+  return path.resolve(migrationsRoot, scope, 'migrations', 'shards');
+}
+
+/** The variables of `shardedServiceConfigShape` that {@link openServiceTenantDatabase} reads. */
+export type ShardedServiceSettings = Pick<
+  EnvConfig<typeof shardedServiceConfigShape>,
+  'SHARD_MAP' | 'SHARD_DATABASE_USER' | 'SHARD_DATABASE_PASSWORD' | 'SHARD_POOL_SIZE' | 'PLACEMENT_DATABASE_URL' | 'PLACEMENT_CACHE_TTL_MS' | 'MIGRATIONS_DIR'
+>;
+
+/** {@link openTenantDatabase} for a sharded service, from its configuration and migrations scope. */
+export function openServiceTenantDatabase(
+  config: ShardedServiceSettings,
+  scope: string,
+  onIdleError?: (source: string, err: Error) => void,
+): Promise<OpenedTenantDatabase> {
+  return openTenantDatabase({
+    shards: config.SHARD_MAP,
+    credentials: { user: config.SHARD_DATABASE_USER, password: config.SHARD_DATABASE_PASSWORD },
+    maxPerShard: config.SHARD_POOL_SIZE,
+    placementDatabaseUrl: config.PLACEMENT_DATABASE_URL,
+    placementCacheTtlMs: config.PLACEMENT_CACHE_TTL_MS,
+    migrationsDir: shardMigrationsDir(config.MIGRATIONS_DIR, scope),
+    scope,
+    ...(onIdleError === undefined ? {} : { onIdleError }),
+  });
 }

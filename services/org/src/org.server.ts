@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { OrgServiceService } from '@bulkhead/contracts';
-import { openTenantDatabase } from '@bulkhead/database';
+import { openServiceTenantDatabase } from '@bulkhead/database';
 import { createGrpcServer } from '@bulkhead/grpc-kit';
 import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
 import { createTenantCache } from '@bulkhead/tenant-cache';
@@ -28,16 +27,9 @@ export interface OrgServer extends RunningService {
  * not probed, so one shard down fails only its own tenants (SHARD_UNAVAILABLE), never the pod.
  */
 export async function startOrgServer(config: OrgConfig, { logger }: ServiceDependencies): Promise<OrgServer> {
-  const db = await openTenantDatabase({
-    shards: config.SHARD_MAP,
-    credentials: { user: config.SHARD_DATABASE_USER, password: config.SHARD_DATABASE_PASSWORD },
-    maxPerShard: config.SHARD_POOL_SIZE,
-    placementDatabaseUrl: config.PLACEMENT_DATABASE_URL,
-    placementCacheTtlMs: config.PLACEMENT_CACHE_TTL_MS,
-    migrationsDir: path.resolve(config.MIGRATIONS_DIR, ORG_MIGRATIONS_SCOPE, 'migrations', 'shards'),
-    scope: ORG_MIGRATIONS_SCOPE,
-    onIdleError: (source, err) => logger.warn({ err, source }, 'idle database connection failed'),
-  });
+  const db = await openServiceTenantDatabase(config, ORG_MIGRATIONS_SCOPE, (source, err) =>
+    logger.warn({ err, source }, 'idle database connection failed'),
+  );
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   try {

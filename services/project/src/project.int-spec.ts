@@ -8,7 +8,7 @@ import {
   type Project,
   type ProjectServiceService,
 } from '@bulkhead/contracts';
-import { migrateShards, runMigrations, uuidv7 } from '@bulkhead/database';
+import { migrateShards, runMigrations, shardMigrationsDir, uuidv7 } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import {
   closeGrpcClient,
@@ -35,7 +35,7 @@ import {
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
 import { projectConfigShape } from './project.config';
-import { PROJECT_MIGRATIONS_SCOPE, projectMigrationsDir, startProjectServer, type ProjectServer } from './project.server';
+import { PROJECT_MIGRATIONS_SCOPE, startProjectServer, type ProjectServer } from './project.server';
 
 const devstack = loadDevstackEnv();
 const services = toServiceEnvironment(devstack);
@@ -131,7 +131,7 @@ beforeAll(async () => {
   await runMigrations({ databaseUrl: services['IDENTITY_DATABASE_OWNER_URL'] ?? '', migrationsDir: `${servicesDir}/auth/migrations/identity`, scope: 'auth' });
   await migrateShards({
     shards: devstack.shards.map((s) => ({ id: s.id, url: s.ownerUrl })),
-    migrationsDir: projectMigrationsDir(servicesDir),
+    migrationsDir: shardMigrationsDir(servicesDir, PROJECT_MIGRATIONS_SCOPE),
     scope: PROJECT_MIGRATIONS_SCOPE,
   });
 

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { MembershipServiceClient, OrgServiceClient, ProjectServiceService } from '@bulkhead/contracts';
-import { openTenantDatabase } from '@bulkhead/database';
+import { openServiceTenantDatabase } from '@bulkhead/database';
 import { closeGrpcClient, createGrpcClient, createGrpcServer } from '@bulkhead/grpc-kit';
 import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
 import { createTenantCache } from '@bulkhead/tenant-cache';
@@ -15,11 +14,6 @@ import { createProjectsService } from './projects/projects.service';
 /** The project service's migrations scope. */
 export const PROJECT_MIGRATIONS_SCOPE = 'project';
 
-/** Where the project service's shard migrations live under `MIGRATIONS_DIR`. */
-export function projectMigrationsDir(migrationsRoot: string): string {
-  return path.resolve(migrationsRoot, PROJECT_MIGRATIONS_SCOPE, 'migrations', 'shards');
-}
-
 /** A started project service; `port` is the bound gRPC port (useful with port 0 in tests). */
 export interface ProjectServer extends RunningService {
   port: number;
@@ -31,16 +25,9 @@ export interface ProjectServer extends RunningService {
  * org (plan) carry the caller's own token.
  */
 export async function startProjectServer(config: ProjectConfig, { logger }: ServiceDependencies): Promise<ProjectServer> {
-  const db = await openTenantDatabase({
-    shards: config.SHARD_MAP,
-    credentials: { user: config.SHARD_DATABASE_USER, password: config.SHARD_DATABASE_PASSWORD },
-    maxPerShard: config.SHARD_POOL_SIZE,
-    placementDatabaseUrl: config.PLACEMENT_DATABASE_URL,
-    placementCacheTtlMs: config.PLACEMENT_CACHE_TTL_MS,
-    migrationsDir: projectMigrationsDir(config.MIGRATIONS_DIR),
-    scope: PROJECT_MIGRATIONS_SCOPE,
-    onIdleError: (source, err) => logger.warn({ err, source }, 'idle database connection failed'),
-  });
+  const db = await openServiceTenantDatabase(config, PROJECT_MIGRATIONS_SCOPE, (source, err) =>
+    logger.warn({ err, source }, 'idle database connection failed'),
+  );
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   await redis.connect();
