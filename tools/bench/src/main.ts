@@ -6,11 +6,13 @@ import { gatewayAuthScenario } from './scenarios/gateway-auth.scenario';
 import { kafkaRoundtripScenario } from './scenarios/kafka-roundtrip.scenario';
 import { loginStallScenario } from './scenarios/login-stall.scenario';
 import { pgSelectScenario } from './scenarios/pg-select.scenario';
+import { projectGetScenario } from './scenarios/project-get.scenario';
 import { shardsVsOneScenario } from './scenarios/shards-vs-one.scenario';
 import { tenantContextReadScenario, tenantContextTransactionScenario } from './scenarios/tenant-context.scenario';
 
 const SCENARIOS: readonly Scenario[] = [
   pgSelectScenario,
+  projectGetScenario,
   kafkaRoundtripScenario,
   gatewayAuthScenario,
   loginStallScenario,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadDevstackEnv, startPlatform, type RunningPlatform } from '@bulkhead/testkit';
 
-/** A running auth + gateway pair with one signed-up user, for the identity scenarios. */
+/** The running platform (auth, org, project, gateway) with one signed-up user, for the scenarios through the gateway. */
 export interface IdentityPlatform {
   platform: RunningPlatform;
   email: string;
@@ -12,14 +12,15 @@ export interface IdentityPlatform {
 }
 
 /**
- * Starts the built auth and gateway services (migrating the devstack first) and signs up a user.
+ * Starts the built auth, org, project and gateway services (migrating the devstack first; the
+ * gateway needs all three, and signing up provisions the org) and signs up a user.
  * Login throttling and the gateway's per-tenant rate limit are lifted: the bench sends far more
  * than a person or a basic-plan tenant would (the limiter still runs, so its cost is measured).
  */
 export async function startIdentityPlatform(): Promise<IdentityPlatform> {
   const devstack = loadDevstackEnv();
   const platform = await startPlatform({
-    services: ['auth', 'gateway'],
+    services: ['auth', 'org', 'project', 'gateway'],
     devstack,
     env: { auth: { LOGIN_MAX_ATTEMPTS_PER_IP: '1000000', LOG_LEVEL: 'error' }, gateway: { RATE_LIMIT_RPM_BASIC: '100000000', LOG_LEVEL: 'error' } },
   });

@@ -1,10 +1,10 @@
 import { loadDevstackEnv, withPgClient } from '@bulkhead/testkit';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { closedLoop, type Scenario, type WorkloadResult } from '../harness';
+import { closedLoop, type Scenario } from '../harness';
+import { findPgbench, runPgbench } from './pgbench';
 
 const ROWS = 10_000;
 const SELECT = 'SELECT id, payload FROM bench_items WHERE id = $1';
@@ -56,41 +56,3 @@ export const pgSelectScenario: Scenario = {
     };
   },
 };
-
-function findPgbench(): string {
-  const root = '/usr/lib/postgresql';
-  const candidates = existsSync(root)
-    ? readdirSync(root)
-        .sort((a, b) => Number(b) - Number(a))
-        .map((version) => path.join(root, version, 'bin', 'pgbench'))
-    : [];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (found === undefined) throw new Error('pgbench not found under /usr/lib/postgresql/*/bin: run `npm run devstack -- up` first');
-  return found;
-}
-
-function runPgbench(
-  binary: string,
-  url: string,
-  script: string,
-  clients: number,
-  durationMs: number,
-): Promise<WorkloadResult> {
-  const seconds = Math.max(1, Math.round(durationMs / 1000));
-  const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', script, url];
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const processed = /number of transactions actually processed: (\d+)/.exec(output);
-      if (code !== 0 || processed?.[1] === undefined) {
-        reject(new Error(`pgbench failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`));
-        return;
-      }
-      resolve({ operations: Number(processed[1]) });
-    });
-  });
-}
