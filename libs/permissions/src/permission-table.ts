@@ -48,6 +48,8 @@ export const PERMISSIONS = {
   'invitations.redeem': [SERVICE_ROLE],
   /** Create a project (the creator becomes its admin). */
   'projects.create': ['owner', 'admin', 'member'],
+  /** Review the organization's compliance log: list, get, export and verify its audit events. */
+  'audit.read': ['owner', 'admin', 'auditor'],
 } as const satisfies Record<string, readonly CallerRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
