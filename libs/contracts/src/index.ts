@@ -1,3 +1,4 @@
+import * as auditV1 from './generated/bulkhead/audit/v1/audit_review_service';
 import * as membershipV1 from './generated/bulkhead/auth/v1/membership_service';
 import * as orgV1 from './generated/bulkhead/org/v1/org_service';
 
@@ -44,6 +45,10 @@ export { OrgServiceClient, OrgServiceService } from './generated/bulkhead/org/v1
 // Message names of these packages overlap (Member, Organization, …): import them namespaced,
 // `membershipV1.Member`, `orgV1.Organization`.
 export { membershipV1, orgV1 };
+export { AuditReviewServiceClient, AuditReviewServiceService } from './generated/bulkhead/audit/v1/audit_review_service';
+// Audit messages (AuditEvent, …) would shadow @bulkhead/audit's names: import them namespaced,
+// `auditV1.AuditEvent`.
+export { auditV1 };
 export {
   CreateProjectRequest,
   CreateProjectResponse,
