@@ -9,15 +9,16 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 export interface TracingOptions {
   serviceName: string;
   serviceVersion?: string;
   /**
-   * OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`). Without it spans are still
-   * created and propagated (trace ids reach logs and audit events) but not exported.
+   * OTLP/HTTP traces endpoint (`http://collector:4318/v1/traces`). Without it (and without
+   * `spanProcessors`) spans are not recorded, but trace ids are still created and propagated
+   * (they reach logs and audit events).
    */
   otlpTracesUrl?: string;
   /** Extra processors, e.g. an in-memory one in tests. */
@@ -47,6 +48,9 @@ export function startTracing(options: TracingOptions): Tracing {
       [ATTR_SERVICE_VERSION]: options.serviceVersion ?? '0.0.0',
     }),
     spanProcessors,
+    // With nowhere to send spans, recording them is pure cost: unsampled spans still carry
+    // (and propagate) trace ids for logs and audit events, without attributes or events.
+    ...(spanProcessors.length === 0 ? { sampler: new AlwaysOffSampler() } : {}),
   });
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
