@@ -17,3 +17,4 @@ export type { PlatformHarnessOptions, RunningPlatform, ServiceEndpoints } from '
 export { eventually } from './eventually';
 export { rejection } from './rejection';
 export { withPgClient } from './pg-client';
+export { auditDatabaseSuperuserUrl, tamperAuditLog } from './audit-log-tamper';
