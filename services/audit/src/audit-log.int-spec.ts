@@ -4,7 +4,15 @@ import type { AuditEvent } from '@bulkhead/audit';
 import { loadConfig } from '@bulkhead/config';
 import { migrateAll, uuidv7 } from '@bulkhead/database';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
-import { eventually, loadDevstackEnv, toServiceEnvironment, withPgClient, workspaceRoot } from '@bulkhead/testkit';
+import {
+  auditDatabaseSuperuserUrl,
+  eventually,
+  loadDevstackEnv,
+  tamperAuditLog,
+  toServiceEnvironment,
+  withPgClient,
+  workspaceRoot,
+} from '@bulkhead/testkit';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { auditConfigShape, type AuditConfig } from './audit.config';
@@ -17,15 +25,6 @@ const devstack = loadDevstackEnv();
 const environment = toServiceEnvironment(devstack);
 const run = randomBytes(4).toString('hex');
 const kafka = new Kafka({ clientId: `audit-int-${run}`, brokers: devstack.kafkaBrokers, logLevel: logLevel.NOTHING });
-
-/** The audit database as the PostgreSQL superuser: the tamper tests' attacker. */
-function superuserUrl(): string {
-  const server = devstack.postgresServers.find((candidate) => candidate.id === devstack.auditDatabase.server);
-  if (server?.superuserUrl === undefined) throw new Error(`the devstack gives no superuser URL for ${devstack.auditDatabase.server}: the tamper tests need one`);
-  const url = new URL(server.superuserUrl);
-  url.pathname = new URL(devstack.auditDatabase.url).pathname;
-  return url.toString();
-}
 
 let config: AuditConfig;
 let server: AuditServer;
@@ -52,6 +51,8 @@ beforeAll(async () => {
     // The relay would drain every devstack outbox into this run's topic, taking the events of
     // concurrently running specs (the relay's own spec among them); these specs produce directly.
     RELAY_ENABLED: 'false',
+    // No reviewer calls here: the JWKS is never fetched.
+    AUTH_GRPC_ADDRESS: '127.0.0.1:1',
   });
   server = await startAuditServer(config, { logger: createLogger({ service: 'audit-int', level: 'silent' }), registry });
   producer = kafka.producer({ idempotent: true });
@@ -147,7 +148,7 @@ describe('consuming the audit topic', () => {
   it('a batch whose transaction fails is retried with no offset committed, and logged once', async () => {
     const { tenantId, ids } = await loggedTenant(1);
     const later = [makeEvent(tenantId), makeEvent(tenantId)];
-    await withPgClient(superuserUrl(), async (admin) => {
+    await withPgClient(auditDatabaseSuperuserUrl(devstack), async (admin) => {
       const holder = await pool.connect();
       try {
         // Hold the tenant's chain head so the consumer's batch waits on it, then cut its connection.
@@ -267,12 +268,7 @@ async function readTopic(topic: string, count: number): Promise<ReadMessage[]> {
 }
 
 describe('tamper evidence', () => {
-  /** Runs `sql` as the superuser with triggers off (session_replication_role = replica): an attacker bypassing the service. */
-  const tamper = (sql: string, params: unknown[]): Promise<unknown> =>
-    withPgClient(superuserUrl(), async (client) => {
-      await client.query('SET session_replication_role = replica');
-      return client.query(sql, params);
-    });
+  const tamper = (sql: string, params: unknown[]): Promise<unknown> => tamperAuditLog(sql, params, devstack);
 
   it('an altered event is reported', async () => {
     const { tenantId, ids } = await loggedTenant(4);
@@ -286,10 +282,10 @@ describe('tamper evidence', () => {
     expect(await verifyChain(pool, tenantId)).toMatchObject({ ok: false, firstBrokenEventId: ids[1], reason: expect.stringContaining('actor_id') });
   });
 
-  it('a deleted event is reported at the event after it, and a deleted last event at its own id', async () => {
+  it('a deleted event is reported at its own id (from the id register), mid-chain, last or only', async () => {
     const { tenantId, ids } = await loggedTenant(4);
     await tamper('DELETE FROM audit_events WHERE id = $1', [ids[1]]);
-    expect(await verifyChain(pool, tenantId)).toMatchObject({ ok: false, checked: 1, firstBrokenEventId: ids[2] });
+    expect(await verifyChain(pool, tenantId)).toMatchObject({ ok: false, checked: 1, firstBrokenEventId: ids[1], reason: 'event seq 2 is missing' });
 
     const last = await loggedTenant(3);
     await tamper('DELETE FROM audit_events WHERE id = $1', [last.ids[2]]);

@@ -60,6 +60,11 @@ export async function verifyChain(pool: Pool, tenantId: string, range: VerifyRan
       [tenantId, start.toString(), end.toString()],
     );
     for (const row of rows) {
+      if (BigInt(row.seq) > expectedSeq) {
+        // A gap: the missing event is still in the id register, so name it rather than its successor.
+        const missing = await eventIdAt(pool, tenantId, expectedSeq);
+        return { ok: false, checked, firstBrokenEventId: missing ?? row.id, reason: `event seq ${expectedSeq} is missing` };
+      }
       const reason = brokenLink(row, expectedSeq, prevHash);
       if (reason !== undefined) return { ok: false, checked, firstBrokenEventId: row.id, reason };
       checked += 1;
