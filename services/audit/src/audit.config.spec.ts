@@ -6,6 +6,8 @@ const required = {
   KAFKA_BROKERS: 'k1:9092, k2:9092',
   SHARD_MAP: '[{"id":"shard-0","url":"postgres://db0/shard_0"}]',
   IDENTITY_DATABASE_URL: 'postgres://app@db/identity',
+  AUTH_GRPC_ADDRESS: 'auth:50051',
+  REDIS_URL: 'redis://redis:6379',
 };
 
 describe('audit config', () => {
@@ -18,6 +20,7 @@ describe('audit config', () => {
       AUDIT_DLQ_TOPIC: 'audit.events.dlq',
       AUDIT_CONSUMER_GROUP: 'bulkhead-audit-log',
       AUDIT_TOPIC_REPLICATION_FACTOR: 1,
+      AUDIT_EXPORT_BATCH_SIZE: 500,
     });
   });
 

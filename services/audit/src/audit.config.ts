@@ -1,8 +1,9 @@
-import { envFields, serviceConfigShape, shardedServiceConfigShape, type EnvConfig } from '@bulkhead/config';
+import { envFields, serviceConfigShape, shardedServiceConfigShape, tokenConfigShape, type EnvConfig } from '@bulkhead/config';
 
 /** The audit (compliance-log) service's environment variables. */
 export const auditConfigShape = {
   ...serviceConfigShape,
+  ...tokenConfigShape,
   /** The compliance-log database, as the service role (INSERT/SELECT only on the log). */
   AUDIT_DATABASE_URL: envFields.url(['postgres', 'postgresql']),
   AUDIT_DATABASE_POOL_SIZE: envFields.positiveInt().default(10),
@@ -30,6 +31,12 @@ export const auditConfigShape = {
   RELAY_BATCH_SIZE: envFields.positiveInt().default(500),
   /** How long a relay loop waits after finding its outbox empty. */
   RELAY_POLL_INTERVAL_MS: envFields.positiveInt().default(200),
+  /** The auth service: the JWKS that verifies reviewers' access tokens. */
+  AUTH_GRPC_ADDRESS: shardedServiceConfigShape.AUTH_GRPC_ADDRESS,
+  /** Where revoked sessions are listed (checked on every reviewer call). */
+  REDIS_URL: shardedServiceConfigShape.REDIS_URL,
+  /** Rows an export reads from its database cursor per FETCH (and sends as one chunk). */
+  AUDIT_EXPORT_BATCH_SIZE: envFields.positiveInt().default(500),
 };
 
 export type AuditConfig = EnvConfig<typeof auditConfigShape>;

@@ -1,6 +1,10 @@
 import path from 'node:path';
+import { AuditReviewServiceService } from '@bulkhead/contracts';
 import { assertMigrated } from '@bulkhead/database';
+import { createGrpcServer } from '@bulkhead/grpc-kit';
 import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
+import { createServiceAuthentication } from '@bulkhead/tokens';
+import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import type { AuditConfig } from './audit.config';
 import { createKafka, ensureTopics } from './kafka';
@@ -8,6 +12,8 @@ import { startLogConsumer } from './log/log-consumer';
 import { keepPartitionsReady } from './log/partitions';
 import { startOutboxRelay } from './relay/outbox-relay';
 import { outboxSources } from './relay/outbox-sources';
+import { createAuditReviewHandlers } from './review/review.handlers';
+import { createAuditReviewService } from './review/review.service';
 
 /** The audit service's migrations scope, and where its compliance-log migrations live. */
 export const AUDIT_MIGRATIONS = { scope: 'audit', target: 'audit' } as const;
@@ -19,7 +25,7 @@ export function auditMigrationsDir(migrationsRoot: string): string {
 /** Partitions of the audit topic: the relays key by tenant id, so one tenant stays in order. */
 export const AUDIT_TOPIC_PARTITIONS = 6;
 
-/** A started audit service; `port` is the gRPC port (the reviewer API, to come). */
+/** A started audit service; `port` is the bound gRPC port of the reviewer API (useful with port 0 in tests). */
 export interface AuditServer extends RunningService {
   port: number;
 }
@@ -28,7 +34,8 @@ export interface AuditServer extends RunningService {
  * The compliance-log service: refuses to start unless the audit database is migrated, creates
  * the audit and dead-letter topics when missing, keeps the coming months' partitions ready,
  * then consumes the audit topic into the hash-chained log, and (unless RELAY_ENABLED is false)
- * relays every shard's and the identity database's outbox to the audit topic.
+ * relays every shard's and the identity database's outbox to the audit topic, and serves the
+ * reviewer API (AuditReviewService) with every RPC behind token verification.
  */
 export async function startAuditServer(config: AuditConfig, { logger, registry }: ServiceDependencies): Promise<AuditServer> {
   await assertMigrated({
@@ -76,16 +83,34 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
       })
     : undefined;
 
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
+  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  await redis.connect();
+  const authentication = createServiceAuthentication({
+    issuer: config.TOKEN_ISSUER,
+    audience: config.TOKEN_AUDIENCE,
+    authAddress: config.AUTH_GRPC_ADDRESS,
+    redis,
+  });
+  const server = createGrpcServer({ logger, middleware: authentication.middleware });
+  server.addService(AuditReviewServiceService, createAuditReviewHandlers(createAuditReviewService({ pool, exportBatchSize: config.AUDIT_EXPORT_BATCH_SIZE })));
+  const port = await server.listen(`0.0.0.0:${config.GRPC_PORT}`);
+  logger.info({ grpcPort: port }, 'audit gRPC listening');
+
   return {
-    port: config.GRPC_PORT,
+    port,
     checkReadiness: async () => {
       const down: string[] = [];
       await pool.query('SELECT 1').catch(() => down.push('audit-database'));
+      await redis.ping().catch(() => down.push('redis'));
       await admin.describeCluster().catch(() => down.push('kafka'));
       if (!consumer.isRunning()) down.push('audit-log-consumer');
       return down;
     },
-    stop: async () => {
+    stop: async (graceMs) => {
+      await server.shutdown({ timeoutMs: graceMs });
+      authentication.close();
+      redis.disconnect();
       await relay?.stop();
       partitions.stop();
       await consumer.stop();

@@ -42,7 +42,13 @@ beforeAll(async () => {
     identityDatabaseUrl: environment['IDENTITY_DATABASE_OWNER_URL'],
     auditDatabaseUrl: environment['AUDIT_DATABASE_OWNER_URL'],
   });
-  config = loadConfig(auditConfigShape, { ...environment, AUDIT_TOPIC: `audit.events.relay-int-${run}`, RELAY_POLL_INTERVAL_MS: '50' });
+  config = loadConfig(auditConfigShape, {
+    ...environment,
+    AUDIT_TOPIC: `audit.events.relay-int-${run}`,
+    RELAY_POLL_INTERVAL_MS: '50',
+    // The relay alone runs here: no reviewer API, no JWKS.
+    AUTH_GRPC_ADDRESS: '127.0.0.1:1',
+  });
   database = await openTenantDatabase({
     shards: config.SHARD_MAP,
     maxPerShard: 2,
