@@ -1,6 +1,7 @@
 import type { Logger, Registry } from '@bulkhead/observability';
 import type { TokenVerifier } from '@bulkhead/tokens';
 import { registerApiKeyRoutes } from './api-keys/api-keys.routes';
+import { registerAuditRoutes } from './audit/audit.routes';
 import { registerAuthRoutes } from './auth/auth.routes';
 import { createApiKeyExchange } from './authentication/api-key-exchange';
 import { createAuthentication, type CallerGuard } from './authentication/authentication.hooks';
@@ -13,6 +14,7 @@ import { registerInvitationRoutes } from './invitations/invitations.routes';
 import { registerMemberRoutes } from './members/members.routes';
 import { registerOrgRoutes } from './orgs/orgs.routes';
 import { registerProjectRoutes } from './projects/projects.routes';
+import type { AuditClient } from './upstream/audit.upstream';
 import type { AuthClient } from './upstream/auth.upstream';
 import type { MembershipClient } from './upstream/membership.upstream';
 import type { OrgClient } from './upstream/org.upstream';
@@ -35,6 +37,8 @@ export interface GatewayAppDependencies {
   projects: ProjectClient;
   /** The auth service's internal MembershipService (organization registry, slugs). */
   membership: MembershipClient;
+  /** The audit service's reviewer API; without it `/v1/audit` answers 503. */
+  audit?: AuditClient;
 }
 
 /** The REST app with every route registered, not yet listening. */
@@ -53,5 +57,6 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
   registerMemberRoutes(app, { org: deps.org, authentication });
   registerInvitationRoutes(app, { auth: deps.auth, org: deps.org, authentication });
   registerProjectRoutes(app, { projects: deps.projects, authentication });
+  registerAuditRoutes(app, { audit: deps.audit, authentication });
   return app;
 }
