@@ -23,6 +23,7 @@ import {
   createSlugResolver,
 } from "./subdomains/slug-resolver";
 import { createSubdomainGuard } from "./subdomains/subdomain.guard";
+import { createAuditUpstream } from "./upstream/audit.upstream";
 import { createAuthUpstream } from "./upstream/auth.upstream";
 import { createMembershipUpstream } from "./upstream/membership.upstream";
 import { createOrgUpstream } from "./upstream/org.upstream";
@@ -68,6 +69,10 @@ export async function bootstrapGateway(
     config.AUTH_GRPC_ADDRESS,
     config.UPSTREAM_DEADLINE_MS,
   );
+  const audit =
+    config.AUDIT_GRPC_ADDRESS === undefined
+      ? undefined
+      : createAuditUpstream(config.AUDIT_GRPC_ADDRESS, config.UPSTREAM_DEADLINE_MS);
   const { logger, registry } = dependencies;
   const rateLimit = createTenantRateLimiter({
     bucket: createRedisTokenBucket(redis),
@@ -97,6 +102,7 @@ export async function bootstrapGateway(
         auth: config.AUTH_GRPC_ADDRESS,
         org: config.ORG_GRPC_ADDRESS,
         project: config.PROJECT_GRPC_ADDRESS,
+        ...(config.AUDIT_GRPC_ADDRESS === undefined ? {} : { audit: config.AUDIT_GRPC_ADDRESS }),
       },
     },
     {
@@ -106,6 +112,7 @@ export async function bootstrapGateway(
       org: org.client,
       projects: projects.client,
       membership: membership.client,
+      ...(audit === undefined ? {} : { audit: audit.client }),
       callerGuards,
       idempotencyStore: createRedisIdempotencyStore(redis),
     },
@@ -130,6 +137,7 @@ export async function bootstrapGateway(
       org.close();
       projects.close();
       membership.close();
+      audit?.close();
       authentication.close();
       redis.disconnect();
     },

@@ -21,6 +21,8 @@ export const gatewayConfigShape = {
   ORG_GRPC_ADDRESS: envFields.string(),
   /** The project service's gRPC address (`host:port`). */
   PROJECT_GRPC_ADDRESS: envFields.string(),
+  /** The audit service's gRPC address (`host:port`); unset, `/v1/audit` answers 503 and readiness ignores it. */
+  AUDIT_GRPC_ADDRESS: envFields.string().optional(),
   /** Where revoked sessions are listed (shared with every service), rate limits and caches. */
   REDIS_URL: envFields.url(["redis", "rediss"]),
   /** Deadline of each call to a backend; past it the request answers 503 naming the backend. */
