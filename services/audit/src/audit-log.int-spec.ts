@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { AuditEvent } from '@bulkhead/audit';
 import { loadConfig } from '@bulkhead/config';
-import { migrateAll, uuidv7 } from '@bulkhead/database';
+import { uuidv7 } from '@bulkhead/database';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
 import {
   auditDatabaseSuperuserUrl,
@@ -18,6 +18,7 @@ import { Pool } from 'pg';
 import { auditConfigShape, type AuditConfig } from './audit.config';
 import { startAuditServer, type AuditServer } from './audit.server';
 import { verifyChain } from './log/chain-verifier';
+import { migrateDevstackDatabases } from './testing/migrate-devstack';
 
 jest.setTimeout(60_000);
 
@@ -34,12 +35,7 @@ let pool: Pool;
 let registry = createMetricsRegistry('audit');
 
 beforeAll(async () => {
-  await migrateAll({
-    servicesDir: path.join(workspaceRoot(), 'services'),
-    shards: JSON.parse(environment['SHARD_OWNER_MAP'] ?? '[]') as { id: string; url: string }[],
-    identityDatabaseUrl: environment['IDENTITY_DATABASE_OWNER_URL'],
-    auditDatabaseUrl: environment['AUDIT_DATABASE_OWNER_URL'],
-  });
+  await migrateDevstackDatabases(environment, path.join(workspaceRoot(), 'services'));
   config = loadConfig(auditConfigShape, {
     ...environment,
     GRPC_PORT: '0',

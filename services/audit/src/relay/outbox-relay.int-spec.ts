@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { auditEnvelopeSchema, recordAuditEvent, recordIdentityAuditEvent, type AuditEvent, type AuditEventInput } from '@bulkhead/audit';
 import { loadConfig } from '@bulkhead/config';
-import { migrateAll, openTenantDatabase, withTransaction, type OpenedTenantDatabase } from '@bulkhead/database';
+import { openTenantDatabase, withTransaction, type OpenedTenantDatabase } from '@bulkhead/database';
 import { createLogger } from '@bulkhead/observability';
 import { eventually, loadDevstackEnv, toServiceEnvironment, workspaceRoot } from '@bulkhead/testkit';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { auditConfigShape, type AuditConfig } from '../audit.config';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { IDENTITY_SOURCE, outboxSources } from './outbox-sources';
+import { migrateDevstackDatabases } from '../testing/migrate-devstack';
 
 jest.setTimeout(90_000);
 
@@ -36,12 +37,7 @@ const malformed: string[] = [];
 const relays: OutboxRelay[] = [];
 
 beforeAll(async () => {
-  await migrateAll({
-    servicesDir,
-    shards: JSON.parse(environment['SHARD_OWNER_MAP'] ?? '[]') as { id: string; url: string }[],
-    identityDatabaseUrl: environment['IDENTITY_DATABASE_OWNER_URL'],
-    auditDatabaseUrl: environment['AUDIT_DATABASE_OWNER_URL'],
-  });
+  await migrateDevstackDatabases(environment, servicesDir);
   config = loadConfig(auditConfigShape, {
     ...environment,
     AUDIT_TOPIC: `audit.events.relay-int-${run}`,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AuditEvent } from '@bulkhead/audit';
 import { loadConfig } from '@bulkhead/config';
 import { AuditReviewServiceClient, AuthServiceService, type AuditReviewServiceService, type auditV1 } from '@bulkhead/contracts';
-import { migrateAll, uuidv7 } from '@bulkhead/database';
+import { uuidv7 } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { closeGrpcClient, createGrpcClient, createGrpcServer, type GrpcClient, type GrpcServer, type ServiceImplementation } from '@bulkhead/grpc-kit';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
@@ -15,6 +15,7 @@ import { auditConfigShape, type AuditConfig } from '../audit.config';
 import { startAuditServer, type AuditServer } from '../audit.server';
 import { appendEvents } from '../log/log-writer';
 import { readEventBatches } from './review.queries';
+import { migrateDevstackDatabases } from '../testing/migrate-devstack';
 
 jest.setTimeout(60_000);
 
@@ -34,12 +35,7 @@ let client: GrpcClient<typeof AuditReviewServiceService>;
 let pool: Pool;
 
 beforeAll(async () => {
-  await migrateAll({
-    servicesDir: path.join(workspaceRoot(), 'services'),
-    shards: JSON.parse(environment['SHARD_OWNER_MAP'] ?? '[]') as { id: string; url: string }[],
-    identityDatabaseUrl: environment['IDENTITY_DATABASE_OWNER_URL'],
-    auditDatabaseUrl: environment['AUDIT_DATABASE_OWNER_URL'],
-  });
+  await migrateDevstackDatabases(environment, path.join(workspaceRoot(), 'services'));
   const key = await generateSigningKey();
   issuer = createTokenIssuer({ issuer: ISSUER, audience: AUDIENCE, keys: () => key, ttlSeconds: 300 });
   const logger = createLogger({ service: 'audit-review-int', level: 'silent' });
