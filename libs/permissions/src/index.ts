@@ -13,3 +13,5 @@ export { canInProject, isProjectRole, PROJECT_PERMISSIONS, PROJECT_ROLES, requir
 export type { ProjectCaller, ProjectPermission, ProjectRole } from './project-permissions';
 export { DEFAULT_PLAN, isPlan, limitsOf, PLAN_LIMITS, PLANS, requireWithinLimit } from './plans';
 export type { Plan, PlanLimit, PlanLimits } from './plans';
+export { canOnPlatform, isPlatformRole, PLATFORM_PERMISSIONS, PLATFORM_ROLES, requirePlatformPermission } from './platform-permissions';
+export type { PlatformPermission, PlatformRole } from './platform-permissions';
