@@ -20,4 +20,9 @@ export interface Principal {
   /** The token's `jti`. */
   readonly tokenId: string;
   readonly expiresAt: Date;
+  /**
+   * Platform roles (e.g. `compliance`) from the `plat` claim: granted by operators, valid in any
+   * organization. Absent when the token carries none (API keys and services never do).
+   */
+  readonly platformRoles?: readonly string[];
 }

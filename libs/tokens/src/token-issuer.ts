@@ -35,6 +35,8 @@ export interface AccessTokenSubject {
   principalType?: PrincipalType;
   /** Lifetime of this token in seconds, when it must differ from the issuer's (service tokens). */
   ttlSeconds?: number;
+  /** The user's live platform roles; encoded as the `plat` claim when not empty (users only). */
+  platformRoles?: readonly string[];
 }
 
 /** A signed access token. */
@@ -65,6 +67,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         sid: subject.sid,
         scope: subject.scope.join(' '),
         ...(subject.principalType !== undefined && subject.principalType !== 'user' ? { pty: subject.principalType } : {}),
+        ...(subject.platformRoles !== undefined && subject.platformRoles.length > 0 ? { plat: [...subject.platformRoles] } : {}),
       })
         .setProtectedHeader({
           alg: SIGNING_ALGORITHM,

@@ -41,6 +41,17 @@ function stringClaim(payload: JWTPayload, name: string): string {
   return value;
 }
 
+/** The `plat` claim: absent, or a non-empty array of role names, on a user's token only. */
+function platformRolesOf(payload: JWTPayload, type: PrincipalType): { platformRoles?: string[] } {
+  const plat = payload['plat'];
+  if (plat === undefined) return {};
+  if (!Array.isArray(plat) || plat.length === 0 || !plat.every((role) => typeof role === 'string' && role !== '')) {
+    throw tokenError('TOKEN_INVALID', new Error('claim plat is not a list of role names'));
+  }
+  if (type !== 'user') throw tokenError('TOKEN_INVALID', new Error('claim plat on a token that is not a user\'s'));
+  return { platformRoles: plat as string[] };
+}
+
 function principalOf(payload: JWTPayload): Principal {
   const pty = payload['pty'];
   if (pty !== undefined && (typeof pty !== 'string' || !PRINCIPAL_TYPE_CLAIMS.has(pty))) {
@@ -59,6 +70,7 @@ function principalOf(payload: JWTPayload): Principal {
     scopes: scope.split(' ').filter((s) => s !== ''),
     tokenId: stringClaim(payload, 'jti'),
     expiresAt: new Date(payload.exp * 1000),
+    ...platformRolesOf(payload, type),
   };
 }
 
