@@ -10,6 +10,7 @@ import type { OrganizationsService } from '../organizations/organizations.servic
 import type { OrganizationRecord } from '../organizations/organizations.repository';
 import type { PasswordHasher } from '../passwords/password-hasher';
 import { assertPasswordAcceptableOrThrow } from '../passwords/password-policy';
+import { platformRolesRepository } from '../platform-roles/platform-roles.repository';
 import { usersOnly } from '../principals';
 import type { LoginThrottle } from '../throttling/login-throttle';
 import { hashSecret, newSecret, REFRESH_TOKEN_PREFIX } from './opaque-secrets';
@@ -71,6 +72,9 @@ export function createSessionsService(options: SessionsServiceOptions) {
       role: membership.role,
       sid: session.id,
       scope: [],
+      // Read at every issue (login, refresh, switch-org): a revoked grant is gone from the next
+      // token, so it outlives its revocation by at most one access-token life.
+      platformRoles: await platformRolesRepository.liveRoles(db, session.userId),
     });
     return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn, organizationId: membership.organizationId };
   }
