@@ -13,6 +13,7 @@ import { keepPartitionsReady } from './log/partitions';
 import { startOutboxRelay } from './relay/outbox-relay';
 import { outboxSources } from './relay/outbox-sources';
 import { createAuditReviewHandlers } from './review/review.handlers';
+import { createPlatformAccess } from './review/platform-access';
 import { createAuditReviewService } from './review/review.service';
 
 /** The audit service's migrations scope, and where its compliance-log migrations live. */
@@ -93,7 +94,11 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
     redis,
   });
   const server = createGrpcServer({ logger, middleware: authentication.middleware });
-  server.addService(AuditReviewServiceService, createAuditReviewHandlers(createAuditReviewService({ pool, exportBatchSize: config.AUDIT_EXPORT_BATCH_SIZE })));
+  const platform = createPlatformAccess({ pool });
+  server.addService(
+    AuditReviewServiceService,
+    createAuditReviewHandlers(createAuditReviewService({ pool, exportBatchSize: config.AUDIT_EXPORT_BATCH_SIZE, platform })),
+  );
   const port = await server.listen(`0.0.0.0:${config.GRPC_PORT}`);
   logger.info({ grpcPort: port }, 'audit gRPC listening');
 

@@ -1,5 +1,5 @@
 import { auditEventSchema } from '@bulkhead/audit';
-import type { AuditReviewServiceService, auditV1 } from '@bulkhead/contracts';
+import { CLIENT_IP_METADATA_KEY, CLIENT_USER_AGENT_METADATA_KEY, type AuditReviewServiceService, type auditV1 } from '@bulkhead/contracts';
 import { AppError } from '@bulkhead/errors';
 import { parseRequest, readPage, type CallContext, type ServiceImplementation } from '@bulkhead/grpc-kit';
 import type { AuthContext } from '@bulkhead/tokens';
@@ -72,7 +72,15 @@ type ReviewCallContext = CallContext & AuthContext;
 
 function scopeOf(ctx: ReviewCallContext, requestedTenantId: string): ReviewScope {
   if (ctx.principal === undefined) throw new AppError({ kind: 'UNAUTHENTICATED', code: 'TOKEN_MISSING', message: 'An access token is required.' });
-  return { principal: ctx.principal, requestedTenantId };
+  const text = (key: string): string | undefined => {
+    const value = ctx.metadata.get(key)[0];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    principal: ctx.principal,
+    requestedTenantId,
+    origin: { requestId: ctx.requestId, ip: text(CLIENT_IP_METADATA_KEY), userAgent: text(CLIENT_USER_AGENT_METADATA_KEY) },
+  };
 }
 
 /** A logged event as the contract carries it (changes and metadata as JSON text). */

@@ -5,12 +5,14 @@ import type { Principal } from '@bulkhead/tokens';
 import type { Pool } from 'pg';
 import { verifyChain, type VerifyRange, type VerifyResult } from '../log/chain-verifier';
 import { exportWriter, type ExportFormat } from './event-export';
+import type { PlatformAccess, ReviewOrigin, ReviewRead } from './platform-access';
 import { findEvent, listEvents, readEventBatches, type EventFilter, type ListPosition, type LoggedEvent } from './review.queries';
 
 /** Who asks, and which organization's log they name (empty: their own). */
 export interface ReviewScope {
   principal: Principal;
   requestedTenantId: string;
+  origin?: ReviewOrigin;
 }
 
 export interface AuditReviewService {
@@ -24,10 +26,14 @@ export interface AuditReviewService {
 const notFound = (code: string, message: string): AppError => new AppError({ kind: 'NOT_FOUND', code, message });
 
 /**
- * The organization whose log the caller may review: their own, with `audit.read`. Naming any
- * other organization is NOT_FOUND (only the platform compliance role will be allowed to).
+ * The organization whose log the caller may review: the one a platform compliance caller names
+ * (the read recorded in that log first, see platform-access.ts), else their own, with
+ * `audit.read`. Anyone else naming another organization gets NOT_FOUND.
  */
-function reviewedTenantOf({ principal, requestedTenantId }: ReviewScope): string {
+async function reviewedTenantOf(platform: PlatformAccess | undefined, scope: ReviewScope, read: ReviewRead): Promise<string> {
+  const { principal, requestedTenantId } = scope;
+  const platformTenant = await platform?.platformTenantOf(principal, requestedTenantId, read, scope.origin ?? {});
+  if (platformTenant !== undefined) return platformTenant;
   requirePermission(principal, 'audit.read');
   if (requestedTenantId !== '' && requestedTenantId !== principal.tenantId) {
     throw notFound('ORGANIZATION_NOT_FOUND', 'Organization not found.');
@@ -48,11 +54,12 @@ function positionOf(after: string | undefined): ListPosition | undefined {
 }
 
 /** The reviewer API over the compliance log (read-only: the service role can only SELECT here). */
-export function createAuditReviewService(deps: { pool: Pool; exportBatchSize: number }): AuditReviewService {
-  const { pool, exportBatchSize } = deps;
+export function createAuditReviewService(deps: { pool: Pool; exportBatchSize: number; platform?: PlatformAccess }): AuditReviewService {
+  const { pool, exportBatchSize, platform } = deps;
+  const queried = (rpc: string, filters: object): ReviewRead => ({ action: 'audit.platform_queried', metadata: { rpc, ...filters } });
   return {
     async list(scope, filter, page) {
-      const tenantId = reviewedTenantOf(scope);
+      const tenantId = await reviewedTenantOf(platform, scope, queried('ListEvents', { filter, page: { limit: page.limit } }));
       const { items, positions } = await listEvents(pool, tenantId, filter, { limit: page.limit, after: positionOf(page.after) });
       const keyed = items.map((item, index) => ({ item, position: positions[index] ?? '' }));
       const cut = pageOf(keyed, page, (entry) => entry.position);
@@ -60,13 +67,13 @@ export function createAuditReviewService(deps: { pool: Pool; exportBatchSize: nu
     },
 
     async get(scope, id) {
-      const found = await findEvent(pool, reviewedTenantOf(scope), id);
+      const found = await findEvent(pool, await reviewedTenantOf(platform, scope, queried('GetEvent', { id })), id);
       if (found === undefined) throw notFound('AUDIT_EVENT_NOT_FOUND', 'Audit event not found.');
       return found;
     },
 
     async *export(scope, filter, format) {
-      const tenantId = reviewedTenantOf(scope);
+      const tenantId = await reviewedTenantOf(platform, scope, { action: 'audit.platform_exported', metadata: { rpc: 'ExportEvents', filter, format } });
       const writer = exportWriter(format);
       let header = writer.header;
       for await (const batch of readEventBatches(pool, tenantId, filter, exportBatchSize)) {
@@ -77,7 +84,8 @@ export function createAuditReviewService(deps: { pool: Pool; exportBatchSize: nu
     },
 
     async verify(scope, range) {
-      return verifyChain(pool, reviewedTenantOf(scope), range);
+      const tenantId = await reviewedTenantOf(platform, scope, queried('VerifyChain', { range: { ...range, fromSeq: range.fromSeq?.toString(), toSeq: range.toSeq?.toString() } }));
+      return verifyChain(pool, tenantId, range);
     },
   };
 }
