@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { auditV1 } from '@bulkhead/contracts';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { authenticatedRouteSchema, type Authentication } from '../authentication/authentication.hooks';
 import { nextCursorOf, pageRequestOf } from '../http/common.schemas';
@@ -37,6 +38,28 @@ async function* exportBytes(
   } finally {
     await rest.return?.();
   }
+}
+
+/**
+ * Answers with the export `chunks` as a streamed file. The first chunk is awaited before
+ * answering, so a refusal (400, 403, 404, 503) is a problem+json and not a 200 cut short; the
+ * rest is piped, read only as the client reads.
+ */
+export async function sendExport(
+  reply: FastifyReply,
+  chunks: AsyncIterable<auditV1.ExportEventsResponse>,
+  format: keyof typeof EXPORT_CONTENT_TYPES,
+): Promise<FastifyReply> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const first = await iterator.next().catch((err: unknown) => {
+    throw upstreamError('audit', err);
+  });
+  return reply
+    .type(EXPORT_CONTENT_TYPES[format])
+    .header('content-disposition', `attachment; filename="audit-events.${format}"`)
+    // The 200 schema documents the file for OpenAPI; Fastify pipes a stream as is (never
+    // serializing it), pulling the next chunk only as the socket drains.
+    .send(Readable.from(exportBytes(first, iterator)) as unknown as string);
 }
 
 /**
@@ -101,23 +124,11 @@ export function registerAuditRoutes(app: HttpApp, deps: { audit: AuditClient | u
     },
     async (request, reply) => {
       const { format, ...filter } = request.query;
-      const chunks = audit()
-        .exportEvents(
-          { tenantId: '', filter: eventFilterOf(filter), format },
-          { ...authentication.callOptionsOf(request), deadline: new Date(Date.now() + EXPORT_DEADLINE_MS) },
-        )
-        [Symbol.asyncIterator]();
-      // The first chunk is awaited before answering, so a refusal (400, 403, 404, 503) is a
-      // problem+json and not a 200 cut short; the rest is piped, read only as the client reads.
-      const first = await chunks.next().catch((err: unknown) => {
-        throw upstreamError('audit', err);
-      });
-      return reply
-        .type(EXPORT_CONTENT_TYPES[format])
-        .header('content-disposition', `attachment; filename="audit-events.${format}"`)
-        // The 200 schema documents the file for OpenAPI; Fastify pipes a stream as is (never
-        // serializing it), pulling the next chunk only as the socket drains.
-        .send(Readable.from(exportBytes(first, chunks)) as unknown as string);
+      const chunks = audit().exportEvents(
+        { tenantId: '', filter: eventFilterOf(filter), format },
+        { ...authentication.callOptionsOf(request), deadline: new Date(Date.now() + EXPORT_DEADLINE_MS) },
+      );
+      return sendExport(reply, chunks, format);
     },
   );
 
