@@ -13,6 +13,7 @@ import { registerOpsRoutes } from './http/ops.routes';
 import { registerInvitationRoutes } from './invitations/invitations.routes';
 import { registerMemberRoutes } from './members/members.routes';
 import { registerOrgRoutes } from './orgs/orgs.routes';
+import { registerPlatformAuditRoutes } from './platform-audit/platform-audit.routes';
 import { registerProjectRoutes } from './projects/projects.routes';
 import type { AuditClient } from './upstream/audit.upstream';
 import type { AuthClient } from './upstream/auth.upstream';
@@ -58,5 +59,6 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
   registerInvitationRoutes(app, { auth: deps.auth, org: deps.org, authentication });
   registerProjectRoutes(app, { projects: deps.projects, authentication });
   registerAuditRoutes(app, { audit: deps.audit, authentication });
+  registerPlatformAuditRoutes(app, { audit: deps.audit, authentication });
   return app;
 }
