@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { recordAuditEvent, type AuditEventInput } from '@bulkhead/audit';
-import { openTenantDatabase, shardMigrationsDir, type OpenedTenantDatabase } from '@bulkhead/database';
-import { eventually, loadDevstackEnv, startPlatform, tamperAuditLog, workspaceRoot, type RunningPlatform } from '@bulkhead/testkit';
+import type { OpenedTenantDatabase } from '@bulkhead/database';
+import { eventually, loadDevstackEnv, startPlatform, tamperAuditLog, type RunningPlatform } from '@bulkhead/testkit';
 import { createRestClient, type RestClient, type RestReply } from './rest-client';
-import { expectStatus, joinAs, MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
+import { expectStatus, joinAs, MANY_USERS_AUTH_ENV, openOutboxShards, signUp, type SignedUp } from './tenants';
 
 jest.setTimeout(120_000);
 
@@ -74,14 +73,7 @@ function eventsBy(actorId: string, count: number): AuditEventInput[] {
 beforeAll(async () => {
   platform = await startPlatform({ services: ['auth', 'org', 'project', 'audit', 'gateway'], env: { auth: MANY_USERS_AUTH_ENV } });
   api = createRestClient(platform.gatewayUrl);
-  shards = await openTenantDatabase({
-    shards: devstack.shards.map((shard) => ({ id: shard.id, url: shard.url })),
-    maxPerShard: 2,
-    placementDatabaseUrl: devstack.identityDatabase.url,
-    placementCacheTtlMs: 60_000,
-    migrationsDir: shardMigrationsDir(path.join(workspaceRoot(), 'services'), 'audit'),
-    scope: 'audit',
-  });
+  shards = await openOutboxShards(devstack);
 
   const ownerA = await signUp(api, 'audit-a');
   const ownerB = await signUp(api, 'audit-b');

@@ -4,10 +4,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { recordAuditEvent } from '@bulkhead/audit';
-import { openTenantDatabase, shardMigrationsDir, type OpenedTenantDatabase } from '@bulkhead/database';
+import type { OpenedTenantDatabase } from '@bulkhead/database';
 import { eventually, loadDevstackEnv, startPlatform, tamperAuditLog, workspaceRoot, type RunningPlatform } from '@bulkhead/testkit';
 import { createRestClient, type RestClient, type RestReply } from './rest-client';
-import { expectStatus, MANY_USERS_AUTH_ENV, signUp, type SignedUp, type Tokens } from './tenants';
+import { expectStatus, MANY_USERS_AUTH_ENV, openOutboxShards, signUp, type SignedUp, type Tokens } from './tenants';
 
 // The platform compliance role end to end: granted by the operator command, carried in tokens
 // by auth, checked by the gateway and the audit service, used through the reviewers' CLI, every
@@ -103,14 +103,7 @@ async function platformReadsIn(owner: SignedUp): Promise<Event[]> {
 beforeAll(async () => {
   platform = await startPlatform({ services: ['auth', 'org', 'project', 'audit', 'gateway'], env: { auth: MANY_USERS_AUTH_ENV } });
   api = createRestClient(platform.gatewayUrl);
-  shards = await openTenantDatabase({
-    shards: devstack.shards.map((shard) => ({ id: shard.id, url: shard.url })),
-    maxPerShard: 2,
-    placementDatabaseUrl: devstack.identityDatabase.url,
-    placementCacheTtlMs: 60_000,
-    migrationsDir: shardMigrationsDir(path.join(root, 'services'), 'audit'),
-    scope: 'audit',
-  });
+  shards = await openOutboxShards(devstack);
   scratch = await mkdtemp(path.join(tmpdir(), 'platform-audit-'));
   officer = await signUp(api, 'platform-officer');
   tenantA = await signUp(api, 'platform-a');

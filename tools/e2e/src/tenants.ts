@@ -1,6 +1,16 @@
-import { createCachedPlacementSource, createShardRouter, pgPlacementLookup, type Queryable, type ShardRouter } from '@bulkhead/database';
-import { withPgClient, type DevstackEnv } from '@bulkhead/testkit';
+import {
+  createCachedPlacementSource,
+  createShardRouter,
+  openTenantDatabase,
+  pgPlacementLookup,
+  shardMigrationsDir,
+  type OpenedTenantDatabase,
+  type Queryable,
+  type ShardRouter,
+} from '@bulkhead/database';
+import { withPgClient, workspaceRoot, type DevstackEnv } from '@bulkhead/testkit';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { Client, QueryResultRow } from 'pg';
 import type { RestClient, RestReply } from './rest-client';
 
@@ -82,5 +92,21 @@ export function devstackShardRouter(devstack: DevstackEnv, identity: Queryable):
   return createShardRouter({
     shards: devstack.shards.map(({ id, url }) => ({ id, url })),
     placements: createCachedPlacementSource(pgPlacementLookup(identity)),
+  });
+}
+
+/**
+ * The devstack's shards as a service role sees them, checked against the audit outbox's
+ * migrations: for specs that record audit events through the real outbox (`recordAuditEvent`
+ * inside `withTenant`) and let the relay and consumer carry them to the log.
+ */
+export function openOutboxShards(devstack: DevstackEnv): Promise<OpenedTenantDatabase> {
+  return openTenantDatabase({
+    shards: devstack.shards.map((shard) => ({ id: shard.id, url: shard.url })),
+    maxPerShard: 2,
+    placementDatabaseUrl: devstack.identityDatabase.url,
+    placementCacheTtlMs: 60_000,
+    migrationsDir: shardMigrationsDir(path.join(workspaceRoot(), 'services'), 'audit'),
+    scope: 'audit',
   });
 }
