@@ -7,7 +7,7 @@ import { recordAuditEvent } from '@bulkhead/audit';
 import type { OpenedTenantDatabase } from '@bulkhead/database';
 import { eventually, loadDevstackEnv, startPlatform, tamperAuditLog, workspaceRoot, type RunningPlatform } from '@bulkhead/testkit';
 import { createRestClient, type RestClient, type RestReply } from './rest-client';
-import { expectStatus, MANY_USERS_AUTH_ENV, openOutboxShards, signUp, type SignedUp, type Tokens } from './tenants';
+import { expectStatus, login, MANY_USERS_AUTH_ENV, openOutboxShards, signUp, type SignedUp, type Tokens } from './tenants';
 
 // The platform compliance role end to end: granted by the operator command, carried in tokens
 // by auth, checked by the gateway and the audit service, used through the reviewers' CLI, every
@@ -144,6 +144,17 @@ describe('the platform compliance role', () => {
     officer.tokens = await refresh(officer.tokens);
     expect(claimsOf(officer.tokens.accessToken)['plat']).toEqual(['compliance']);
     const token = officer.tokens.accessToken;
+    // A sign-in and a switch to another org of theirs carry it too: it is the user's, not an org's.
+    expect(claimsOf((await login(api, officer.email)).accessToken)['plat']).toEqual(['compliance']);
+    const second = await api.call<{ id: string }>('POST', '/v1/orgs', { token, body: { name: `officer second ${run}` } });
+    expectStatus(second, 201);
+    const switched = await api.call<Tokens>('POST', '/v1/auth/switch-org', { token, body: { organizationId: second.body.id } });
+    expectStatus(switched, 200);
+    expect(claimsOf(switched.body.accessToken)).toMatchObject({ tid: second.body.id, plat: ['compliance'] });
+    // Back to the first org (a switch retires the session's refresh token, so keep the new ones).
+    const back = await api.call<Tokens>('POST', '/v1/auth/switch-org', { token: switched.body.accessToken, body: { organizationId: officer.orgId } });
+    expectStatus(back, 200);
+    officer.tokens = back.body;
 
     const listed = await cli(token, 'query', '--tenant', tenantA.orgId, '--all', '--json', '--action', 'project.created');
     expect(listed).toMatchObject({ status: 0, stderr: '' });
