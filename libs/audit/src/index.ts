@@ -6,3 +6,5 @@ export { canonicalJson, chainHash, GENESIS_HASH } from './hash-chain';
 export { REDACTED, redactSecrets } from './redaction';
 export { recordAuditEvent, recordIdentityAuditEvent } from './record-audit-event';
 export type { AuditEventInput } from './record-audit-event';
+export { auditActorOf, auditOriginOf, clientOf } from './call-origin';
+export type { AuditOrigin } from './call-origin';
