@@ -1,3 +1,4 @@
+import { auditActorOf, type AuditEventInput, type AuditOrigin } from '@bulkhead/audit';
 import type { ClientCallOptions } from '@bulkhead/grpc-kit';
 import type { Principal } from '@bulkhead/tokens';
 
@@ -6,6 +7,13 @@ export interface Caller {
   readonly principal: Principal;
   /** Forwards the caller's own token, request id, deadline and cancellation (zero trust downstream). */
   readonly upstream: ClientCallOptions;
+  /** The call's request id, trace id, client address and user agent, for its audit events. */
+  readonly origin: AuditOrigin;
+}
+
+/** Who did it and from where: the part of an audit event that is the caller's. */
+export function auditedBy(caller: Caller): Pick<AuditEventInput, 'actor' | 'requestId' | 'traceId' | 'ip' | 'userAgent'> {
+  return { actor: auditActorOf(caller.principal), ...caller.origin };
 }
 
 /** The caller's user id when the caller is a user; API keys and services hold no project roles. */

@@ -1,4 +1,5 @@
 import { Metadata } from '@grpc/grpc-js';
+import { auditOriginOf } from '@bulkhead/audit';
 import type { Project, ProjectMember, ProjectServiceService } from '@bulkhead/contracts';
 import { AppError } from '@bulkhead/errors';
 import { parseRequest, readPage, type CallContext, type ServiceImplementation } from '@bulkhead/grpc-kit';
@@ -52,7 +53,7 @@ function callerOf(ctx: ProjectCallContext): Caller {
   }
   const metadata = new Metadata();
   metadata.set(AUTHORIZATION_METADATA_KEY, authorization);
-  return { principal: ctx.principal, upstream: { metadata, parent: ctx } };
+  return { principal: ctx.principal, upstream: { metadata, parent: ctx }, origin: auditOriginOf(ctx) };
 }
 
 const toProject = (project: ProjectRecord): Project => ({

@@ -2,18 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@bulkhead/config';
 import {
   AuthServiceService,
+  CLIENT_IP_METADATA_KEY,
+  CLIENT_USER_AGENT_METADATA_KEY,
   MembershipServiceService,
   OrgServiceService,
   ProjectServiceClient,
   type Project,
   type ProjectServiceService,
 } from '@bulkhead/contracts';
+import type { AuditEnvelope, AuditEvent } from '@bulkhead/audit';
 import { migrateShards, runMigrations, shardMigrationsDir, uuidv7 } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import {
   closeGrpcClient,
   createGrpcClient,
   createGrpcServer,
+  REQUEST_ID_METADATA_KEY,
   type AnyServiceDefinition,
   type GrpcClient,
   type GrpcServer,
@@ -129,11 +133,9 @@ beforeAll(async () => {
   const servicesDir = `${workspaceRoot()}/services`;
   // Placement overrides live in identity; the project schema on every shard.
   await runMigrations({ databaseUrl: services['IDENTITY_DATABASE_OWNER_URL'] ?? '', migrationsDir: `${servicesDir}/auth/migrations/identity`, scope: 'auth' });
-  await migrateShards({
-    shards: devstack.shards.map((s) => ({ id: s.id, url: s.ownerUrl })),
-    migrationsDir: shardMigrationsDir(servicesDir, PROJECT_MIGRATIONS_SCOPE),
-    scope: PROJECT_MIGRATIONS_SCOPE,
-  });
+  for (const scope of [PROJECT_MIGRATIONS_SCOPE, 'audit']) {
+    await migrateShards({ shards: devstack.shards.map((s) => ({ id: s.id, url: s.ownerUrl })), migrationsDir: shardMigrationsDir(servicesDir, scope), scope });
+  }
 
   const key = await generateSigningKey();
   issuer = createTokenIssuer({ issuer: ISSUER, audience: AUDIENCE, keys: () => key, ttlSeconds: 300 });
@@ -330,6 +332,75 @@ describe('project roles and visibility', () => {
       code: 'PROJECT_MEMBER_NOT_FOUND',
     });
     expect(await rejection(client.getProject({ id: project.id }, as(member)))).toMatchObject({ kind: 'NOT_FOUND' });
+  });
+});
+
+/** A tenant's audit events still in the shards' outbox, read as the owner the way the relay sees them. */
+async function outboxEvents(tenantId: string): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  for (const shard of devstack.shards) {
+    await withPgClient(shard.ownerUrl, async (pg) => {
+      await pg.query('BEGIN');
+      await pg.query("SELECT set_config('app.audit_relay', 'on', true)");
+      const { rows } = await pg.query<{ payload: AuditEnvelope }>('SELECT payload FROM audit_outbox WHERE tenant_id = $1 ORDER BY created_at', [tenantId]);
+      await pg.query('ROLLBACK');
+      events.push(...rows.map((row) => row.payload.event));
+    });
+  }
+  return events;
+}
+
+describe('audit events, in the transaction of the change', () => {
+  it('every change records exactly one event with actor, resource, request id, client and changes; a refused change records none', async () => {
+    const owner = await newOrg();
+    const member = await tokenFor(owner.orgId, 'member');
+    const metadata = bearerMetadata(owner.token);
+    metadata.set(CLIENT_IP_METADATA_KEY, '203.0.113.7');
+    metadata.set(CLIENT_USER_AGENT_METADATA_KEY, 'spec-agent/1');
+    metadata.set(REQUEST_ID_METADATA_KEY, 'req-audit-1');
+    const { project } = await client.createProject({ name: 'Audited', description: '', settings: { apiKey: 'sk-123', color: 'red' } }, { metadata });
+    if (project === undefined) throw new Error('no project in the reply');
+
+    await rejection(client.createProject({ name: 'Audited', description: '' }, as(owner))); // name taken: rolled back
+    await client.updateProject({ id: project.id, name: 'Audited 2' }, as(owner));
+    await client.setProjectMember({ projectId: project.id, userId: member.userId, role: 'viewer' }, as(owner));
+    await client.setProjectMember({ projectId: project.id, userId: member.userId, role: 'editor' }, as(owner));
+    await client.removeProjectMember({ projectId: project.id, userId: member.userId }, as(owner));
+    await client.deleteProject({ id: project.id }, as(owner));
+
+    const events = await outboxEvents(owner.orgId);
+    expect(events.map((e) => e.action)).toEqual([
+      'project.created',
+      'project.updated',
+      'project_member.set',
+      'project_member.set',
+      'project_member.removed',
+      'project.deleted',
+    ]);
+    expect(events[0]).toMatchObject({
+      tenantId: owner.orgId,
+      actor: { type: 'user', id: owner.userId },
+      resource: { type: 'project', id: project.id },
+      outcome: 'success',
+      requestId: 'req-audit-1',
+      ip: '203.0.113.7',
+      userAgent: 'spec-agent/1',
+      changes: { after: { name: 'Audited', settings: { apiKey: '[REDACTED]', color: 'red' }, archived: false } },
+    });
+    expect(events[1]?.changes).toMatchObject({ before: { name: 'Audited' }, after: { name: 'Audited 2' } });
+    expect(events[2]?.changes).toEqual({ after: { role: 'viewer' } });
+    expect(events[3]?.changes).toEqual({ before: { role: 'viewer' }, after: { role: 'editor' } });
+    expect(events[4]).toMatchObject({ resource: { type: 'project_member', id: `${project.id}/${member.userId}` }, changes: { before: { role: 'editor' } } });
+    expect(events[5]).toMatchObject({ resource: { type: 'project', id: project.id }, changes: { before: { name: 'Audited 2' } } });
+  });
+
+  it('an API key is the actor of what it does', async () => {
+    const owner = await newOrg();
+    const key = await tokenFor(owner.orgId, 'admin', 'apiKey');
+    const project = await create(key, 'By key');
+    expect(await outboxEvents(owner.orgId)).toEqual([
+      expect.objectContaining({ action: 'project.created', actor: { type: 'apiKey', id: key.userId }, resource: { type: 'project', id: project.id } }),
+    ]);
   });
 });
 

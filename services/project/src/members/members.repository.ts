@@ -35,6 +35,15 @@ export const membersRepository = {
     return toRecord(rows[0] as MemberRow);
   },
 
+  /** The user's role in the project; undefined when they are not a member. */
+  async roleOf(tx: TenantTx, tenantId: string, projectId: string, userId: string): Promise<string | undefined> {
+    const { rows } = await tx.query<{ role: string }>(
+      'SELECT role FROM project_members WHERE tenant_id = $1 AND project_id = $2 AND user_id = $3',
+      [tenantId, projectId, userId],
+    );
+    return rows[0]?.role;
+  },
+
   /** Ordered by user id; `limit` rows after the user id `after`. */
   async list(tx: TenantTx, tenantId: string, projectId: string, limit: number, after: string | undefined): Promise<ProjectMemberRecord[]> {
     const { rows } = await tx.query<MemberRow>(

@@ -1,9 +1,10 @@
+import { recordAuditEvent } from '@bulkhead/audit';
 import type { MembershipServiceService } from '@bulkhead/contracts';
 import { isUuid, type TenantDatabase } from '@bulkhead/database';
 import { AppError, invalidArgument, isAppError, notFound } from '@bulkhead/errors';
 import { pageOf, type GrpcClient, type PageWindow } from '@bulkhead/grpc-kit';
 import type { ProjectRole } from '@bulkhead/permissions';
-import type { Caller } from '../caller';
+import { auditedBy, type Caller } from '../caller';
 import { requireProjectAccess } from '../projects/project-access';
 import { membersRepository, type ProjectMemberRecord } from './members.repository';
 
@@ -63,14 +64,33 @@ export function createMembersService(options: MembersServiceOptions) {
       await requireOrgMember(caller, userId);
       return db.withTenant(ctxOf(caller), async (tx) => {
         await requireProjectAccess(tx, caller, projectId, 'project.members.manage');
-        return membersRepository.upsert(tx, tx.tenantId, { projectId, userId, role });
+        const before = await membersRepository.roleOf(tx, tx.tenantId, projectId, userId);
+        const member = await membersRepository.upsert(tx, tx.tenantId, { projectId, userId, role });
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'project_member.set',
+          resource: { type: 'project_member', id: `${projectId}/${userId}` },
+          outcome: 'success',
+          changes: { ...(before === undefined ? {} : { before: { role: before } }), after: { role } },
+          metadata: { projectId, userId },
+        });
+        return member;
       });
     },
 
     async remove(caller: Caller, projectId: string, userId: string): Promise<void> {
       await db.withTenant(ctxOf(caller), async (tx) => {
         await requireProjectAccess(tx, caller, projectId, 'project.members.manage');
+        const before = await membersRepository.roleOf(tx, tx.tenantId, projectId, userId);
         if (!(await membersRepository.remove(tx, tx.tenantId, projectId, userId))) throw notFound('Project member');
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'project_member.removed',
+          resource: { type: 'project_member', id: `${projectId}/${userId}` },
+          outcome: 'success',
+          changes: { before: { role: before } },
+          metadata: { projectId, userId },
+        });
       });
     },
   };

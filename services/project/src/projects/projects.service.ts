@@ -1,8 +1,9 @@
+import { recordAuditEvent } from '@bulkhead/audit';
 import { uuidv7, type TenantDatabase } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
 import { requirePermission, requireWithinLimit, seesEveryProject } from '@bulkhead/permissions';
-import { userIdOf, type Caller } from '../caller';
+import { auditedBy, userIdOf, type Caller } from '../caller';
 import { membersRepository } from '../members/members.repository';
 import type { OrgPlanSource } from './org-plan.source';
 import { projectNotFound, requireProjectAccess } from './project-access';
@@ -41,6 +42,14 @@ async function nameCollisionAware<T>(write: Promise<T>): Promise<T> {
   }
 }
 
+/** What an audit event records of a project (settings are redacted by the audit library). */
+const snapshotOf = (project: ProjectRecord) => ({
+  name: project.name,
+  description: project.description,
+  settings: project.settings,
+  archived: project.archived,
+});
+
 /**
  * Projects of the caller's organization. Every call runs in one transaction on the tenant's
  * shard; who may see or change a project is the permission table's decision, from the
@@ -69,6 +78,13 @@ export function createProjectsService(options: ProjectsServiceOptions) {
         if (creator !== undefined) {
           await membersRepository.upsert(tx, tenantId, { projectId: project.id, userId: creator, role: 'admin' });
         }
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'project.created',
+          resource: { type: 'project', id: project.id },
+          outcome: 'success',
+          changes: { after: snapshotOf(project) },
+        });
         return project;
       });
     },
@@ -96,17 +112,31 @@ export function createProjectsService(options: ProjectsServiceOptions) {
 
     async update(caller: Caller, id: string, patch: ProjectPatch): Promise<ProjectRecord> {
       return db.withTenant(ctxOf(caller), async (tx) => {
-        await requireProjectAccess(tx, caller, id, 'project.update');
+        const { project: before } = await requireProjectAccess(tx, caller, id, 'project.update');
         const updated = await nameCollisionAware(projectsRepository.update(tx, tx.tenantId, id, patch));
         if (updated === undefined) throw projectNotFound();
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'project.updated',
+          resource: { type: 'project', id },
+          outcome: 'success',
+          changes: { before: snapshotOf(before), after: snapshotOf(updated) },
+        });
         return updated;
       });
     },
 
     async delete(caller: Caller, id: string): Promise<void> {
       await db.withTenant(ctxOf(caller), async (tx) => {
-        await requireProjectAccess(tx, caller, id, 'project.delete');
+        const { project } = await requireProjectAccess(tx, caller, id, 'project.delete');
         await projectsRepository.delete(tx, tx.tenantId, id);
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'project.deleted',
+          resource: { type: 'project', id },
+          outcome: 'success',
+          changes: { before: snapshotOf(project) },
+        });
       });
     },
 
