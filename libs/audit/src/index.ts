@@ -8,3 +8,5 @@ export { recordAuditEvent, recordIdentityAuditEvent } from './record-audit-event
 export type { AuditEventInput } from './record-audit-event';
 export { auditActorOf, auditOriginOf, clientOf } from './call-origin';
 export type { AuditOrigin } from './call-origin';
+export { createAccessDeniedAuditMiddleware, identityAuditRecorder, requestedResourceOf, shardAuditRecorder } from './access-denied.middleware';
+export type { AccessDeniedAuditOptions, TenantAuditRecorder } from './access-denied.middleware';
