@@ -1,6 +1,7 @@
 import * as auditV1 from './generated/bulkhead/audit/v1/audit_review_service';
 import * as membershipV1 from './generated/bulkhead/auth/v1/membership_service';
 import * as orgV1 from './generated/bulkhead/org/v1/org_service';
+import * as workflowV1 from './generated/bulkhead/workflow/v1/workflow_service';
 
 // The public surface of the generated contracts: each name re-exported explicitly, so adding a
 // proto message is a deliberate change here too.
@@ -42,9 +43,16 @@ export {
 } from './generated/bulkhead/auth/v1/auth_service';
 export { MembershipServiceClient, MembershipServiceService } from './generated/bulkhead/auth/v1/membership_service';
 export { OrgServiceClient, OrgServiceService } from './generated/bulkhead/org/v1/org_service';
+export {
+  MintServiceTokenRequest,
+  MintServiceTokenResponse,
+  WorkloadTokenServiceClient,
+  WorkloadTokenServiceService,
+} from './generated/bulkhead/auth/v1/workload_token_service';
+export { WorkflowServiceClient, WorkflowServiceService } from './generated/bulkhead/workflow/v1/workflow_service';
 // Message names of these packages overlap (Member, Organization, …): import them namespaced,
 // `membershipV1.Member`, `orgV1.Organization`.
-export { membershipV1, orgV1 };
+export { membershipV1, orgV1, workflowV1 };
 export { AuditReviewServiceClient, AuditReviewServiceService } from './generated/bulkhead/audit/v1/audit_review_service';
 // Audit messages (AuditEvent, …) would shadow @bulkhead/audit's names: import them namespaced,
 // `auditV1.AuditEvent`.
