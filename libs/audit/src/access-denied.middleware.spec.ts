@@ -1,9 +1,11 @@
 import { CLIENT_IP_METADATA_KEY, CLIENT_USER_AGENT_METADATA_KEY } from '@bulkhead/contracts';
 import { AppError, notFound } from '@bulkhead/errors';
 import type { CallContext, MethodInfo } from '@bulkhead/grpc-kit';
+import type { Logger } from '@bulkhead/observability';
 import type { AuthContext, Principal } from '@bulkhead/tokens';
 import { Metadata } from '@grpc/grpc-js';
 import { createAccessDeniedAuditMiddleware, requestedResourceOf } from './access-denied.middleware';
+import { FORWARDED_BY_METADATA_KEY } from './call-origin';
 import type { AuditEventInput } from './record-audit-event';
 
 const method: MethodInfo = {
@@ -35,13 +37,12 @@ async function run(error: Error | undefined, options: { who?: Principal | undefi
       if (options.failRecord) throw new Error('outbox down');
       recorded.push({ tenantId, input });
     },
-    onRecordFailure: (_err, rpc) => failures.push(rpc),
+    logger: { warn: (fields: { rpc: string }) => failures.push(fields.rpc) } as unknown as Pick<Logger, 'warn'>,
   });
   const metadata = new Metadata();
-  if (options.fromEdge ?? true) {
-    metadata.set(CLIENT_IP_METADATA_KEY, '203.0.113.9');
-    metadata.set(CLIENT_USER_AGENT_METADATA_KEY, 'curl/8');
-  }
+  metadata.set(CLIENT_IP_METADATA_KEY, '203.0.113.9');
+  metadata.set(CLIENT_USER_AGENT_METADATA_KEY, 'curl/8');
+  if (!(options.fromEdge ?? true)) metadata.set(FORWARDED_BY_METADATA_KEY, 'org');
   const ctx = { method, metadata, requestId: 'req-1', principal: 'who' in options ? options.who : principal('user') } as unknown as CallContext & AuthContext;
   // eslint-disable-next-line require-yield -- a unary chain yields nothing: its response is the generator's return value.
   const next = async function* (): AsyncGenerator<string, string, undefined> {
@@ -88,7 +89,7 @@ describe('access.denied middleware', () => {
     ['another error kind', new AppError({ kind: 'INVALID_ARGUMENT', code: 'INVALID_ARGUMENT', message: 'bad' }), {}],
     ['an unauthenticated call', denied(), { who: undefined }],
     ['a service principal', denied(), { who: principal('service') }],
-    ['a service-to-service call (no client address)', denied(), { fromEdge: false }],
+    ['a call a service made for its client', denied(), { fromEdge: false }],
   ])('records nothing for %s', async (_label, error, options) => {
     expect((await run(error, options)).recorded).toEqual([]);
   });

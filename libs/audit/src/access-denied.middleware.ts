@@ -1,10 +1,10 @@
-import { CLIENT_IP_METADATA_KEY } from '@bulkhead/contracts';
 import { withTransaction, type TenantDatabase } from '@bulkhead/database';
 import { isAppError, type AppError } from '@bulkhead/errors';
 import type { MethodInfo, NoExtension, ServerMiddleware } from '@bulkhead/grpc-kit';
+import type { Logger } from '@bulkhead/observability';
 import type { AuthContext } from '@bulkhead/tokens';
 import type { Pool } from 'pg';
-import { auditActorOf, auditOriginOf } from './call-origin';
+import { auditActorOf, auditOriginOf, FORWARDED_BY_METADATA_KEY } from './call-origin';
 import { recordAuditEvent, recordIdentityAuditEvent, type AuditEventInput } from './record-audit-event';
 
 /** Writes one event for `tenantId` in a transaction of its own (the refused work is already rolled back). */
@@ -29,18 +29,17 @@ export function requestedResourceOf(method: Pick<MethodInfo, 'name'>, request: u
 
 export interface AccessDeniedAuditOptions {
   record: TenantAuditRecorder;
-  /** Told when an event could not be written; the caller still gets the original refusal. */
-  onRecordFailure: (err: unknown, method: string) => void;
+  /** Warned when an event could not be written; the caller still gets the original refusal. */
+  logger: Pick<Logger, 'warn'>;
 }
 
 /**
  * Records every PERMISSION_DENIED and NOT_FOUND the service answers to an authenticated user or
  * API key as one `access.denied` event in the caller's tenant (outcome `denied`, the RPC and the
  * error kind and code in metadata), then rethrows the refusal unchanged. Runs after the auth
- * middleware (compose it second). Only calls from the edge are recorded, i.e. those carrying the
- * client address the gateway forwards: a service calling another one forwards only the token,
- * and the calling service answers (and records) the refusal its client sees, so one denied
- * request is one event. Service principals are not recorded: their refusals are bugs, not attempts.
+ * middleware (compose it second). Calls a service makes for its own client (marked with
+ * {@link FORWARDED_BY_METADATA_KEY}) are not recorded: the calling service answers, and records,
+ * the refusal its client sees, so one denied request is one event. Service principals are not recorded: their refusals are bugs, not attempts.
  */
 export function createAccessDeniedAuditMiddleware(options: AccessDeniedAuditOptions): ServerMiddleware<NoExtension, AuthContext> {
   return async function* accessDeniedAudit(call, ctx) {
@@ -48,7 +47,7 @@ export function createAccessDeniedAuditMiddleware(options: AccessDeniedAuditOpti
       return yield* call.next(call.request, ctx);
     } catch (err) {
       const principal = ctx.principal;
-      const fromEdge = ctx.metadata.get(CLIENT_IP_METADATA_KEY).length > 0;
+      const fromEdge = ctx.metadata.get(FORWARDED_BY_METADATA_KEY).length === 0;
       if (isAppError(err) && DENIED_KINDS.has(err.kind) && principal !== undefined && principal.type !== 'service' && fromEdge) {
         await options
           .record(principal.tenantId, {
@@ -59,7 +58,7 @@ export function createAccessDeniedAuditMiddleware(options: AccessDeniedAuditOpti
             outcome: 'denied',
             metadata: { rpc: call.method.path, errorKind: err.kind, errorCode: err.code },
           })
-          .catch((recordErr: unknown) => options.onRecordFailure(recordErr, call.method.path));
+          .catch((recordErr: unknown) => options.logger.warn({ err: recordErr, rpc: call.method.path }, 'access.denied event not recorded'));
       }
       throw err;
     }

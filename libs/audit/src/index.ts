@@ -6,7 +6,7 @@ export { canonicalJson, chainHash, GENESIS_HASH } from './hash-chain';
 export { REDACTED, redactSecrets } from './redaction';
 export { recordAuditEvent, recordIdentityAuditEvent } from './record-audit-event';
 export type { AuditEventInput } from './record-audit-event';
-export { auditActorOf, auditOriginOf, clientOf } from './call-origin';
+export { auditActorOf, auditedBy, auditOriginOf, clientOf, forwardClientMetadata, FORWARDED_BY_METADATA_KEY } from './call-origin';
 export type { AuditOrigin } from './call-origin';
 export { createAccessDeniedAuditMiddleware, identityAuditRecorder, requestedResourceOf, shardAuditRecorder } from './access-denied.middleware';
 export type { AccessDeniedAuditOptions, TenantAuditRecorder } from './access-denied.middleware';
