@@ -28,6 +28,12 @@ export const PROJECT_PERMISSIONS = {
   'project.delete': { org: ['owner', 'admin'], project: ['admin'] },
   /** Add, change and remove project members. */
   'project.members.manage': { org: ['owner', 'admin'], project: ['admin'] },
+  /** See the project's workflows, their runs and steps. */
+  'workflows.read': { org: ['owner', 'admin', 'auditor'], project: ['admin', 'editor', 'viewer'] },
+  /** Create, change and delete the project's workflows. */
+  'workflows.write': { org: ['owner', 'admin'], project: ['admin', 'editor'] },
+  /** Start, pause, resume, cancel and reset runs of the project's workflows. */
+  'runs.control': { org: ['owner', 'admin'], project: ['admin', 'editor'] },
 } as const satisfies Record<string, ProjectGrant>;
 
 export type ProjectPermission = keyof typeof PROJECT_PERMISSIONS;
