@@ -58,11 +58,13 @@ export function loadDevstackEnv(options: LoadDevstackEnvOptions = {}): DevstackE
  * configuration reference): `SHARD_MAP`, `SHARD_OWNER_MAP`, the identity and audit database
  * URLs with their owner URLs, `PLACEMENT_DATABASE_URL` (where the sharded services read tenant
  * placements: the identity database, as the service role), `REDIS_URL`, `KAFKA_BROKERS`, and a
- * `SIGNING_KEY_ENCRYPTION_KEY`
- * derived from the identity database's URL: a local-only key, stable across restarts so the
- * signing keys sealed with it stay readable. Never a production key.
+ * `SIGNING_KEY_ENCRYPTION_KEY` and the workflow service's `WORKLOAD_KEY` (and auth's
+ * `WORKLOAD_KEYS` register holding it), derived from the identity database's URL: local-only
+ * keys, stable across restarts so the signing keys sealed with them stay readable. Never
+ * production keys.
  */
 export function toServiceEnvironment(env: DevstackEnv): Record<string, string> {
+  const workloadKey = createHash('sha256').update(`bulkhead-devstack-workload:${env.identityDatabase.url}`).digest('base64url');
   return {
     SHARD_MAP: JSON.stringify(env.shards.map((s) => ({ id: s.id, url: s.url }))),
     SHARD_OWNER_MAP: JSON.stringify(env.shards.map((s) => ({ id: s.id, url: s.ownerUrl }))),
@@ -74,6 +76,9 @@ export function toServiceEnvironment(env: DevstackEnv): Record<string, string> {
     REDIS_URL: env.redisUrl,
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     SIGNING_KEY_ENCRYPTION_KEY: createHash('sha256').update(`bulkhead-devstack:${env.identityDatabase.url}`).digest('base64'),
+    // The workflow service's workload key, and auth's register of workload keys (ADR 0006).
+    WORKLOAD_KEY: workloadKey,
+    WORKLOAD_KEYS: `workflow=${workloadKey}`,
   };
 }
 
