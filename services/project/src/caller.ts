@@ -1,4 +1,4 @@
-import { auditActorOf, type AuditEventInput, type AuditOrigin } from '@bulkhead/audit';
+import type { AuditOrigin } from '@bulkhead/audit';
 import type { ClientCallOptions } from '@bulkhead/grpc-kit';
 import type { Principal } from '@bulkhead/tokens';
 
@@ -9,11 +9,6 @@ export interface Caller {
   readonly upstream: ClientCallOptions;
   /** The call's request id, trace id, client address and user agent, for its audit events. */
   readonly origin: AuditOrigin;
-}
-
-/** Who did it and from where: the part of an audit event that is the caller's. */
-export function auditedBy(caller: Caller): Pick<AuditEventInput, 'actor' | 'requestId' | 'traceId' | 'ip' | 'userAgent'> {
-  return { actor: auditActorOf(caller.principal), ...caller.origin };
 }
 
 /** The caller's user id when the caller is a user; API keys and services hold no project roles. */

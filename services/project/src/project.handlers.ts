@@ -1,5 +1,5 @@
 import { Metadata } from '@grpc/grpc-js';
-import { auditOriginOf } from '@bulkhead/audit';
+import { auditOriginOf, forwardClientMetadata } from '@bulkhead/audit';
 import type { Project, ProjectMember, ProjectServiceService } from '@bulkhead/contracts';
 import { AppError } from '@bulkhead/errors';
 import { parseRequest, readPage, type CallContext, type ServiceImplementation } from '@bulkhead/grpc-kit';
@@ -51,7 +51,7 @@ function callerOf(ctx: ProjectCallContext): Caller {
   if (ctx.principal === undefined || typeof authorization !== 'string') {
     throw new AppError({ kind: 'UNAUTHENTICATED', code: 'TOKEN_MISSING', message: 'An access token is required.' });
   }
-  const metadata = new Metadata();
+  const metadata = forwardClientMetadata(ctx, new Metadata(), 'project');
   metadata.set(AUTHORIZATION_METADATA_KEY, authorization);
   return { principal: ctx.principal, upstream: { metadata, parent: ctx }, origin: auditOriginOf(ctx) };
 }

@@ -404,6 +404,50 @@ describe('audit events, in the transaction of the change', () => {
   });
 });
 
+describe('access.denied, once per refused call, in the caller’s tenant', () => {
+  it('a 403 and a cross-tenant 404 each record one access.denied (outcome denied, the RPC and error kind) and nothing of the refused change', async () => {
+    const a = await newOrg();
+    const b = await newOrg();
+    const viewer = await tokenFor(a.orgId, 'viewer');
+    const project = await create(a, 'Guarded');
+    const before = await outboxEvents(a.orgId);
+
+    expect(await rejection(client.createProject({ name: 'Nope', description: '' }, as(viewer)))).toMatchObject({ kind: 'PERMISSION_DENIED' });
+    expect(await rejection(client.getProject({ id: project.id }, as(b)))).toMatchObject({ kind: 'NOT_FOUND' });
+    // The membership check at auth answers NOT_FOUND to the project service, which answers (and records) it once.
+    const stranger = randomUUID();
+    expect(await rejection(client.setProjectMember({ projectId: project.id, userId: stranger, role: 'viewer' }, as(a)))).toMatchObject({
+      kind: 'NOT_FOUND',
+    });
+
+    const aEvents = (await outboxEvents(a.orgId)).slice(before.length);
+    expect(aEvents).toEqual([
+      expect.objectContaining({
+        action: 'access.denied',
+        outcome: 'denied',
+        actor: { type: 'user', id: viewer.userId },
+        resource: { type: 'CreateProject' },
+        metadata: { rpc: '/bulkhead.project.v1.ProjectService/CreateProject', errorKind: 'PERMISSION_DENIED', errorCode: expect.any(String) },
+      }),
+      expect.objectContaining({
+        action: 'access.denied',
+        actor: { type: 'user', id: a.userId },
+        resource: { type: 'SetProjectMember', id: project.id },
+        metadata: expect.objectContaining({ errorKind: 'NOT_FOUND', errorCode: 'NOT_AN_ORG_MEMBER' }),
+      }),
+    ]);
+    expect(await outboxEvents(b.orgId)).toEqual([
+      expect.objectContaining({
+        tenantId: b.orgId,
+        action: 'access.denied',
+        actor: { type: 'user', id: b.userId },
+        resource: { type: 'project', id: project.id },
+        metadata: expect.objectContaining({ rpc: '/bulkhead.project.v1.ProjectService/GetProject', errorKind: 'NOT_FOUND' }),
+      }),
+    ]);
+  });
+});
+
 describe('plan limits', () => {
   it('past the plan’s project limit → QUOTA_EXCEEDED naming the limit and the plan; a new plan applies once its cache entry is invalidated', async () => {
     const owner = await newOrg('basic');

@@ -1,6 +1,7 @@
+import { createAccessDeniedAuditMiddleware, shardAuditRecorder } from '@bulkhead/audit';
 import { MembershipServiceClient, OrgServiceClient, ProjectServiceService } from '@bulkhead/contracts';
 import { openServiceTenantDatabase } from '@bulkhead/database';
-import { closeGrpcClient, createGrpcClient, createGrpcServer } from '@bulkhead/grpc-kit';
+import { closeGrpcClient, composeServerMiddleware, createGrpcClient, createGrpcServer } from '@bulkhead/grpc-kit';
 import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
 import { createTenantCache } from '@bulkhead/tenant-cache';
 import { createServiceAuthentication } from '@bulkhead/tokens';
@@ -43,7 +44,8 @@ export async function startProjectServer(config: ProjectConfig, { logger }: Serv
   const org = createGrpcClient(OrgServiceClient, config.ORG_GRPC_ADDRESS, upstream);
   const plans = createOrgPlanSource(createTenantCache(redis, { logger }), org);
 
-  const server = createGrpcServer({ logger, middleware: authentication.middleware });
+  const deniedAccess = createAccessDeniedAuditMiddleware({ record: shardAuditRecorder(db), logger });
+  const server = createGrpcServer({ logger, middleware: composeServerMiddleware(authentication.middleware, deniedAccess) });
   server.addService(
     ProjectServiceService,
     createProjectHandlers({ projects: createProjectsService({ db, plans }), members: createMembersService({ db, membership }) }),

@@ -1,10 +1,10 @@
-import { recordAuditEvent } from '@bulkhead/audit';
+import { auditedBy, recordAuditEvent } from '@bulkhead/audit';
 import type { MembershipServiceService } from '@bulkhead/contracts';
 import { isUuid, type TenantDatabase } from '@bulkhead/database';
 import { AppError, invalidArgument, isAppError, notFound } from '@bulkhead/errors';
 import { pageOf, type GrpcClient, type PageWindow } from '@bulkhead/grpc-kit';
 import type { ProjectRole } from '@bulkhead/permissions';
-import { auditedBy, type Caller } from '../caller';
+import type { Caller } from '../caller';
 import { requireProjectAccess } from '../projects/project-access';
 import { membersRepository, type ProjectMemberRecord } from './members.repository';
 

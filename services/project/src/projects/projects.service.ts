@@ -1,9 +1,9 @@
-import { recordAuditEvent } from '@bulkhead/audit';
+import { auditedBy, recordAuditEvent } from '@bulkhead/audit';
 import { uuidv7, type TenantDatabase } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
 import { requirePermission, requireWithinLimit, seesEveryProject } from '@bulkhead/permissions';
-import { auditedBy, userIdOf, type Caller } from '../caller';
+import { userIdOf, type Caller } from '../caller';
 import { membersRepository } from '../members/members.repository';
 import type { OrgPlanSource } from './org-plan.source';
 import { projectNotFound, requireProjectAccess } from './project-access';
