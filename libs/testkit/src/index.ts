@@ -18,3 +18,4 @@ export { eventually } from './eventually';
 export { rejection } from './rejection';
 export { withPgClient } from './pg-client';
 export { auditDatabaseSuperuserUrl, tamperAuditLog } from './audit-log-tamper';
+export { auditOutboxEvents } from './audit-outbox';
