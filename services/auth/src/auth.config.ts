@@ -1,5 +1,6 @@
 import { envFields, serviceConfigShape, tokenConfigShape, type EnvConfig } from '@bulkhead/config';
 import { z } from 'zod';
+import { workloadKeysField } from './service-tokens/workload-tokens';
 
 /** A base64 string of exactly 32 bytes (an AES-256 key). */
 const aes256Key = () =>
@@ -26,6 +27,12 @@ export const authConfigShape = {
   MIGRATIONS_DIR: envFields.string().default('services'),
   /** The org service (`host:port`): auth provisions organizations and redeems invitations there. */
   ORG_GRPC_ADDRESS: envFields.string(),
+  /**
+   * Platform workloads that may ask for a tenant's service token (ADR 0006), as
+   * `name=key,name=key` (keys ≥ 32 characters, e.g. `workflow=<openssl rand -base64 32>`).
+   * Empty: no workload can.
+   */
+  WORKLOAD_KEYS: workloadKeysField(),
   /** Revocation list and login throttling. */
   REDIS_URL: envFields.url(['redis', 'rediss']),
   /** Seals the private signing keys at rest (AES-256-GCM). */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AuthServiceService, MembershipServiceService } from '@bulkhead/contracts';
+import { AuthServiceService, MembershipServiceService, WorkloadTokenServiceService } from '@bulkhead/contracts';
 import { assertMigrated } from '@bulkhead/database';
 import { createGrpcServer } from '@bulkhead/grpc-kit';
 import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
@@ -18,6 +18,7 @@ import { createSessionsService } from './sessions/sessions.service';
 import { openKeyRing } from './signing-keys/key-ring';
 import { createPgSigningKeyStore } from './signing-keys/pg-signing-key.store';
 import { createServiceTokens } from './service-tokens/service-tokens';
+import { createWorkloadTokenHandlers, PUBLIC_WORKLOAD_METHODS } from './service-tokens/workload-tokens';
 import { createLoginThrottle } from './throttling/login-throttle';
 
 /** The auth service's migrations scope, and where its identity-database migrations live. */
@@ -72,7 +73,8 @@ export async function startAuthServer(config: AuthConfig, { logger }: ServiceDep
     cache: createVerifiedTokenCache(),
   });
 
-  const org = createOrgServiceCalls(config.ORG_GRPC_ADDRESS, createServiceTokens(issuer));
+  const serviceTokens = createServiceTokens(issuer);
+  const org = createOrgServiceCalls(config.ORG_GRPC_ADDRESS, serviceTokens);
   const organizations = createOrganizationsService({ pool, org });
   const sessions = createSessionsService({
     pool,
@@ -91,9 +93,17 @@ export async function startAuthServer(config: AuthConfig, { logger }: ServiceDep
   });
   const apiKeys = createApiKeysService({ pool, issuer, revocations, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
 
-  const server = createGrpcServer({ logger, middleware: createAuthMiddleware({ verifier, publicMethods: PUBLIC_AUTH_METHODS }) });
+  const server = createGrpcServer({ logger, middleware: createAuthMiddleware({ verifier, publicMethods: new Set([...PUBLIC_AUTH_METHODS, ...PUBLIC_WORKLOAD_METHODS]) }) });
   server.addService(AuthServiceService, createAuthHandlers({ sessions, apiKeys, organizations, jwks: () => ring.jwks() }));
   server.addService(MembershipServiceService, createMembershipHandlers(createMembersService({ pool, revokeAccessTokens: sessions.revokeAccessTokens })));
+  server.addService(
+    WorkloadTokenServiceService,
+    createWorkloadTokenHandlers({
+      keys: config.WORKLOAD_KEYS,
+      serviceTokens,
+      organizationExists: async (tenantId) => (await pool.query('SELECT 1 FROM organizations WHERE id = $1', [tenantId])).rowCount === 1,
+    }),
+  );
   const port = await server.listen(`0.0.0.0:${config.GRPC_PORT}`);
   logger.info({ grpcPort: port }, 'auth gRPC listening');
 
