@@ -1,4 +1,5 @@
 import { Metadata } from '@grpc/grpc-js';
+import { auditOriginOf, forwardClientMetadata, type AuditOrigin } from '@bulkhead/audit';
 import { AppError, notFound } from '@bulkhead/errors';
 import type { CallContext, ClientCallOptions } from '@bulkhead/grpc-kit';
 import { AUTHORIZATION_METADATA_KEY, type AuthContext, type Principal } from '@bulkhead/tokens';
@@ -8,6 +9,8 @@ export interface Caller {
   readonly principal: Principal;
   /** Forwards the caller's `authorization`, request id, deadline and cancellation. */
   readonly upstream: ClientCallOptions;
+  /** The call's request id, trace id, client address and user agent, for its audit events. */
+  readonly origin: AuditOrigin;
 }
 
 export type OrgCallContext = CallContext & AuthContext;
@@ -15,10 +18,10 @@ export type OrgCallContext = CallContext & AuthContext;
 /** The verified caller of an RPC; the auth middleware guarantees a principal on every method. */
 export function callerOf(ctx: OrgCallContext): Caller {
   if (ctx.principal === undefined) throw new AppError({ kind: 'UNAUTHENTICATED', code: 'TOKEN_MISSING', message: 'An access token is required.' });
-  const metadata = new Metadata();
+  const metadata = forwardClientMetadata(ctx, new Metadata(), 'org');
   const [authorization] = ctx.metadata.get(AUTHORIZATION_METADATA_KEY);
   if (authorization !== undefined) metadata.set(AUTHORIZATION_METADATA_KEY, authorization);
-  return { principal: ctx.principal, upstream: { parent: ctx, metadata } };
+  return { principal: ctx.principal, upstream: { parent: ctx, metadata }, origin: auditOriginOf(ctx) };
 }
 
 export function organizationNotFound(): AppError {

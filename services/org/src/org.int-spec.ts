@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, shardMapSchema, type ShardMap } from '@bulkhead/config';
-import { OrgServiceClient, type OrgServiceService } from '@bulkhead/contracts';
+import type { AuditEvent } from '@bulkhead/audit';
+import { CLIENT_IP_METADATA_KEY, OrgServiceClient, type OrgServiceService } from '@bulkhead/contracts';
 import { createInMemoryPlacementSource, createShardRouter, migrateAll, uuidv7 } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { closeGrpcClient, createGrpcClient, type GrpcClient } from '@bulkhead/grpc-kit';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
 import { tenantKey } from '@bulkhead/tenant-cache';
-import { loadDevstackEnv, toServiceEnvironment, withPgClient, workspaceRoot } from '@bulkhead/testkit';
+import { auditOutboxEvents, loadDevstackEnv, toServiceEnvironment, withPgClient, workspaceRoot } from '@bulkhead/testkit';
 import { bearerMetadata, createTokenIssuer, generateSigningKey, type PrincipalType, type TokenIssuer } from '@bulkhead/tokens';
 import { Redis } from 'ioredis';
 import type { Client } from 'pg';
@@ -353,6 +354,61 @@ describe('invitations', () => {
     await invite(acme, 'last@example.test');
     const over = await rejection(invite(acme, 'one-too-many@example.test'));
     expect(over).toMatchObject({ kind: 'QUOTA_EXCEEDED', code: 'PLAN_LIMIT_REACHED', details: { limit: 'members', plan: 'basic' } });
+  });
+});
+
+/** A tenant's audit events still in the shards' outbox. */
+const outboxEvents = async (tenantId: string): Promise<AuditEvent[]> =>
+  (await auditOutboxEvents(devstack.shards.map((shard) => shard.ownerUrl), tenantId)) as AuditEvent[];
+
+describe('audit events, in the transaction of the change', () => {
+  it('update, invitation created and revoked, and delete each record one event; refused ones record none', async () => {
+    const acme = await newOrg('audited');
+    const metadata = bearerMetadata(acme.owner);
+    metadata.set(CLIENT_IP_METADATA_KEY, '198.51.100.4');
+    await org.updateOrganization({ id: acme.id, settings: { theme: 'dark', webhookSecret: 's3cr3t' } }, { metadata });
+    const created = await invite(acme, 'eve@example.test', { role: 'admin' });
+    const invitationId = created.invitation?.id as string;
+    await rejection(invite(acme, 'eve@example.test')); // pending already: rolled back
+    await org.revokeInvitation({ organizationId: acme.id, id: invitationId }, as(acme.owner));
+    await rejection(org.revokeInvitation({ organizationId: acme.id, id: invitationId }, as(acme.owner))); // not pending
+    await org.deleteOrganization({ id: acme.id }, as(acme.owner));
+    await org.deleteOrganization({ id: acme.id }, as(acme.owner)); // a retry erases nothing and records nothing
+
+    const events = await outboxEvents(acme.id);
+    expect(events.map((e) => e.action)).toEqual(['org.updated', 'invitation.created', 'invitation.revoked', 'org.deleted']);
+    expect(events[0]).toMatchObject({
+      actor: { type: 'user', id: acme.ownerId },
+      resource: { type: 'organization', id: acme.id },
+      outcome: 'success',
+      ip: '198.51.100.4',
+      changes: { before: { settings: {} }, after: { settings: { theme: 'dark', webhookSecret: '[REDACTED]' } } },
+    });
+    expect(events[1]).toMatchObject({ resource: { type: 'invitation', id: invitationId }, changes: { after: { email: 'eve@example.test', role: 'admin' } } });
+    expect(JSON.stringify(events[1])).not.toContain(created.token);
+    expect(events[2]).toMatchObject({ resource: { type: 'invitation', id: invitationId }, changes: { before: { status: 'pending' } } });
+    // The tenant's rows are erased; its event is not (tenant work cannot delete outbox rows).
+    expect(events[3]).toMatchObject({ resource: { type: 'organization', id: acme.id }, changes: { before: { slug: acme.slug } } });
+    expect(await snapshot(acme.id)).toEqual({ organizations: [], invitations: [] });
+  });
+
+  it('a 403 and a cross-tenant 404 are each one access.denied in the caller’s tenant', async () => {
+    const acme = await newOrg('denied');
+    const other = await newOrg('prober');
+    expect(await rejection(org.deleteOrganization({ id: acme.id }, as(acme.viewer)))).toMatchObject({ kind: 'PERMISSION_DENIED' });
+    expect(await rejection(org.getOrganization({ id: acme.id }, as(other.owner)))).toMatchObject({ kind: 'NOT_FOUND' });
+
+    expect(await outboxEvents(acme.id)).toEqual([
+      expect.objectContaining({
+        action: 'access.denied',
+        outcome: 'denied',
+        resource: { type: 'DeleteOrganization', id: acme.id },
+        metadata: { rpc: '/bulkhead.org.v1.OrgService/DeleteOrganization', errorKind: 'PERMISSION_DENIED', errorCode: expect.any(String) },
+      }),
+    ]);
+    expect(await outboxEvents(other.id)).toEqual([
+      expect.objectContaining({ action: 'access.denied', actor: { type: 'user', id: other.ownerId }, resource: { type: 'organization', id: acme.id } }),
+    ]);
   });
 });
 

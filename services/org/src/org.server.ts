@@ -1,6 +1,7 @@
+import { createAccessDeniedAuditMiddleware, shardAuditRecorder } from '@bulkhead/audit';
 import { OrgServiceService } from '@bulkhead/contracts';
 import { openServiceTenantDatabase } from '@bulkhead/database';
-import { createGrpcServer } from '@bulkhead/grpc-kit';
+import { composeServerMiddleware, createGrpcServer } from '@bulkhead/grpc-kit';
 import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
 import { createTenantCache } from '@bulkhead/tenant-cache';
 import { createServiceAuthentication } from '@bulkhead/tokens';
@@ -52,7 +53,8 @@ export async function startOrgServer(config: OrgConfig, { logger }: ServiceDepen
   const invitations = createInvitationsService({ db, members });
   const usage = createUsageService({ organizations, members, upstreams });
 
-  const server = createGrpcServer({ logger, middleware: authentication.middleware });
+  const deniedAccess = createAccessDeniedAuditMiddleware({ record: shardAuditRecorder(db), logger });
+  const server = createGrpcServer({ logger, middleware: composeServerMiddleware(authentication.middleware, deniedAccess) });
   server.addService(OrgServiceService, createOrgHandlers({ organizations, members, invitations, usage }));
   const port = await server.listen(`0.0.0.0:${config.GRPC_PORT}`);
   logger.info({ grpcPort: port }, 'org gRPC listening');

@@ -10,7 +10,7 @@ import {
   type Project,
   type ProjectServiceService,
 } from '@bulkhead/contracts';
-import type { AuditEnvelope, AuditEvent } from '@bulkhead/audit';
+import type { AuditEvent } from '@bulkhead/audit';
 import { migrateShards, runMigrations, shardMigrationsDir, uuidv7 } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import {
@@ -25,7 +25,7 @@ import {
 } from '@bulkhead/grpc-kit';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
 import { tenantKey } from '@bulkhead/tenant-cache';
-import { loadDevstackEnv, toServiceEnvironment, withPgClient, workspaceRoot } from '@bulkhead/testkit';
+import { auditOutboxEvents, loadDevstackEnv, toServiceEnvironment, withPgClient, workspaceRoot } from '@bulkhead/testkit';
 import {
   AUTHORIZATION_METADATA_KEY,
   bearerMetadata,
@@ -335,20 +335,9 @@ describe('project roles and visibility', () => {
   });
 });
 
-/** A tenant's audit events still in the shards' outbox, read as the owner the way the relay sees them. */
-async function outboxEvents(tenantId: string): Promise<AuditEvent[]> {
-  const events: AuditEvent[] = [];
-  for (const shard of devstack.shards) {
-    await withPgClient(shard.ownerUrl, async (pg) => {
-      await pg.query('BEGIN');
-      await pg.query("SELECT set_config('app.audit_relay', 'on', true)");
-      const { rows } = await pg.query<{ payload: AuditEnvelope }>('SELECT payload FROM audit_outbox WHERE tenant_id = $1 ORDER BY created_at', [tenantId]);
-      await pg.query('ROLLBACK');
-      events.push(...rows.map((row) => row.payload.event));
-    });
-  }
-  return events;
-}
+/** A tenant's audit events still in the shards' outbox. */
+const outboxEvents = async (tenantId: string): Promise<AuditEvent[]> =>
+  (await auditOutboxEvents(devstack.shards.map((shard) => shard.ownerUrl), tenantId)) as AuditEvent[];
 
 describe('audit events, in the transaction of the change', () => {
   it('every change records exactly one event with actor, resource, request id, client and changes; a refused change records none', async () => {

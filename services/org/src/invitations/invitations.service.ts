@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { auditedBy, recordAuditEvent } from '@bulkhead/audit';
 import { uuidv7, type TenantDatabase } from '@bulkhead/database';
 import { AppError, invalidArgument, notFound } from '@bulkhead/errors';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
@@ -88,7 +89,7 @@ export function createInvitationsService(options: InvitationsServiceOptions) {
           });
         }
         requireWithinLimit(organization.plan, 'members', memberTotal + (await invitationsRepository.countPending(tx, at)));
-        return invitationsRepository.insert(tx, {
+        const created = await invitationsRepository.insert(tx, {
           id: uuidv7(),
           email: input.email,
           role: input.role,
@@ -97,6 +98,15 @@ export function createInvitationsService(options: InvitationsServiceOptions) {
           createdAt: at,
           expiresAt: new Date(at.getTime() + input.expiresInHours * 3_600_000),
         });
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'invitation.created',
+          resource: { type: 'invitation', id: created.id },
+          outcome: 'success',
+          // Never the token: only whom, as what, until when.
+          changes: { after: { email: created.email, role: created.role, expiresAt: created.expiresAt.toISOString() } },
+        });
+        return created;
       });
       return { invitation, status: statusOf(invitation, now()), token };
     },
@@ -120,6 +130,13 @@ export function createInvitationsService(options: InvitationsServiceOptions) {
         const status = statusOf(invitation, at);
         if (status !== 'pending') throw notPending(status);
         await invitationsRepository.markRevoked(tx, id, at);
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'invitation.revoked',
+          resource: { type: 'invitation', id },
+          outcome: 'success',
+          changes: { before: { email: invitation.email, role: invitation.role, status } },
+        });
       });
     },
 

@@ -78,8 +78,9 @@ export const organizationsRepository = {
   },
 
   /** Deletes the tenant's rows of every org-service table. */
-  async deleteTenant(tx: TenantTx): Promise<void> {
+  async deleteTenant(tx: TenantTx): Promise<OrganizationRecord | undefined> {
     await tx.query('DELETE FROM invitations WHERE tenant_id = $1', [tx.tenantId]);
-    await tx.query('DELETE FROM organizations WHERE tenant_id = $1', [tx.tenantId]);
+    const { rows } = await tx.query<Row>(`DELETE FROM organizations WHERE tenant_id = $1 RETURNING ${COLUMNS}`, [tx.tenantId]);
+    return rows[0] === undefined ? undefined : toRecord(rows[0]);
   },
 };

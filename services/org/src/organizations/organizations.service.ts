@@ -1,3 +1,4 @@
+import { auditedBy, recordAuditEvent } from '@bulkhead/audit';
 import type { orgV1 } from '@bulkhead/contracts';
 import type { TenantDatabase } from '@bulkhead/database';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
@@ -25,6 +26,9 @@ export function toOrganizationMessage(record: OrganizationRecord): orgV1.Organiz
     updatedAt: record.updatedAt.toISOString(),
   };
 }
+
+/** What an audit event records of a profile (settings are redacted by the audit library). */
+const profileOf = (record: OrganizationRecord) => ({ name: record.name, slug: record.slug, plan: record.plan, settings: record.settings });
 
 export interface OrganizationsServiceOptions {
   db: TenantDatabase;
@@ -100,7 +104,19 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
       if (name !== undefined || slug !== undefined) {
         await upstreams.membership.updateOrganization({ name, slug }, caller.upstream);
       }
-      const updated = await db.withTenant(tenantOf(caller), (tx) => organizationsRepository.update(tx, changes));
+      const updated = await db.withTenant(tenantOf(caller), async (tx) => {
+        const before = await organizationsRepository.find(tx, { forUpdate: true });
+        const after = await organizationsRepository.update(tx, changes);
+        if (before === undefined || after === undefined) return undefined;
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'org.updated',
+          resource: { type: 'organization', id: tenantId },
+          outcome: 'success',
+          changes: { before: profileOf(before), after: profileOf(after) },
+        });
+        return after;
+      });
       await invalidate(tenantId);
       if (updated === undefined) throw organizationNotFound();
       return toOrganizationMessage(updated);
@@ -114,7 +130,19 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
     async delete(caller: Caller): Promise<void> {
       requirePermission(caller.principal, 'org.delete');
       // No NOT_FOUND for rows already gone: a retry after auth failed must still reach auth.
-      await db.withTenant(tenantOf(caller), (tx) => organizationsRepository.deleteTenant(tx));
+      // The event goes with the erasure, once (a retry finds no profile and records nothing): the
+      // outbox row survives it, as tenant work cannot delete outbox rows, and the relay needs nothing else.
+      await db.withTenant(tenantOf(caller), async (tx) => {
+        const erased = await organizationsRepository.deleteTenant(tx);
+        if (erased === undefined) return;
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'org.deleted',
+          resource: { type: 'organization', id: caller.principal.tenantId },
+          outcome: 'success',
+          changes: { before: profileOf(erased) },
+        });
+      });
       await upstreams.membership.deleteOrganization({}, caller.upstream);
       await cache.purgeTenant(caller.principal.tenantId);
     },
