@@ -1,0 +1,2 @@
+export { inspectTemplate, renderTemplate } from './json-template';
+export type { JsonValue, TemplateProblem, TemplateReference } from './json-template';
