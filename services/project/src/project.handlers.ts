@@ -86,7 +86,8 @@ export function createProjectHandlers(deps: ProjectHandlerDependencies): Service
     },
     async getProject(request, ctx) {
       const { id } = parseRequest(schemas.get, request);
-      return { project: toProject(await deps.projects.get(callerOf(ctx), id)) };
+      const { project, projectRole } = await deps.projects.get(callerOf(ctx), id);
+      return { project: toProject(project), callerProjectRole: projectRole ?? '' };
     },
     async listProjects(request, ctx) {
       const input = parseRequest(schemas.list, request);

@@ -195,7 +195,7 @@ describe('projects', () => {
     expect(created).toMatchObject({ name: 'Apollo', description: 'to the moon', settings: { color: 'blue', nested: { n: 1 } }, archived: false });
     expect(forwarded).toContain(`Bearer ${owner.token}`);
 
-    expect((await client.getProject({ id: created.id }, as(owner))).project).toEqual(created);
+    expect(await client.getProject({ id: created.id }, as(owner))).toEqual({ project: created, callerProjectRole: 'admin' });
     expect((await client.listProjectMembers({ projectId: created.id }, as(owner))).items).toEqual([
       expect.objectContaining({ userId: owner.userId, role: 'admin' }),
     ]);
@@ -283,6 +283,8 @@ describe('project roles and visibility', () => {
     await client.setProjectMember({ projectId: mine.id, userId: editor.userId, role: 'editor' }, as(owner));
     await client.setProjectMember({ projectId: other.id, userId: viewer.userId, role: 'viewer' }, as(owner));
 
+    expect((await client.getProject({ id: mine.id }, as(editor))).callerProjectRole).toBe('editor');
+    expect((await client.getProject({ id: other.id }, as(await tokenFor(owner.orgId, 'auditor')))).callerProjectRole).toBe('');
     const { project } = await client.updateProject({ id: mine.id, name: 'Edited by editor' }, as(editor));
     expect(project?.name).toBe('Edited by editor');
     for (const call of [

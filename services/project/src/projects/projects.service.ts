@@ -7,7 +7,7 @@ import { userIdOf, type Caller } from '../caller';
 import { membersRepository } from '../members/members.repository';
 import type { OrgPlanSource } from './org-plan.source';
 import { projectNotFound, requireProjectAccess } from './project-access';
-import { projectsRepository, type ProjectPatch, type ProjectRecord } from './projects.repository';
+import { projectsRepository, type ProjectPatch, type ProjectRecord, type ProjectWithRole } from './projects.repository';
 
 const NAME_INDEX = 'projects_tenant_name_key';
 
@@ -89,8 +89,9 @@ export function createProjectsService(options: ProjectsServiceOptions) {
       });
     },
 
-    async get(caller: Caller, id: string): Promise<ProjectRecord> {
-      return db.withTenant(ctxOf(caller), async (tx) => (await requireProjectAccess(tx, caller, id, 'project.read')).project);
+    /** The project with the caller's role in it (other services decide project-scoped permissions from it). */
+    async get(caller: Caller, id: string): Promise<ProjectWithRole> {
+      return db.withTenant(ctxOf(caller), (tx) => requireProjectAccess(tx, caller, id, 'project.read'));
     },
 
     /** Newest first; callers who do not see every project get only those they are members of. */
