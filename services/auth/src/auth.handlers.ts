@@ -1,6 +1,5 @@
+import { auditOriginOf } from '@bulkhead/audit';
 import {
-  CLIENT_IP_METADATA_KEY,
-  CLIENT_USER_AGENT_METADATA_KEY,
   type ApiKey,
   type AuthServiceService,
   type Membership,
@@ -20,7 +19,7 @@ import type { UserRecord } from './accounts/accounts.repository';
 import type { OrganizationsService } from './organizations/organizations.service';
 import type { OrganizationRecord } from './organizations/organizations.repository';
 import { slugSchema } from './organizations/slugs';
-import type { ClientInfo, SessionsService, SessionTokens } from './sessions/sessions.service';
+import type { SessionsService, SessionTokens } from './sessions/sessions.service';
 
 const email = z.string().trim().max(320, 'must be at most 320 characters').pipe(z.email('must be an email address'));
 export const displayName = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
@@ -52,14 +51,6 @@ export type AuthCallContext = CallContext & AuthContext;
 export function callerOf(ctx: AuthCallContext): Principal {
   if (ctx.principal === undefined) throw new AppError({ kind: 'UNAUTHENTICATED', code: 'TOKEN_MISSING', message: 'An access token is required.' });
   return ctx.principal;
-}
-
-function clientOf(ctx: CallContext): ClientInfo {
-  const text = (key: string): string | undefined => {
-    const [value] = ctx.metadata.get(key);
-    return typeof value === 'string' && value !== '' ? value.slice(0, 512) : undefined;
-  };
-  return { ip: text(CLIENT_IP_METADATA_KEY), userAgent: text(CLIENT_USER_AGENT_METADATA_KEY) };
 }
 
 const toUser = (user: UserRecord): User => ({ id: user.id, email: user.email, name: user.name, createdAt: user.createdAt.toISOString() });
@@ -100,19 +91,19 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
   return {
     async signUp(request, ctx) {
       const input = parseRequest(schemas.signUp, request);
-      const { user, organization, tokens } = await deps.sessions.signUp(input, clientOf(ctx), ctx);
+      const { user, organization, tokens } = await deps.sessions.signUp(input, auditOriginOf(ctx), ctx);
       return { user: toUser(user), organization: toOrganization(organization), tokens: toTokenPair(tokens) };
     },
     async login(request, ctx) {
       const input = parseRequest(schemas.login, request);
-      return { tokens: toTokenPair(await deps.sessions.login(input, clientOf(ctx))) };
+      return { tokens: toTokenPair(await deps.sessions.login(input, auditOriginOf(ctx))) };
     },
-    async refresh(request) {
+    async refresh(request, ctx) {
       const { refreshToken } = parseRequest(schemas.refresh, request);
-      return { tokens: toTokenPair(await deps.sessions.refresh(refreshToken)) };
+      return { tokens: toTokenPair(await deps.sessions.refresh(refreshToken, auditOriginOf(ctx))) };
     },
     async logout(_request, ctx) {
-      await deps.sessions.logout(callerOf(ctx));
+      await deps.sessions.logout(callerOf(ctx), auditOriginOf(ctx));
       return {};
     },
     async getMe(_request, ctx) {
@@ -135,7 +126,7 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
     },
     async createApiKey(request, ctx) {
       const input = parseRequest(schemas.createApiKey, request);
-      const { apiKey, secret } = await deps.apiKeys.create(callerOf(ctx), input);
+      const { apiKey, secret } = await deps.apiKeys.create(callerOf(ctx), input, auditOriginOf(ctx));
       return { apiKey: toApiKey(apiKey), secret };
     },
     async listApiKeys(request, ctx) {
@@ -144,7 +135,7 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
     },
     async revokeApiKey(request, ctx) {
       const { id } = parseRequest(schemas.revokeApiKey, request);
-      await deps.apiKeys.revoke(callerOf(ctx), id);
+      await deps.apiKeys.revoke(callerOf(ctx), id, auditOriginOf(ctx));
       return {};
     },
     async exchangeApiKey(request) {
@@ -156,11 +147,11 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
     },
     async createOrganization(request, ctx) {
       const input = parseRequest(schemas.createOrganization, request);
-      return { organization: toOrganization(await deps.organizations.create(callerOf(ctx), input, ctx)) };
+      return { organization: toOrganization(await deps.organizations.create(callerOf(ctx), input, ctx, auditOriginOf(ctx))) };
     },
     async acceptInvitation(request, ctx) {
       const { token } = parseRequest(schemas.acceptInvitation, request);
-      return { membership: { ...(await deps.organizations.acceptInvitation(callerOf(ctx), token, ctx)) } };
+      return { membership: { ...(await deps.organizations.acceptInvitation(callerOf(ctx), token, ctx, auditOriginOf(ctx))) } };
     },
   };
 }

@@ -1,7 +1,8 @@
 import path from 'node:path';
+import { createAccessDeniedAuditMiddleware, identityAuditRecorder } from '@bulkhead/audit';
 import { AuthServiceService, MembershipServiceService, WorkloadTokenServiceService } from '@bulkhead/contracts';
 import { assertMigrated } from '@bulkhead/database';
-import { createGrpcServer } from '@bulkhead/grpc-kit';
+import { composeServerMiddleware, createGrpcServer } from '@bulkhead/grpc-kit';
 import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
 import { createRedisRevocationList, createTokenIssuer, createTokenVerifier, createVerifiedTokenCache, createAuthMiddleware } from '@bulkhead/tokens';
 import { Redis } from 'ioredis';
@@ -93,7 +94,9 @@ export async function startAuthServer(config: AuthConfig, { logger }: ServiceDep
   });
   const apiKeys = createApiKeysService({ pool, issuer, revocations, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
 
-  const server = createGrpcServer({ logger, middleware: createAuthMiddleware({ verifier, publicMethods: new Set([...PUBLIC_AUTH_METHODS, ...PUBLIC_WORKLOAD_METHODS]) }) });
+  const authentication = createAuthMiddleware({ verifier, publicMethods: new Set([...PUBLIC_AUTH_METHODS, ...PUBLIC_WORKLOAD_METHODS]) });
+  const deniedAccess = createAccessDeniedAuditMiddleware({ record: identityAuditRecorder(pool), logger });
+  const server = createGrpcServer({ logger, middleware: composeServerMiddleware(authentication, deniedAccess) });
   server.addService(AuthServiceService, createAuthHandlers({ sessions, apiKeys, organizations, jwks: () => ring.jwks() }));
   server.addService(MembershipServiceService, createMembershipHandlers(createMembersService({ pool, revokeAccessTokens: sessions.revokeAccessTokens })));
   server.addService(

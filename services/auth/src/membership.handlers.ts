@@ -1,3 +1,4 @@
+import { auditOriginOf } from '@bulkhead/audit';
 import type { membershipV1, MembershipServiceService } from '@bulkhead/contracts';
 import { parseRequest, readPage, type ServiceImplementation } from '@bulkhead/grpc-kit';
 import { ORG_ROLES } from '@bulkhead/permissions';
@@ -37,11 +38,11 @@ export function createMembershipHandlers(members: MembersService): ServiceImplem
     },
     async changeMemberRole(request, ctx) {
       const input = parseRequest(schemas.changeRole, request);
-      return { member: toMember(await members.changeRole(callerOf(ctx), input.userId, input.role)) };
+      return { member: toMember(await members.changeRole(callerOf(ctx), input.userId, input.role, auditOriginOf(ctx))) };
     },
     async removeMember(request, ctx) {
       const input = parseRequest(schemas.member, request);
-      await members.remove(callerOf(ctx), input.userId);
+      await members.remove(callerOf(ctx), input.userId, auditOriginOf(ctx));
       return {};
     },
     async updateOrganization(request, ctx) {

@@ -75,12 +75,17 @@ export const apiKeysRepository = {
   },
 
   /** Sets `revoked_at` once; answers the key as it is now, or undefined when the org has no such key. */
-  async revoke(db: IdentityDb, organizationId: string, id: string): Promise<ApiKeyRecord | undefined> {
-    const { rows } = await db.query<Row>(
-      `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE organization_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+  /**
+   * Revokes the key unless it is already; `revokedNow` is true only for the transaction that
+   * revoked it (a concurrent one waits on the row and then finds the earlier time kept).
+   */
+  async revoke(db: IdentityDb, organizationId: string, id: string): Promise<{ key: ApiKeyRecord; revokedNow: boolean } | undefined> {
+    const { rows } = await db.query<Row & { revoked_now: boolean }>(
+      `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE organization_id = $1 AND id = $2
+       RETURNING ${COLUMNS}, revoked_at = now() AS revoked_now`,
       [organizationId, id],
     );
-    return rows[0] === undefined ? undefined : toRecord(rows[0]);
+    return rows[0] === undefined ? undefined : { key: toRecord(rows[0]), revokedNow: rows[0].revoked_now };
   },
 
   /** The usable key with this secret hash (not revoked, not expired), stamping its last use. */

@@ -1,4 +1,5 @@
-import { uuidv7 } from '@bulkhead/database';
+import { auditedBy, recordIdentityAuditEvent, type AuditOrigin } from '@bulkhead/audit';
+import { uuidv7, withTransaction } from '@bulkhead/database';
 import { AppError, invalidArgument, notFound } from '@bulkhead/errors';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
 import { requirePermission, type ApiKeyRole } from '@bulkhead/permissions';
@@ -34,23 +35,35 @@ export interface NewApiKey {
 export function createApiKeysService(options: ApiKeysServiceOptions) {
   const now = options.now ?? (() => new Date());
   return {
-    async create(principal: Principal, input: NewApiKey): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
+    async create(principal: Principal, input: NewApiKey, origin: AuditOrigin): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
       requirePermission(principal, 'apiKeys.manage');
       if (input.expiresAt !== undefined && input.expiresAt.getTime() <= now().getTime()) {
         throw invalidArgument([{ field: 'expiresAt', description: 'must be in the future' }]);
       }
       const secret = newSecret(API_KEY_PREFIX);
-      const apiKey = await apiKeysRepository.insert(options.pool, {
-        id: uuidv7(),
-        organizationId: principal.tenantId,
-        projectId: input.projectId ?? null,
-        name: input.name,
-        prefix: secret.slice(0, VISIBLE_PREFIX_LENGTH),
-        secretHash: hashSecret(secret),
-        role: input.role,
-        scopes: input.scopes,
-        createdBy: principal.type === 'user' ? principal.subject : null,
-        expiresAt: input.expiresAt ?? null,
+      const apiKey = await withTransaction(options.pool, async (db) => {
+        const inserted = await apiKeysRepository.insert(db, {
+          id: uuidv7(),
+          organizationId: principal.tenantId,
+          projectId: input.projectId ?? null,
+          name: input.name,
+          prefix: secret.slice(0, VISIBLE_PREFIX_LENGTH),
+          secretHash: hashSecret(secret),
+          role: input.role,
+          scopes: input.scopes,
+          createdBy: principal.type === 'user' ? principal.subject : null,
+          expiresAt: input.expiresAt ?? null,
+        });
+        await recordIdentityAuditEvent(db, {
+          ...auditedBy({ principal, origin }),
+          tenantId: principal.tenantId,
+          action: 'api_key.created',
+          resource: { type: 'api_key', id: inserted.id },
+          outcome: 'success',
+          // Never the secret, nor its visible prefix.
+          changes: { after: { name: inserted.name, role: inserted.role, scopes: inserted.scopes, projectId: inserted.projectId, expiresAt: inserted.expiresAt } },
+        });
+        return inserted;
       });
       return { apiKey, secret };
     },
@@ -62,10 +75,24 @@ export function createApiKeysService(options: ApiKeysServiceOptions) {
     },
 
     /** Revokes a key of the caller's org; revoking a revoked key succeeds; another org's key is NOT_FOUND. */
-    async revoke(principal: Principal, id: string): Promise<void> {
+    async revoke(principal: Principal, id: string, origin: AuditOrigin): Promise<void> {
       requirePermission(principal, 'apiKeys.manage');
-      const key = await apiKeysRepository.revoke(options.pool, principal.tenantId, id);
-      if (key === undefined) throw notFound('ApiKey');
+      const key = await withTransaction(options.pool, async (db) => {
+        const revoked = await apiKeysRepository.revoke(db, principal.tenantId, id);
+        if (revoked === undefined) throw notFound('ApiKey');
+        // Revoking a revoked key succeeds but changes nothing: no second event.
+        if (revoked.revokedNow) {
+          await recordIdentityAuditEvent(db, {
+            ...auditedBy({ principal, origin }),
+            tenantId: principal.tenantId,
+            action: 'api_key.revoked',
+            resource: { type: 'api_key', id: revoked.key.id },
+            outcome: 'success',
+            changes: { before: { name: revoked.key.name, role: revoked.key.role } },
+          });
+        }
+        return revoked.key;
+      });
       await options.revocations.revokeSession(key.id, options.accessTokenTtlSeconds + 60);
     },
 

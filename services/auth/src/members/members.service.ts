@@ -1,3 +1,4 @@
+import { auditedBy, recordIdentityAuditEvent, type AuditOrigin } from '@bulkhead/audit';
 import { isUuid, withTransaction } from '@bulkhead/database';
 import { AppError, invalidArgument, notFound } from '@bulkhead/errors';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
@@ -78,7 +79,7 @@ export function createMembersService(options: MembersServiceOptions) {
       });
     },
 
-    async changeRole(principal: Principal, userId: string, role: OrgRole): Promise<MemberRecord> {
+    async changeRole(principal: Principal, userId: string, role: OrgRole, origin: AuditOrigin): Promise<MemberRecord> {
       return withTransaction(options.pool, async (db) => {
         const org = await lockOrganization(db, principal);
         const actor = await actorIn(db, principal);
@@ -88,11 +89,19 @@ export function createMembersService(options: MembersServiceOptions) {
         if (role === 'owner' || target.role === 'owner') requirePermission(actor, 'members.grantOwner');
         if (role !== 'owner') await ownersAfterLosing(db, org.id, target);
         await membersRepository.changeRole(db, org.id, userId, role);
+        await recordIdentityAuditEvent(db, {
+          ...auditedBy({ principal, origin }),
+          tenantId: org.id,
+          action: 'member.role_changed',
+          resource: { type: 'member', id: userId },
+          outcome: 'success',
+          changes: { before: { role: target.role }, after: { role } },
+        });
         return { ...target, role };
       });
     },
 
-    async remove(principal: Principal, userId: string): Promise<void> {
+    async remove(principal: Principal, userId: string, origin: AuditOrigin): Promise<void> {
       const revoked = await withTransaction(options.pool, async (db) => {
         const org = await lockOrganization(db, principal);
         const actor = await actorIn(db, principal);
@@ -103,6 +112,15 @@ export function createMembersService(options: MembersServiceOptions) {
         if (!leaving && target.role === 'owner') requirePermission(actor, 'members.grantOwner');
         await ownersAfterLosing(db, org.id, target);
         await membersRepository.remove(db, org.id, userId);
+        await recordIdentityAuditEvent(db, {
+          ...auditedBy({ principal, origin }),
+          tenantId: org.id,
+          action: 'member.removed',
+          resource: { type: 'member', id: userId },
+          outcome: 'success',
+          changes: { before: { role: target.role } },
+          metadata: { left: leaving },
+        });
         return sessionsRepository.revokeSessionsInOrganization(db, org.id, userId, 'membership_removed');
       });
       await options.revokeAccessTokens(revoked);

@@ -1,3 +1,4 @@
+import { auditedBy, recordIdentityAuditEvent, type AuditOrigin } from '@bulkhead/audit';
 import { uuidv7, withTransaction } from '@bulkhead/database';
 import { AppError, internalError, invalidArgument, notFound } from '@bulkhead/errors';
 import { isOrgRole, type OrgRole } from '@bulkhead/permissions';
@@ -69,16 +70,33 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
     register,
 
     /** A signed-in user creates another organization and owns it; they switch to it with SwitchOrg. */
-    async create(principal: Principal, input: { name: string; slug: string | undefined }, parent: ParentCall | undefined): Promise<OrganizationRecord> {
+    async create(
+      principal: Principal,
+      input: { name: string; slug: string | undefined },
+      parent: ParentCall | undefined,
+      origin: AuditOrigin,
+    ): Promise<OrganizationRecord> {
       if (principal.type !== 'user') throw usersOnly();
-      return withTransaction(options.pool, (db) => register(db, { ...input, ownerId: principal.subject }, parent));
+      return withTransaction(options.pool, async (db) => {
+        const org = await register(db, { ...input, ownerId: principal.subject }, parent);
+        // The new organization's log: its first event, by its owner.
+        await recordIdentityAuditEvent(db, {
+          ...auditedBy({ principal, origin }),
+          tenantId: org.id,
+          action: 'org.created',
+          resource: { type: 'organization', id: org.id },
+          outcome: 'success',
+          changes: { after: { name: org.name, slug: org.slug } },
+        });
+        return org;
+      });
     },
 
     /**
      * Joins the organization named in the invitation token. The org row stays locked from the
      * member count to the insert, so two acceptances cannot both pass the plan's member limit.
      */
-    async acceptInvitation(principal: Principal, token: string, parent: ParentCall | undefined): Promise<MembershipRecord> {
+    async acceptInvitation(principal: Principal, token: string, parent: ParentCall | undefined, origin: AuditOrigin): Promise<MembershipRecord> {
       if (principal.type !== 'user') throw usersOnly();
       const invitation = parseInvitationToken(token);
       if (invitation === undefined) throw invalidArgument([{ field: 'token', description: 'is not an invitation token' }]);
@@ -94,6 +112,26 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
         const { role } = await options.org.redeemInvitation(org.id, { token, userId: user.id, email: user.email, memberCount }, parent);
         if (!isOrgRole(role)) throw internalError(new Error(`the org service granted an unknown role "${role}"`));
         await accountsRepository.insertMembership(db, { organizationId: org.id, userId: user.id, role });
+        // Both halves of the acceptance, with the membership they created: the org service's
+        // redemption answers first but only this commit makes the user a member.
+        const by = auditedBy({ principal, origin });
+        await recordIdentityAuditEvent(db, {
+          ...by,
+          tenantId: org.id,
+          action: 'invitation.accepted',
+          resource: { type: 'invitation' },
+          outcome: 'success',
+          metadata: { userId: user.id, role },
+        });
+        await recordIdentityAuditEvent(db, {
+          ...by,
+          tenantId: org.id,
+          action: 'member.added',
+          resource: { type: 'member', id: user.id },
+          outcome: 'success',
+          changes: { after: { role } },
+          metadata: { via: 'invitation' },
+        });
         return { organizationId: org.id, organizationName: org.name, role: role satisfies OrgRole };
       });
     },

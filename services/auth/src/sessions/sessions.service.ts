@@ -1,9 +1,10 @@
+import { auditedBy, recordIdentityAuditEvent, type AuditEventInput, type AuditOrigin } from '@bulkhead/audit';
 import { uuidv7, withTransaction } from '@bulkhead/database';
 import { AppError, notFound } from '@bulkhead/errors';
 import type { ParentCall } from '@bulkhead/grpc-kit';
 import type { OrgRole } from '@bulkhead/permissions';
 import type { Principal, RevocationList, TokenIssuer } from '@bulkhead/tokens';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { accountsRepository, type MembershipRecord, type UserRecord } from '../accounts/accounts.repository';
 import type { IdentityDb } from '../identity-db';
 import type { OrganizationsService } from '../organizations/organizations.service';
@@ -22,12 +23,6 @@ export interface SessionTokens {
   refreshToken: string;
   expiresIn: number;
   organizationId: string;
-}
-
-/** Where a request came from, recorded on the session and used for throttling. */
-export interface ClientInfo {
-  ip: string | undefined;
-  userAgent: string | undefined;
 }
 
 export interface SessionsServiceOptions {
@@ -79,7 +74,7 @@ export function createSessionsService(options: SessionsServiceOptions) {
     return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn, organizationId: membership.organizationId };
   }
 
-  async function openSession(db: IdentityDb, userId: string, membership: MembershipRecord, client: ClientInfo): Promise<SessionTokens> {
+  async function openSession(db: IdentityDb, userId: string, membership: MembershipRecord, client: AuditOrigin): Promise<SessionTokens> {
     const session = { id: uuidv7(), userId };
     await sessionsRepository.createSession(db, {
       ...session,
@@ -90,6 +85,40 @@ export function createSessionsService(options: SessionsServiceOptions) {
     return issueTokens(db, session, membership);
   }
 
+  /** Records an event of `userId`'s own doing (sign-up, sign-in, sign-out) in `tenantId`'s log, on `db`'s transaction. */
+  async function recordUserEvent(
+    db: PoolClient,
+    event: { tenantId: string; userId: string; origin: AuditOrigin } & Pick<AuditEventInput, 'action' | 'resource' | 'outcome' | 'changes' | 'metadata'>,
+  ): Promise<void> {
+    const { tenantId, userId, origin, ...rest } = event;
+    await recordIdentityAuditEvent(db, { ...auditedBy({ principal: { type: 'user', subject: userId }, origin }), tenantId, ...rest });
+  }
+
+  /**
+   * auth.login_failed, in a transaction of its own (the sign-in is refused). Only for an email
+   * that is a user's: an unknown email belongs to no tenant, and writing it into one would let
+   * anyone fill any tenant's log. The tenant is the organization the sign-in targeted when the
+   * user belongs to it, else their first organization; a user of none has no log to write to.
+   */
+  async function recordLoginFailure(input: { email: string; organizationId: string | undefined }, origin: AuditOrigin, reason: string): Promise<void> {
+    const user = await accountsRepository.findUserByEmail(options.pool, input.email);
+    if (user === undefined) return;
+    const memberships = await accountsRepository.listMemberships(options.pool, user.id);
+    const tenant = memberships.find((m) => m.organizationId === input.organizationId) ?? memberships[0];
+    if (tenant === undefined) return;
+    await withTransaction(options.pool, (db) =>
+      recordUserEvent(db, {
+        tenantId: tenant.organizationId,
+        userId: user.id,
+        origin,
+        action: 'auth.login_failed',
+        resource: { type: 'user', id: user.id },
+        outcome: 'failed',
+        metadata: { reason, ...(input.organizationId === undefined ? {} : { targetOrganizationId: input.organizationId }) },
+      }),
+    );
+  }
+
   async function revoke(sessionId: string): Promise<void> {
     await options.revocations.revokeSession(sessionId, revocationTtlSeconds);
   }
@@ -97,7 +126,7 @@ export function createSessionsService(options: SessionsServiceOptions) {
   return {
     async signUp(
       input: { email: string; password: string; name: string; organizationName: string },
-      client: ClientInfo,
+      client: AuditOrigin,
       parent: ParentCall | undefined,
     ): Promise<{ user: UserRecord; organization: OrganizationRecord; tokens: SessionTokens }> {
       assertPasswordAcceptableOrThrow(input.password, { email: input.email });
@@ -108,15 +137,30 @@ export function createSessionsService(options: SessionsServiceOptions) {
         const organization = await options.organizations.register(db, { name: input.organizationName, slug: undefined, ownerId: user.id }, parent);
         const role: OrgRole = 'owner';
         const tokens = await openSession(db, user.id, { organizationId: organization.id, organizationName: organization.name, role }, client);
+        await recordUserEvent(db, {
+          tenantId: organization.id,
+          userId: user.id,
+          origin: client,
+          action: 'auth.signed_up',
+          resource: { type: 'user', id: user.id },
+          outcome: 'success',
+          changes: { after: { email: user.email, name: user.name, organization: { id: organization.id, name: organization.name, slug: organization.slug } } },
+        });
         return { user, organization, tokens };
       });
     },
 
-    async login(input: { email: string; password: string; organizationId: string | undefined }, client: ClientInfo): Promise<SessionTokens> {
-      await options.throttle.admit(input.email, client.ip);
+    async login(input: { email: string; password: string; organizationId: string | undefined }, client: AuditOrigin): Promise<SessionTokens> {
+      try {
+        await options.throttle.admit(input.email, client.ip);
+      } catch (err) {
+        await recordLoginFailure(input, client, 'throttled');
+        throw err;
+      }
       const user = await accountsRepository.findUserByEmail(options.pool, input.email);
       if (!(await options.hasher.verify(user?.passwordHash, input.password)) || user === undefined) {
         await options.throttle.recordFailure(input.email);
+        await recordLoginFailure(input, client, 'invalid_credentials');
         throw invalidCredentials();
       }
       await options.throttle.recordSuccess(input.email);
@@ -124,13 +168,26 @@ export function createSessionsService(options: SessionsServiceOptions) {
       const membership =
         input.organizationId === undefined ? memberships[0] : memberships.find((m) => m.organizationId === input.organizationId);
       if (membership === undefined) {
+        // Recorded in the user's first organization; a user of none has no log (recordLoginFailure).
+        await recordLoginFailure(input, client, 'not_a_member');
         if (input.organizationId !== undefined) throw notFound('Organization');
         throw new AppError({ kind: 'FAILED_PRECONDITION', code: 'NO_ORGANIZATION', message: 'This account belongs to no organization.' });
       }
-      return withTransaction(options.pool, (db) => openSession(db, user.id, membership, client));
+      return withTransaction(options.pool, async (db) => {
+        const tokens = await openSession(db, user.id, membership, client);
+        await recordUserEvent(db, {
+          tenantId: membership.organizationId,
+          userId: user.id,
+          origin: client,
+          action: 'auth.login_succeeded',
+          resource: { type: 'user', id: user.id },
+          outcome: 'success',
+        });
+        return tokens;
+      });
     },
 
-    async refresh(refreshToken: string): Promise<SessionTokens> {
+    async refresh(refreshToken: string, origin: AuditOrigin): Promise<SessionTokens> {
       const outcome = await withTransaction(options.pool, async (db) => {
         const claimed = await sessionsRepository.claimRefreshToken(db, hashSecret(refreshToken));
         if (claimed === undefined) throw refreshRefused('REFRESH_TOKEN_INVALID', 'The refresh token is not valid.');
@@ -139,6 +196,14 @@ export function createSessionsService(options: SessionsServiceOptions) {
         if (claimed.usedAt !== null) {
           // Committed before the error is thrown: the family dies even though this call fails.
           await sessionsRepository.revokeSession(db, claimed.sessionId, 'refresh_reuse');
+          await recordUserEvent(db, {
+            tenantId: claimed.organizationId,
+            userId: claimed.userId,
+            origin,
+            action: 'auth.refresh_reuse_detected',
+            resource: { type: 'session', id: claimed.sessionId },
+            outcome: 'denied',
+          });
           return { kind: 'reused', sessionId: claimed.sessionId } as const;
         }
         const membership = await accountsRepository.findMembership(db, claimed.userId, claimed.organizationId);
@@ -153,9 +218,19 @@ export function createSessionsService(options: SessionsServiceOptions) {
       return outcome.tokens;
     },
 
-    async logout(principal: Principal): Promise<void> {
+    async logout(principal: Principal, origin: AuditOrigin): Promise<void> {
       if (principal.type !== 'user') throw usersOnly();
-      await sessionsRepository.revokeSession(options.pool, principal.sessionId, 'logout');
+      await withTransaction(options.pool, async (db) => {
+        await sessionsRepository.revokeSession(db, principal.sessionId, 'logout');
+        await recordUserEvent(db, {
+          tenantId: principal.tenantId,
+          userId: principal.subject,
+          origin,
+          action: 'auth.logged_out',
+          resource: { type: 'session', id: principal.sessionId },
+          outcome: 'success',
+        });
+      });
       await revoke(principal.sessionId);
     },
 

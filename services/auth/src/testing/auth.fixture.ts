@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { loadConfig } from '@bulkhead/config';
 import { AuthServiceClient, MembershipServiceClient, type AuthServiceService, type MembershipServiceService } from '@bulkhead/contracts';
 import { runMigrations } from '@bulkhead/database';
@@ -32,6 +33,12 @@ export async function startAuthFixture(environment: Record<string, string | unde
     databaseUrl: environment['IDENTITY_DATABASE_OWNER_URL'] ?? '',
     migrationsDir: identityMigrationsDir(servicesDir),
     scope: AUTH_MIGRATIONS.scope,
+  });
+  // The audit outbox auth records its events in (the audit service's identity migrations).
+  await runMigrations({
+    databaseUrl: environment['IDENTITY_DATABASE_OWNER_URL'] ?? '',
+    migrationsDir: path.join(servicesDir, 'audit', 'migrations', 'identity'),
+    scope: 'audit',
   });
   const logger = createLogger({ service: 'auth-int', level: 'silent' });
   const org = await startFakeOrgService(logger);
