@@ -3,13 +3,12 @@ import { MembershipServiceClient, OrgServiceClient, ProjectServiceService } from
 import { openServiceTenantDatabase } from '@bulkhead/database';
 import { closeGrpcClient, composeServerMiddleware, createGrpcClient, createGrpcServer } from '@bulkhead/grpc-kit';
 import type { RunningService, ServiceDependencies } from '@bulkhead/service-runtime';
-import { createTenantCache } from '@bulkhead/tenant-cache';
+import { createOrgPlanSource, createTenantCache } from '@bulkhead/tenant-cache';
 import { createServiceAuthentication } from '@bulkhead/tokens';
 import { Redis } from 'ioredis';
 import { createMembersService } from './members/members.service';
 import type { ProjectConfig } from './project.config';
 import { createProjectHandlers } from './project.handlers';
-import { createOrgPlanSource } from './projects/org-plan.source';
 import { createProjectsService } from './projects/projects.service';
 
 /** The project service's migrations scope. */

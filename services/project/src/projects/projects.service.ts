@@ -5,7 +5,7 @@ import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
 import { requirePermission, requireWithinLimit, seesEveryProject } from '@bulkhead/permissions';
 import { userIdOf, type Caller } from '../caller';
 import { membersRepository } from '../members/members.repository';
-import type { OrgPlanSource } from './org-plan.source';
+import type { OrgPlanSource } from '@bulkhead/tenant-cache';
 import { projectNotFound, requireProjectAccess } from './project-access';
 import { projectsRepository, type ProjectPatch, type ProjectRecord, type ProjectWithRole } from './projects.repository';
 

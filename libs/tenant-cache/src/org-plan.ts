@@ -1,8 +1,7 @@
 import type { OrgServiceService } from '@bulkhead/contracts';
-import type { GrpcClient } from '@bulkhead/grpc-kit';
+import type { ClientCallOptions, GrpcClient } from '@bulkhead/grpc-kit';
 import { DEFAULT_PLAN } from '@bulkhead/permissions';
-import type { TenantCache } from '@bulkhead/tenant-cache';
-import type { Caller } from '../caller';
+import type { TenantCache } from './tenant-cache';
 
 /** The cache entry the org service fills and invalidates on every change to the org. */
 export const ORG_PLAN_CACHE_KEY = ['org', 'plan'];
@@ -10,9 +9,16 @@ export const ORG_PLAN_CACHE_KEY = ['org', 'plan'];
 /** How long a cached plan is trusted when the org service's invalidation is missed. */
 export const ORG_PLAN_TTL_SECONDS = 300;
 
+/** A caller of a sharded service, as far as finding their organization's plan goes. */
+export interface PlanCaller {
+  readonly principal: { readonly tenantId: string };
+  /** Call options forwarding the caller's own token. */
+  readonly upstream: ClientCallOptions;
+}
+
 /** Where the caller's organization plan comes from. */
 export interface OrgPlanSource {
-  planOf(caller: Caller): Promise<string>;
+  planOf(caller: PlanCaller): Promise<string>;
 }
 
 /**
