@@ -1,5 +1,5 @@
 import type { TenantTx } from '@bulkhead/database';
-import { auditEnvelopeSchema, recordAuditEvent, REDACTED, type AuditEventInput } from './index';
+import { auditEnvelopeSchema, auditMessageOf, recordAuditEvent, REDACTED, type AuditEventInput } from './index';
 
 const TENANT = '0193a7c2-7d4e-7b1a-9c3f-5e2d1a0b9c8e';
 const OTHER_TENANT = '0193a7c2-7d4e-7b1a-9c3f-5e2d1a0b9c8f';
@@ -55,5 +55,14 @@ describe('recordAuditEvent', () => {
     const tx = recordingTx();
     await expect(recordAuditEvent(tx, { ...input, action: 'project.exploded' } as unknown as AuditEventInput)).rejects.toThrow(/action/);
     expect(tx.statements).toEqual([]);
+  });
+});
+
+describe('auditMessageOf', () => {
+  it('gives the redacted, validated event of the tenant and its envelope as the relay produces it', () => {
+    const { event, value } = auditMessageOf(TENANT, input);
+    expect(event).toMatchObject({ tenantId: TENANT, action: 'api_key.created', changes: { after: { secret: REDACTED } } });
+    expect(auditEnvelopeSchema.parse(JSON.parse(value))).toEqual({ v: 1, event });
+    expect(() => auditMessageOf(TENANT, { ...input, actor: { type: 'user', id: '' } })).toThrow(/actor.id/);
   });
 });

@@ -64,3 +64,13 @@ export async function recordIdentityAuditEvent(client: PoolClient, input: AuditE
   await client.query(INSERT_OUTBOX, [event.tenantId, event.id, envelopeOf(event)]);
   return event;
 }
+
+/**
+ * The message of an event recorded without an outbox (the gateway has no database): the
+ * complete, redacted, validated event of `input` for `tenantId`, and its envelope as the relay
+ * produces it to the audit topic (keyed by the tenant id).
+ */
+export function auditMessageOf(tenantId: string, input: AuditEventInput): { event: AuditEvent; value: string } {
+  const event = buildEvent(tenantId, input);
+  return { event, value: envelopeOf(event) };
+}
