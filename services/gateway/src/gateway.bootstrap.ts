@@ -11,6 +11,7 @@ import type { gatewayConfigShape } from "./gateway.config";
 import { startGateway } from "./gateway.server";
 import { startGrpcEdge } from "./grpc-edge/grpc-edge.server";
 import { createRedisIdempotencyStore } from "./idempotency/idempotency-store";
+import { startRateLimitAudit } from "./rate-limit/rate-limit-audit";
 import { requestsPerMinuteOf } from "./rate-limit/rate-limit.config";
 import { createRedisTokenBucket } from "./rate-limit/redis-token-bucket";
 import { createTenantPlans } from "./rate-limit/tenant-plans";
@@ -74,6 +75,15 @@ export async function bootstrapGateway(
       ? undefined
       : createAuditUpstream(config.AUDIT_GRPC_ADDRESS, config.UPSTREAM_DEADLINE_MS);
   const { logger, registry } = dependencies;
+  const rateLimitAudit = startRateLimitAudit(
+    {
+      brokers: config.KAFKA_BROKERS,
+      topic: config.AUDIT_TOPIC,
+      sampleWindowSeconds: config.AUDIT_RATE_LIMIT_SAMPLE_SECONDS,
+      maxQueued: config.AUDIT_RATE_LIMIT_QUEUE_SIZE,
+    },
+    { redis, logger, registry },
+  );
   const rateLimit = createTenantRateLimiter({
     bucket: createRedisTokenBucket(redis),
     plans: createTenantPlans({
@@ -84,6 +94,7 @@ export async function bootstrapGateway(
     requestsPerMinute: requestsPerMinuteOf(config),
     logger,
     registry,
+    audit: rateLimitAudit,
   });
   const callerGuards: CallerGuard[] = [createRateLimitGuard(rateLimit)];
   if (config.BASE_DOMAIN !== undefined) {
@@ -138,6 +149,7 @@ export async function bootstrapGateway(
       projects.close();
       membership.close();
       audit?.close();
+      await rateLimitAudit?.close();
       authentication.close();
       redis.disconnect();
     },

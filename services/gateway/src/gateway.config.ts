@@ -25,6 +25,14 @@ export const gatewayConfigShape = {
   AUDIT_GRPC_ADDRESS: envFields.string().optional(),
   /** Where revoked sessions are listed (shared with every service), rate limits and caches. */
   REDIS_URL: envFields.url(["redis", "rediss"]),
+  /** Kafka, for the sampled access.rate_limited audit events (ADR 0005); unset, refusals are only counted. */
+  KAFKA_BROKERS: envFields.list().optional(),
+  /** The audit topic the relay produces to; the sampled events go there too. */
+  AUDIT_TOPIC: envFields.string().default("audit.events"),
+  /** At most one access.rate_limited event per tenant per this many seconds. */
+  AUDIT_RATE_LIMIT_SAMPLE_SECONDS: envFields.positiveInt().default(60),
+  /** Sampled events waiting for Kafka at most; past it samples are dropped (counted). */
+  AUDIT_RATE_LIMIT_QUEUE_SIZE: envFields.positiveInt().default(1000),
   /** Deadline of each call to a backend; past it the request answers 503 naming the backend. */
   UPSTREAM_DEADLINE_MS: envFields.positiveInt().default(5000),
 };
