@@ -1,3 +1,4 @@
+import * as agentV1 from './generated/bulkhead/agent/v1/agent_service';
 import * as auditV1 from './generated/bulkhead/audit/v1/audit_review_service';
 import * as membershipV1 from './generated/bulkhead/auth/v1/membership_service';
 import * as orgV1 from './generated/bulkhead/org/v1/org_service';
@@ -52,7 +53,8 @@ export {
 export { WorkflowServiceClient, WorkflowServiceService } from './generated/bulkhead/workflow/v1/workflow_service';
 // Message names of these packages overlap (Member, Organization, …): import them namespaced,
 // `membershipV1.Member`, `orgV1.Organization`.
-export { membershipV1, orgV1, workflowV1 };
+export { AgentServiceClient, AgentServiceService } from './generated/bulkhead/agent/v1/agent_service';
+export { agentV1, membershipV1, orgV1, workflowV1 };
 export { AuditReviewServiceClient, AuditReviewServiceService } from './generated/bulkhead/audit/v1/audit_review_service';
 // Audit messages (AuditEvent, …) would shadow @bulkhead/audit's names: import them namespaced,
 // `auditV1.AuditEvent`.
