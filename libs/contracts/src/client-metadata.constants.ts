@@ -5,3 +5,6 @@
  */
 export const CLIENT_IP_METADATA_KEY = 'x-client-ip';
 export const CLIENT_USER_AGENT_METADATA_KEY = 'x-client-user-agent';
+
+/** How a platform workload proves itself to auth's WorkloadTokenService (ADR 0006). */
+export const WORKLOAD_KEY_METADATA_KEY = 'x-bulkhead-workload-key';

@@ -95,4 +95,4 @@ export {
   HealthService,
 } from './generated/grpc/health/v1/health';
 export { ERROR_INFO_TRAILER_KEY } from './error-info.constants';
-export { CLIENT_IP_METADATA_KEY, CLIENT_USER_AGENT_METADATA_KEY } from './client-metadata.constants';
+export { CLIENT_IP_METADATA_KEY, CLIENT_USER_AGENT_METADATA_KEY, WORKLOAD_KEY_METADATA_KEY } from './client-metadata.constants';

@@ -3,7 +3,8 @@ import { loadConfig } from '@bulkhead/config';
 import { buildJwks, createLocalJwksSource, createTokenIssuer, createTokenVerifier, generateSigningKey } from '@bulkhead/tokens';
 import type { CallContext } from '@bulkhead/grpc-kit';
 import { createServiceTokens } from './service-tokens';
-import { createWorkloadTokenHandlers, WORKLOAD_KEY_METADATA_KEY, workloadKeysField, workloadOf } from './workload-tokens';
+import { WORKLOAD_KEY_METADATA_KEY } from '@bulkhead/contracts';
+import { createWorkloadTokenHandlers, workloadKeysField, workloadOf } from './workload-tokens';
 
 const KEY = 'k'.repeat(40);
 const TENANT = '019a7c2e-5b1f-7d3a-9c4e-0123456789ab';

@@ -1,13 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
-import type { WorkloadTokenServiceService } from '@bulkhead/contracts';
+import { WORKLOAD_KEY_METADATA_KEY, type WorkloadTokenServiceService } from '@bulkhead/contracts';
 import { AppError, notFound } from '@bulkhead/errors';
 import { parseRequest, type CallContext, type ServiceImplementation } from '@bulkhead/grpc-kit';
 import { z } from 'zod';
 import type { ServiceTokens } from './service-tokens';
-
-/** The metadata a workload proves itself with (ADR 0006). */
-export const WORKLOAD_KEY_METADATA_KEY = 'x-bulkhead-workload-key';
 
 /** The workload-token RPC: public to the token middleware, guarded by the workload key instead. */
 export const PUBLIC_WORKLOAD_METHODS = ['/bulkhead.auth.v1.WorkloadTokenService/MintServiceToken'] as const;
