@@ -1,0 +1,27 @@
+import type { JsonValue } from '@bulkhead/templates';
+import type { Caller } from '../caller';
+import type { WorkflowStep } from '../definitions/step-definitions';
+
+/** Checks, with the caller's token, that agents exist in the caller's organization. */
+export interface AgentDirectory {
+  /** Throws NOT_FOUND naming the first step whose agent the caller's organization does not have. */
+  requireAgents(caller: Caller, steps: readonly WorkflowStep[]): Promise<void>;
+}
+
+/** One invocation a worker asks of the agent service, for a tenant. */
+export interface AgentInvocation {
+  tenantId: string;
+  agentId: string;
+  input: JsonValue;
+  /** Idempotency key: the agent service replays the recorded outcome of a key it has seen. */
+  executionKey: string;
+  timeoutMs: number;
+}
+
+/** How an invocation ended: output, or an error and whether trying again may help. */
+export type AgentOutcome = { ok: true; output: JsonValue; replayed: boolean } | { ok: false; error: string; retryable: boolean };
+
+/** Invokes agents for workers (with a service token for the tenant). */
+export interface AgentInvoker {
+  invoke(invocation: AgentInvocation): Promise<AgentOutcome>;
+}

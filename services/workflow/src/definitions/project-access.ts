@@ -1,0 +1,59 @@
+import type { ProjectServiceService } from '@bulkhead/contracts';
+import { isAppError, notFound, type AppError } from '@bulkhead/errors';
+import type { GrpcClient } from '@bulkhead/grpc-kit';
+import { requireProjectPermission, seesEveryProject, type ProjectPermission } from '@bulkhead/permissions';
+import type { Caller } from '../caller';
+
+/** The most projects a restricted caller's workflow list looks through. */
+const MAX_VISIBLE_PROJECTS = 1000;
+
+/** What the caller may do in a project: the project service knows their role in it. */
+export interface ProjectAccess {
+  /**
+   * Throws unless the caller may do `permission` in the project. A project the caller cannot
+   * see is `hidden()` (NOT_FOUND of the thing asked for: a workflow of an invisible project
+   * does not exist for them), one they see but may not change is PERMISSION_DENIED.
+   */
+  require(caller: Caller, projectId: string, permission: ProjectPermission, hidden: () => AppError): Promise<void>;
+  /** The projects whose workflows the caller may list; undefined = every project of the org. */
+  visibleProjects(caller: Caller): Promise<string[] | undefined>;
+}
+
+export function createProjectAccess(projects: GrpcClient<typeof ProjectServiceService>): ProjectAccess {
+  return {
+    async require(caller, projectId, permission, hidden) {
+      let projectRole: string;
+      try {
+        projectRole = (await projects.getProject({ id: projectId }, caller.upstream)).callerProjectRole;
+      } catch (err) {
+        if (isAppError(err) && err.kind === 'NOT_FOUND') throw hidden();
+        throw err;
+      }
+      try {
+        requireProjectPermission({ role: caller.principal.role, projectRole: projectRole || undefined }, permission);
+      } catch (err) {
+        if (isAppError(err) && err.kind === 'NOT_FOUND') throw hidden();
+        throw err;
+      }
+    },
+
+    async visibleProjects(caller) {
+      if (seesEveryProject(caller.principal)) return undefined;
+      const ids: string[] = [];
+      let cursor = '';
+      do {
+        const { items, page } = await projects.listProjects({ page: { pageSize: 200, cursor }, includeArchived: true }, caller.upstream);
+        ids.push(...items.map((project) => project.id));
+        cursor = page?.nextCursor ?? '';
+      } while (cursor !== '' && ids.length < MAX_VISIBLE_PROJECTS);
+      return ids;
+    },
+  };
+}
+
+/** The NOT_FOUND of a workflow that does not exist, is another tenant's, or sits in a project the caller cannot see. */
+export const workflowNotFound = () => notFound('Workflow');
+/** Likewise for a run. */
+export const runNotFound = () => notFound('Run');
+/** Likewise for a project named in a request. */
+export const projectNotFound = () => notFound('Project');

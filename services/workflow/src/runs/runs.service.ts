@@ -1,0 +1,139 @@
+import { auditedBy, recordAuditEvent, type AuditAction } from '@bulkhead/audit';
+import type { TenantDatabase, TenantTx } from '@bulkhead/database';
+import { notFound } from '@bulkhead/errors';
+import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
+import { limitsOf } from '@bulkhead/permissions';
+import type { OrgPlanSource } from '@bulkhead/tenant-cache';
+import type { JsonValue } from '@bulkhead/templates';
+import type { Caller } from '../caller';
+import { runNotFound, type ProjectAccess } from '../definitions/project-access';
+import type { WorkflowsService } from '../definitions/workflows.service';
+import { requireControlAllowed, statusAfter, type RunControl } from './run-transitions';
+import { runsRepository, type RunRecord, type RunStatus, type StepExecutionRecord } from './runs.repository';
+
+export interface RunsServiceOptions {
+  db: TenantDatabase;
+  projects: ProjectAccess;
+  workflows: WorkflowsService;
+  plans: OrgPlanSource;
+}
+
+/** A run with its step executions (every generation, oldest first). */
+export interface RunWithSteps {
+  run: RunRecord;
+  executions: StepExecutionRecord[];
+}
+
+const CONTROL_ACTIONS: Readonly<Record<RunControl, AuditAction>> = {
+  pause: 'run.paused',
+  resume: 'run.resumed',
+  cancel: 'run.cancelled',
+  reset: 'run.reset',
+};
+
+/** Records the concurrent-run limit of the tenant's plan where the workers read it. */
+async function rememberConcurrencyLimit(tx: TenantTx, concurrentRuns: number): Promise<void> {
+  await tx.query(
+    `INSERT INTO workflow_tenant_limits (tenant_id, concurrent_runs) VALUES ($1, $2)
+     ON CONFLICT (tenant_id) DO UPDATE SET concurrent_runs = EXCLUDED.concurrent_runs, updated_at = now()`,
+    [tx.tenantId, concurrentRuns],
+  );
+}
+
+/**
+ * Runs as callers see and steer them. Starting only queues a pending run: the workers move it
+ * on. Controls lock the run row, so a worker finishing a step and a caller pausing it are
+ * serialized, and every transition records its audit event in the same transaction.
+ */
+export function createRunsService(options: RunsServiceOptions) {
+  const { db, projects } = options;
+  const ctxOf = (caller: Caller) => ({ tenantId: caller.principal.tenantId });
+
+  const load = async (caller: Caller, id: string): Promise<RunWithSteps> => {
+    const found = await db.withTenant(ctxOf(caller), async (tx) => {
+      const run = await runsRepository.find(tx, id);
+      return run === undefined ? undefined : { run, executions: await runsRepository.executions(tx, id) };
+    });
+    if (found === undefined) throw runNotFound();
+    await projects.require(caller, found.run.projectId, 'workflows.read', runNotFound);
+    return found;
+  };
+
+  return {
+    async start(caller: Caller, workflowId: string, input: JsonValue): Promise<RunWithSteps> {
+      const workflow = await options.workflows.accessible(caller, workflowId, 'runs.control');
+      const { concurrentRuns } = limitsOf(await options.plans.planOf(caller));
+      const run = await db.withTenant(ctxOf(caller), async (tx) => {
+        await rememberConcurrencyLimit(tx, concurrentRuns);
+        const created = await runsRepository.insert(tx, {
+          workflowId,
+          projectId: workflow.projectId,
+          workflowVersion: workflow.version,
+          steps: workflow.steps,
+          input,
+          createdBy: caller.principal.subject,
+        });
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'run.started',
+          resource: { type: 'run', id: created.id },
+          outcome: 'success',
+          metadata: { workflowId, workflowVersion: workflow.version },
+        });
+        return created;
+      });
+      return { run, executions: [] };
+    },
+
+    get: load,
+
+    async list(caller: Caller, window: PageWindow, filter: { workflowId?: string | undefined; status?: RunStatus | undefined }): Promise<{ items: RunRecord[]; nextCursor: string }> {
+      let projectIds: string[] | undefined;
+      if (filter.workflowId !== undefined) {
+        await options.workflows.accessible(caller, filter.workflowId, 'workflows.read');
+      } else {
+        projectIds = await projects.visibleProjects(caller);
+        if (projectIds?.length === 0) return { items: [], nextCursor: '' };
+      }
+      const rows = await db.withTenant(ctxOf(caller), (tx) => runsRepository.list(tx, { limit: window.limit + 1, after: window.after, ...filter, projectIds }));
+      return pageOf(rows, window, (run) => run.sortKey);
+    },
+
+    /** The step's execution in the run's current generation, and the earlier generations' as history (newest first). */
+    async step(caller: Caller, runId: string, stepId: string): Promise<{ step: StepExecutionRecord | undefined; history: StepExecutionRecord[]; run: RunRecord }> {
+      const { run, executions } = await load(caller, runId);
+      if (!run.steps.some((step) => step.id === stepId)) throw notFound('Step');
+      const ofStep = executions.filter((execution) => execution.stepId === stepId);
+      return {
+        run,
+        step: ofStep.find((execution) => execution.generation === run.generation),
+        history: ofStep.filter((execution) => execution.generation !== run.generation).reverse(),
+      };
+    },
+
+    async control(caller: Caller, id: string, control: RunControl): Promise<RunWithSteps> {
+      const { run: seen } = await load(caller, id);
+      await projects.require(caller, seen.projectId, 'runs.control', runNotFound);
+      return db.withTenant(ctxOf(caller), async (tx) => {
+        const run = await runsRepository.find(tx, id, true);
+        if (run === undefined) throw runNotFound();
+        requireControlAllowed(control, run.status);
+        const before = await runsRepository.executions(tx, id);
+        const hasStarted = before.some((execution) => execution.generation === run.generation);
+        if (control === 'cancel' || control === 'reset') await runsRepository.cancelWaitingSteps(tx, id);
+        const next = await runsRepository.setStatus(tx, id, statusAfter(control, hasStarted), control === 'reset' ? { newGeneration: true, error: null } : {});
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: CONTROL_ACTIONS[control],
+          resource: { type: 'run', id },
+          outcome: 'success',
+          changes: { before: { status: run.status, generation: run.generation }, after: { status: next.status, generation: next.generation } },
+        });
+        return { run: next, executions: await runsRepository.executions(tx, id) };
+      });
+    },
+
+  };
+}
+
+export type RunsService = ReturnType<typeof createRunsService>;

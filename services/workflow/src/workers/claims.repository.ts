@@ -1,0 +1,123 @@
+import type { TenantTx } from '@bulkhead/database';
+import { limitsOf } from '@bulkhead/permissions';
+import { renderTemplate, type JsonValue } from '@bulkhead/templates';
+import type { Pool } from 'pg';
+import type { WorkflowStep } from '../definitions/step-definitions';
+import { runsRepository, type RunRecord } from '../runs/runs.repository';
+
+/** One claimed step execution: what the worker runs and how it reports back. */
+export interface StepClaim {
+  tenantId: string;
+  executionId: string;
+  runId: string;
+  generation: number;
+  stepIndex: number;
+  step: WorkflowStep;
+  input: JsonValue;
+  attempts: number;
+  failures: number;
+}
+
+/**
+ * The tenants of one shard with work: pending runs (maybe waiting for a slot), or runnable
+ * steps of running runs (due, or with an expired lease). Read through the scheduler's policy,
+ * in a transaction that is no tenant's (ADR 0006); only tenant ids leave it.
+ */
+export async function tenantsWithWork(pool: Pool): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`SELECT set_config('app.workflow_scheduler', 'on', true)`);
+    const { rows } = await client.query<{ tenant_id: string }>(
+      `SELECT tenant_id FROM workflow_runs WHERE status = 'pending'
+        UNION
+       SELECT e.tenant_id FROM workflow_step_executions e
+         JOIN workflow_runs r ON r.tenant_id = e.tenant_id AND r.id = e.run_id AND r.generation = e.generation
+        WHERE r.status = 'running'
+          AND ((e.status = 'pending' AND e.next_attempt_at <= now()) OR (e.status = 'running' AND e.lease_until < now()))`,
+    );
+    await client.query('COMMIT');
+    return rows.map((row) => row.tenant_id);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Starts pending runs while the tenant is under its plan's concurrent-run limit (oldest first). */
+async function promotePendingRuns(tx: TenantTx): Promise<void> {
+  const { rows: limits } = await tx.query<{ concurrent_runs: number }>('SELECT concurrent_runs FROM workflow_tenant_limits WHERE tenant_id = $1', [tx.tenantId]);
+  const limit = limits[0]?.concurrent_runs ?? limitsOf('').concurrentRuns;
+  const { rows: counted } = await tx.query<{ running: string }>(`SELECT count(*) AS running FROM workflow_runs WHERE tenant_id = $1 AND status = 'running'`, [tx.tenantId]);
+  const free = limit - Number(counted[0]?.running ?? 0);
+  if (free <= 0) return;
+  const { rows: started } = await tx.query<Pick<RunRecord, 'id' | 'generation' | 'steps'>>(
+    `UPDATE workflow_runs SET status = 'running', updated_at = now()
+      WHERE tenant_id = $1 AND id IN (
+        SELECT id FROM workflow_runs WHERE tenant_id = $1 AND status = 'pending' ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+      RETURNING id, generation, steps`,
+    [tx.tenantId, free],
+  );
+  for (const run of started) await runsRepository.queueStep(tx, run, 0);
+}
+
+/**
+ * In the tenant's transaction: starts what its concurrency limit allows, then claims its oldest
+ * runnable step (FOR UPDATE SKIP LOCKED), renders the step's input from the run input and the
+ * earlier steps' outputs, and leases it to `owner`. A per-tenant advisory lock keeps two workers
+ * from both filling the tenant's last slot.
+ */
+export async function claimNextStep(tx: TenantTx, owner: string, leaseMs: number): Promise<StepClaim | undefined> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('workflow-slots:' || $1, 0))`, [tx.tenantId]);
+  await promotePendingRuns(tx);
+  const { rows } = await tx.query<{ id: string; run_id: string; generation: number; step_index: number; attempts: number; failures: number; steps: WorkflowStep[]; input: JsonValue }>(
+    `SELECT e.id, e.run_id, e.generation, e.step_index, e.attempts, e.failures, r.steps, r.input
+       FROM workflow_step_executions e
+       JOIN workflow_runs r ON r.tenant_id = e.tenant_id AND r.id = e.run_id AND r.generation = e.generation
+      WHERE e.tenant_id = $1 AND r.status = 'running'
+        AND ((e.status = 'pending' AND e.next_attempt_at <= now()) OR (e.status = 'running' AND e.lease_until < now()))
+      ORDER BY e.next_attempt_at, e.id
+      LIMIT 1
+      FOR UPDATE OF e SKIP LOCKED`,
+    [tx.tenantId],
+  );
+  const row = rows[0];
+  const step = row?.steps[row.step_index];
+  if (row === undefined || step === undefined) return undefined;
+  const { rows: earlier } = await tx.query<{ step_id: string; output: JsonValue }>(
+    `SELECT step_id, output FROM workflow_step_executions WHERE tenant_id = $1 AND run_id = $2 AND generation = $3 AND status = 'succeeded'`,
+    [tx.tenantId, row.run_id, row.generation],
+  );
+  const scope: JsonValue = { run: { input: row.input }, steps: Object.fromEntries(earlier.map((e) => [e.step_id, { output: e.output }])) };
+  const input = renderTemplate(step.input, scope);
+  await tx.query(
+    `UPDATE workflow_step_executions
+        SET status = 'running', attempts = attempts + 1, input = $3, lease_owner = $4, lease_until = now() + make_interval(secs => $5::double precision / 1000),
+            started_at = coalesce(started_at, now())
+      WHERE tenant_id = $1 AND id = $2`,
+    [tx.tenantId, row.id, JSON.stringify(input), owner, leaseMs],
+  );
+  return {
+    tenantId: tx.tenantId,
+    executionId: row.id,
+    runId: row.run_id,
+    generation: row.generation,
+    stepIndex: row.step_index,
+    step,
+    input,
+    attempts: row.attempts + 1,
+    failures: row.failures,
+  };
+}
+
+/** Extends the lease while the step runs; false once another worker took it over. */
+export async function renewLease(tx: TenantTx, claim: StepClaim, owner: string, leaseMs: number): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE workflow_step_executions SET lease_until = now() + make_interval(secs => $4::double precision / 1000)
+      WHERE tenant_id = $1 AND id = $2 AND status = 'running' AND lease_owner = $3`,
+    [tx.tenantId, claim.executionId, owner, leaseMs],
+  );
+  return rowCount === 1;
+}
