@@ -119,7 +119,7 @@ describe('auth events, each in the transaction of its change', () => {
     expect(keyCreated).toMatchObject({ actor: { type: 'user', id: owner.userId }, resource: { type: 'api_key', id: keyId }, changes: { after: { name: 'ci', role: 'member' } } });
     expect(JSON.stringify(keyCreated)).not.toContain(created.secret);
     expect(keyRevoked).toMatchObject({ resource: { type: 'api_key', id: keyId } });
-    expect(accepted).toMatchObject({ actor: { type: 'user', id: joiner.userId }, resource: { type: 'invitation' }, metadata: { userId: joiner.userId, role: 'member' } });
+    expect(accepted).toMatchObject({ actor: { type: 'user', id: joiner.userId }, resource: { type: 'invitation', id: fx.org.invitationId }, metadata: { userId: joiner.userId, role: 'member' } });
     expect(added).toMatchObject({ actor: { type: 'user', id: joiner.userId }, resource: { type: 'member', id: joiner.userId }, changes: { after: { role: 'member' } } });
     expect(changed).toMatchObject({ actor: { type: 'user', id: owner.userId }, changes: { before: { role: 'member' }, after: { role: 'admin' } } });
     expect(removed).toMatchObject({ resource: { type: 'member', id: joiner.userId }, changes: { before: { role: 'admin' } }, metadata: { left: false } });

@@ -321,7 +321,7 @@ describe('invitations', () => {
   it('redeems for the invited email once; retries by the same user answer the same; other cases name why', async () => {
     const acme = await newOrg('redeemer');
     const service = await serviceToken(acme.id);
-    const { token } = await invite(acme, 'erin@example.test', { role: 'admin' });
+    const { token, invitation } = await invite(acme, 'erin@example.test', { role: 'admin' });
     const erin = uuidv7();
     const redeem = (t: string, userId: string, email: string, memberCount = 1, auth = service) =>
       org.redeemInvitation({ token: t, userId, email, memberCount }, as(auth));
@@ -329,8 +329,9 @@ describe('invitations', () => {
     expect(await rejection(redeem(token, erin, 'erin@example.test', 1, acme.owner))).toMatchObject({ kind: 'PERMISSION_DENIED' });
     expect(await rejection(redeem(token, erin, 'mallory@example.test'))).toMatchObject({ kind: 'FAILED_PRECONDITION', code: 'INVITATION_EMAIL_MISMATCH' });
     expect(await rejection(redeem(token, erin, 'erin@example.test', 5))).toMatchObject({ kind: 'QUOTA_EXCEEDED', code: 'PLAN_LIMIT_REACHED' });
-    expect(await redeem(token, erin, 'ERIN@example.test')).toEqual({ role: 'admin', organizationName: 'redeemer org' });
-    expect(await redeem(token, erin, 'erin@example.test')).toEqual({ role: 'admin', organizationName: 'redeemer org' });
+    const redeemed = { role: 'admin', organizationName: 'redeemer org', invitationId: invitation?.id };
+    expect(await redeem(token, erin, 'ERIN@example.test')).toEqual(redeemed);
+    expect(await redeem(token, erin, 'erin@example.test')).toEqual(redeemed);
     expect(await rejection(redeem(token, uuidv7(), 'erin@example.test'))).toMatchObject({ kind: 'FAILED_PRECONDITION', code: 'INVITATION_USED' });
     const [accepted] = (await org.listInvitations({ organizationId: acme.id }, as(acme.owner))).items;
     expect(accepted).toMatchObject({ status: 'accepted', acceptedAt: expect.any(String) });

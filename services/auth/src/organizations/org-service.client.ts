@@ -15,7 +15,7 @@ export interface OrgServiceCalls {
     organizationId: string,
     invitation: { token: string; userId: string; email: string; memberCount: number },
     parent: ParentCall | undefined,
-  ): Promise<{ role: string }>;
+  ): Promise<{ role: string; invitationId: string }>;
   close(): void;
 }
 
@@ -48,7 +48,7 @@ export function createOrgServiceCalls(address: string, serviceTokens: ServiceTok
       const reply = await client.redeemInvitation(invitation, { metadata, parent }).catch((err: unknown) => {
         throw orgCallError(err);
       });
-      return { role: reply.role };
+      return { role: reply.role, invitationId: reply.invitationId };
     },
     close: () => closeGrpcClient(client),
   };

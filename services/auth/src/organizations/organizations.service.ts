@@ -109,7 +109,7 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
         const user = await accountsRepository.findUserById(db, principal.subject);
         if (user === undefined) throw notFound('User');
         const memberCount = await membersRepository.count(db, org.id);
-        const { role } = await options.org.redeemInvitation(org.id, { token, userId: user.id, email: user.email, memberCount }, parent);
+        const { role, invitationId } = await options.org.redeemInvitation(org.id, { token, userId: user.id, email: user.email, memberCount }, parent);
         if (!isOrgRole(role)) throw internalError(new Error(`the org service granted an unknown role "${role}"`));
         await accountsRepository.insertMembership(db, { organizationId: org.id, userId: user.id, role });
         // Both halves of the acceptance, with the membership they created: the org service's
@@ -119,7 +119,7 @@ export function createOrganizationsService(options: OrganizationsServiceOptions)
           ...by,
           tenantId: org.id,
           action: 'invitation.accepted',
-          resource: { type: 'invitation' },
+          resource: { type: 'invitation', ...(invitationId === '' ? {} : { id: invitationId }) },
           outcome: 'success',
           metadata: { userId: user.id, role },
         });

@@ -25,6 +25,8 @@ export interface FakeOrgService {
   failWith: AppError | undefined;
   /** The role RedeemInvitation grants. */
   grantedRole: string;
+  /** The invitation RedeemInvitation says it redeemed. */
+  invitationId: string;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startFakeOrgService(logger: Logger): Promise<FakeOrgServic
     verifier: undefined,
     failWith: undefined,
     grantedRole: 'member',
+    invitationId: '0190f5a4-0000-7000-8000-00000000a11d',
     stop: () => server.shutdown({ timeoutMs: 500 }),
   };
 
@@ -60,7 +63,7 @@ export async function startFakeOrgService(logger: Logger): Promise<FakeOrgServic
     },
     async redeemInvitation(request, ctx) {
       await record('redeemInvitation', request, ctx);
-      return { role: fake.grantedRole, organizationName: '' };
+      return { role: fake.grantedRole, organizationName: '', invitationId: fake.invitationId };
     },
     listOrganizations: unimplemented,
     getOrganization: unimplemented,

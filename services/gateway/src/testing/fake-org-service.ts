@@ -106,7 +106,7 @@ export async function startFakeOrgService(logger: Logger, tokens: TestTokens): P
     },
     async redeemInvitation(request, ctx) {
       record('redeemInvitation', request, ctx);
-      return { role: 'member', organizationName: 'Acme' };
+      return { role: 'member', organizationName: 'Acme', invitationId: '0190f5a4-0000-7000-8000-00000000a11d' };
     },
     async getUsage(request, ctx) {
       ownOrganization('getUsage', request, ctx, request.organizationId);

@@ -144,7 +144,7 @@ export function createInvitationsService(options: InvitationsServiceOptions) {
      * Checks the token for the user auth is adding and marks it used by them. A retry for the
      * same user answers the same; the member limit counts `memberCount` (auth counts under its lock).
      */
-    async redeem(caller: Caller, request: RedeemRequest): Promise<{ role: OrgRole; organizationName: string }> {
+    async redeem(caller: Caller, request: RedeemRequest): Promise<{ role: OrgRole; organizationName: string; invitationId: string }> {
       requirePermission(caller.principal, 'invitations.redeem');
       const tokenHash = hashInvitationToken(request.token);
       return db.withTenant(tenantOf(caller), async (tx) => {
@@ -152,7 +152,7 @@ export function createInvitationsService(options: InvitationsServiceOptions) {
         if (invitation === undefined) throw invitationNotFound();
         const organization = await organizationsRepository.find(tx);
         if (organization === undefined) throw invitationNotFound();
-        const answer = { role: invitation.role, organizationName: organization.name };
+        const answer = { role: invitation.role, organizationName: organization.name, invitationId: invitation.id };
         if (invitation.acceptedBy !== null && invitation.acceptedBy.toLowerCase() === request.userId.toLowerCase()) return answer;
         const at = now();
         const status = statusOf(invitation, at);
