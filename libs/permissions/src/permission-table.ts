@@ -48,6 +48,14 @@ export const PERMISSIONS = {
   'invitations.redeem': [SERVICE_ROLE],
   /** Create a project (the creator becomes its admin). */
   'projects.create': ['owner', 'admin', 'member'],
+  /** See the organization's agents (never their credentials); the workflow service checks a definition's agents. */
+  'agents.read': [...EVERY_ORG_ROLE, SERVICE_ROLE],
+  /** Create, change, disable and delete agents, and set their credentials. */
+  'agents.manage': ['owner', 'admin'],
+  /** Run an agent once; the workflow service's workers invoke with a service token for the tenant. */
+  'agents.invoke': ['owner', 'admin', 'member', SERVICE_ROLE],
+  /** Add and remove a knowledge-qa agent's documents. */
+  'agents.documents.manage': ['owner', 'admin'],
   /** Review the organization's compliance log: list, get, export and verify its audit events. */
   'audit.read': ['owner', 'admin', 'auditor'],
 } as const satisfies Record<string, readonly CallerRole[]>;
