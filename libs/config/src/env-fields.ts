@@ -51,6 +51,20 @@ export const envFields = {
       })
       .pipe(schema),
 
+  /** A base64 string of exactly 32 bytes (an AES-256 key), as its bytes. */
+  aes256Key: () =>
+    z
+      .string({ error: 'is required' })
+      .trim()
+      .transform((value, ctx) => {
+        const bytes = Buffer.from(value, 'base64');
+        if (bytes.length !== 32 || bytes.toString('base64') !== value) {
+          ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)' });
+          return z.NEVER;
+        }
+        return bytes;
+      }),
+
   /** One of a fixed set of values. */
   oneOf: <const T extends readonly [string, ...string[]]>(values: T) =>
     z.enum(values, { error: `must be one of ${values.join(', ')}` }),

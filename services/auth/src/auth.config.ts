@@ -1,20 +1,5 @@
 import { envFields, serviceConfigShape, tokenConfigShape, type EnvConfig } from '@bulkhead/config';
-import { z } from 'zod';
 import { workloadKeysField } from './service-tokens/workload-tokens';
-
-/** A base64 string of exactly 32 bytes (an AES-256 key). */
-const aes256Key = () =>
-  z
-    .string({ error: 'is required' })
-    .trim()
-    .transform((value, ctx) => {
-      const bytes = Buffer.from(value, 'base64');
-      if (bytes.length !== 32 || bytes.toString('base64') !== value) {
-        ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)' });
-        return z.NEVER;
-      }
-      return bytes;
-    });
 
 /** The auth service's environment variables. */
 export const authConfigShape = {
@@ -36,7 +21,7 @@ export const authConfigShape = {
   /** Revocation list and login throttling. */
   REDIS_URL: envFields.url(['redis', 'rediss']),
   /** Seals the private signing keys at rest (AES-256-GCM). */
-  SIGNING_KEY_ENCRYPTION_KEY: aes256Key(),
+  SIGNING_KEY_ENCRYPTION_KEY: envFields.aes256Key(),
   /** Access-token life: minutes, not hours. */
   ACCESS_TOKEN_TTL_SECONDS: envFields.positiveInt().max(3600, 'must be at most 3600 (access tokens live minutes)').default(600),
   /** Refresh-token (session) life. */
