@@ -40,7 +40,7 @@ export async function startFakeProjectService(logger: Logger, tokens: TestTokens
     async getProject(request, ctx) {
       record('getProject', request, ctx);
       existing(request.id);
-      return { project: PROJECT };
+      return { project: PROJECT, callerProjectRole: 'admin' };
     },
     async listProjects(request, ctx) {
       record('listProjects', request, ctx);
