@@ -10,3 +10,5 @@ export { auditActorOf, auditedBy, auditOriginOf, clientOf, forwardClientMetadata
 export type { AuditOrigin } from './call-origin';
 export { createAccessDeniedAuditMiddleware, identityAuditRecorder, requestedResourceOf, shardAuditRecorder } from './access-denied.middleware';
 export type { AccessDeniedAuditOptions, TenantAuditRecorder } from './access-denied.middleware';
+export { forwardingCallerOf } from './forwarding-caller';
+export type { ForwardingCaller } from './forwarding-caller';
