@@ -58,7 +58,7 @@ export function loadDevstackEnv(options: LoadDevstackEnvOptions = {}): DevstackE
  * configuration reference): `SHARD_MAP`, `SHARD_OWNER_MAP`, the identity and audit database
  * URLs with their owner URLs, `PLACEMENT_DATABASE_URL` (where the sharded services read tenant
  * placements: the identity database, as the service role), `REDIS_URL`, `KAFKA_BROKERS`, and a
- * `SIGNING_KEY_ENCRYPTION_KEY` and the workflow service's `WORKLOAD_KEY` (and auth's
+ * `SIGNING_KEY_ENCRYPTION_KEY`, the agent service's `AGENT_MASTER_KEY` and the workflow service's `WORKLOAD_KEY` (and auth's
  * `WORKLOAD_KEYS` register holding it), derived from the identity database's URL: local-only
  * keys, stable across restarts so the signing keys sealed with them stay readable. Never
  * production keys.
@@ -79,6 +79,8 @@ export function toServiceEnvironment(env: DevstackEnv): Record<string, string> {
     // The workflow service's workload key, and auth's register of workload keys (ADR 0006).
     WORKLOAD_KEY: workloadKey,
     WORKLOAD_KEYS: `workflow=${workloadKey}`,
+    // Wraps the agents' per-tenant data keys (envelope encryption of their credentials).
+    AGENT_MASTER_KEY: createHash('sha256').update(`bulkhead-devstack-agents:${env.identityDatabase.url}`).digest('base64'),
   };
 }
 

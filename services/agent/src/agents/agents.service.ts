@@ -1,0 +1,213 @@
+import { auditedBy, recordAuditEvent } from '@bulkhead/audit';
+import { uuidv7, type TenantDatabase, type TenantTx } from '@bulkhead/database';
+import { AppError, notFound } from '@bulkhead/errors';
+import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
+import { requirePermission, requireWithinLimit } from '@bulkhead/permissions';
+import type { OrgPlanSource } from '@bulkhead/tenant-cache';
+import type { JsonValue } from '@bulkhead/templates';
+import type { Caller } from '../caller';
+import type { CredentialEnvelope } from '../credentials/envelope';
+import { documentsRepository, type DocumentRecord } from '../documents/documents.repository';
+import { invocationsRepository, type InvocationRecord } from '../invocations/invocations.repository';
+import type { AgentConfig, AgentKind } from '../kinds/agent-kinds';
+import type { AgentRunner } from '../kinds/agent-runner';
+import { AGENT_NAME_INDEX, agentsRepository, type AgentRecord, type AgentStatus } from './agents.repository';
+
+export interface AgentsServiceOptions {
+  db: TenantDatabase;
+  plans: OrgPlanSource;
+  envelope: CredentialEnvelope;
+  runner: AgentRunner;
+}
+
+export const agentNotFound = () => notFound('Agent');
+
+function nameTaken(): AppError {
+  return new AppError({
+    kind: 'ALREADY_EXISTS',
+    code: 'AGENT_NAME_TAKEN',
+    message: 'An agent with this name already exists in the organization.',
+    fieldViolations: [{ field: 'name', description: 'is taken by another agent of the organization' }],
+  });
+}
+
+async function nameCollisionAware<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    const pg = err as { code?: unknown; constraint?: unknown };
+    if (pg.code === '23505' && pg.constraint === AGENT_NAME_INDEX) throw nameTaken();
+    throw err;
+  }
+}
+
+/** What an audit event records of an agent: never its credentials, only whether it has some. */
+const snapshotOf = (agent: AgentRecord) => ({ name: agent.name, kind: agent.kind, config: agent.config, status: agent.status, hasCredentials: agent.credentialsSealed !== null });
+
+async function requireAgent(tx: TenantTx, id: string, forUpdate = false): Promise<AgentRecord> {
+  const agent = await agentsRepository.find(tx, id, forUpdate);
+  if (agent === undefined) throw agentNotFound();
+  return agent;
+}
+
+export interface NewAgent {
+  name: string;
+  kind: AgentKind;
+  config: AgentConfig;
+  status: AgentStatus;
+  credentials: Record<string, string> | undefined;
+}
+
+/**
+ * Agents of the caller's organization. Every change and its audit event is one transaction on
+ * the tenant's shard; credentials are sealed per tenant on the way in and opened only to invoke.
+ */
+export function createAgentsService(options: AgentsServiceOptions) {
+  const { db, envelope } = options;
+  const ctxOf = (caller: Caller) => ({ tenantId: caller.principal.tenantId });
+  const sealed = (tx: TenantTx, agentId: string, credentials: Record<string, string> | undefined) =>
+    credentials === undefined || Object.keys(credentials).length === 0 ? Promise.resolve(null) : envelope.seal(tx, agentId, credentials);
+
+  return {
+    async create(caller: Caller, input: NewAgent): Promise<AgentRecord> {
+      requirePermission(caller.principal, 'agents.manage');
+      const plan = await options.plans.planOf(caller);
+      return db.withTenant(ctxOf(caller), async (tx) => {
+        requireWithinLimit(plan, 'agents', await agentsRepository.lockedCount(tx));
+        const id = uuidv7();
+        const agent = await nameCollisionAware(
+          agentsRepository.insert(tx, { id, name: input.name, kind: input.kind, config: input.config, status: input.status, credentialsSealed: await sealed(tx, id, input.credentials), createdBy: caller.principal.subject }),
+        );
+        await recordAuditEvent(tx, { ...auditedBy(caller), action: 'agent.created', resource: { type: 'agent', id }, outcome: 'success', changes: { after: snapshotOf(agent) } });
+        return agent;
+      });
+    },
+
+    async get(caller: Caller, id: string): Promise<AgentRecord> {
+      requirePermission(caller.principal, 'agents.read');
+      return db.withTenant(ctxOf(caller), (tx) => requireAgent(tx, id));
+    },
+
+    async list(caller: Caller, window: PageWindow): Promise<{ items: AgentRecord[]; nextCursor: string }> {
+      requirePermission(caller.principal, 'agents.read');
+      const rows = await db.withTenant(ctxOf(caller), (tx) => agentsRepository.list(tx, { limit: window.limit + 1, after: window.after }));
+      return pageOf(rows, window, (agent) => agent.sortKey);
+    },
+
+    /** `config` is validated against the agent's kind by the caller (the handler knows it only after loading). */
+    async update(
+      caller: Caller,
+      id: string,
+      patch: { name?: string | undefined; config?: (kind: AgentKind) => AgentConfig; status?: AgentStatus | undefined; credentials?: Record<string, string> | undefined },
+    ): Promise<AgentRecord> {
+      requirePermission(caller.principal, 'agents.manage');
+      return db.withTenant(ctxOf(caller), async (tx) => {
+        const before = await requireAgent(tx, id, true);
+        const updated = await nameCollisionAware(
+          agentsRepository.update(tx, id, {
+            name: patch.name ?? before.name,
+            config: patch.config === undefined ? before.config : patch.config(before.kind),
+            status: patch.status ?? before.status,
+            credentialsSealed: patch.credentials === undefined ? before.credentialsSealed : await sealed(tx, id, patch.credentials),
+          }),
+        );
+        await recordAuditEvent(tx, {
+          ...auditedBy(caller),
+          action: 'agent.updated',
+          resource: { type: 'agent', id },
+          outcome: 'success',
+          changes: { before: snapshotOf(before), after: snapshotOf(updated) },
+          ...(patch.credentials === undefined ? {} : { metadata: { credentialsReplaced: true } }),
+        });
+        return updated;
+      });
+    },
+
+    async delete(caller: Caller, id: string): Promise<void> {
+      requirePermission(caller.principal, 'agents.manage');
+      await db.withTenant(ctxOf(caller), async (tx) => {
+        const agent = await requireAgent(tx, id, true);
+        await agentsRepository.delete(tx, id);
+        await recordAuditEvent(tx, { ...auditedBy(caller), action: 'agent.deleted', resource: { type: 'agent', id }, outcome: 'success', changes: { before: snapshotOf(agent) } });
+      });
+    },
+
+    /**
+     * Runs the agent once and records it. A known execution key returns its recorded invocation
+     * (replayed) without running; two concurrent calls with one key run at most twice but record
+     * once (the unique key decides), and both answer with the recorded one.
+     */
+    async invoke(caller: Caller, id: string, input: JsonValue, executionKey: string | undefined): Promise<{ invocation: InvocationRecord; replayed: boolean }> {
+      requirePermission(caller.principal, 'agents.invoke');
+      const prepared = await db.withTenant(ctxOf(caller), async (tx) => {
+        const agent = await requireAgent(tx, id);
+        const recorded = executionKey === undefined ? undefined : await invocationsRepository.findByKey(tx, id, executionKey);
+        if (recorded !== undefined) return { recorded };
+        if (agent.status !== 'active') {
+          throw new AppError({ kind: 'FAILED_PRECONDITION', code: 'AGENT_DISABLED', message: 'The agent is disabled.' });
+        }
+        const credentials = agent.credentialsSealed === null ? {} : await envelope.open(tx, id, agent.credentialsSealed);
+        return { agent, credentials };
+      });
+      if ('recorded' in prepared && prepared.recorded !== undefined) return { invocation: prepared.recorded, replayed: true };
+      const { agent, credentials } = prepared as { agent: AgentRecord; credentials: Record<string, string> };
+      const started = performance.now();
+      const outcome = await options.runner.run(agent, input, { tenantId: caller.principal.tenantId, credentials });
+      const durationMs = Math.round(performance.now() - started);
+      return db.withTenant(ctxOf(caller), async (tx) => {
+        const { invocation, inserted } = await invocationsRepository.record(tx, {
+          agentId: id,
+          executionKey,
+          input,
+          output: outcome.ok ? outcome.output : null,
+          error: outcome.ok ? null : outcome.error,
+          durationMs,
+          invokedBy: caller.principal.subject,
+        });
+        if (inserted) {
+          await recordAuditEvent(tx, {
+            ...auditedBy(caller),
+            action: 'agent.invoked',
+            resource: { type: 'agent', id },
+            outcome: outcome.ok ? 'success' : 'failed',
+            metadata: { invocationId: invocation.id, durationMs, ...(executionKey === undefined ? {} : { executionKey }), ...(outcome.ok ? {} : { error: outcome.error }) },
+          });
+        }
+        return { invocation, replayed: !inserted };
+      });
+    },
+
+    async addDocument(caller: Caller, agentId: string, title: string, content: string): Promise<DocumentRecord> {
+      requirePermission(caller.principal, 'agents.documents.manage');
+      return db.withTenant(ctxOf(caller), async (tx) => {
+        const agent = await requireAgent(tx, agentId);
+        if (agent.kind !== 'knowledge-qa') {
+          throw new AppError({ kind: 'FAILED_PRECONDITION', code: 'NOT_A_KNOWLEDGE_AGENT', message: 'Only knowledge-qa agents have documents.' });
+        }
+        const document = await documentsRepository.insert(tx, agentId, title, content);
+        await recordAuditEvent(tx, { ...auditedBy(caller), action: 'agent_document.added', resource: { type: 'agent_document', id: document.id }, outcome: 'success', metadata: { agentId, title, passages: document.passages } });
+        return document;
+      });
+    },
+
+    async listDocuments(caller: Caller, agentId: string, window: PageWindow): Promise<{ items: DocumentRecord[]; nextCursor: string }> {
+      requirePermission(caller.principal, 'agents.read');
+      const rows = await db.withTenant(ctxOf(caller), async (tx) => {
+        await requireAgent(tx, agentId);
+        return documentsRepository.list(tx, agentId, { limit: window.limit + 1, after: window.after });
+      });
+      return pageOf(rows, window, (document) => document.sortKey);
+    },
+
+    async deleteDocument(caller: Caller, agentId: string, documentId: string): Promise<void> {
+      requirePermission(caller.principal, 'agents.documents.manage');
+      await db.withTenant(ctxOf(caller), async (tx) => {
+        await requireAgent(tx, agentId);
+        if (!(await documentsRepository.delete(tx, agentId, documentId))) throw notFound('Document');
+        await recordAuditEvent(tx, { ...auditedBy(caller), action: 'agent_document.removed', resource: { type: 'agent_document', id: documentId }, outcome: 'success', metadata: { agentId } });
+      });
+    },
+  };
+}
+
+export type AgentsService = ReturnType<typeof createAgentsService>;
