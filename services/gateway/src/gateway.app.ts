@@ -1,6 +1,7 @@
 import type { Logger, Registry } from '@bulkhead/observability';
 import type { TokenVerifier } from '@bulkhead/tokens';
 import { registerApiKeyRoutes } from './api-keys/api-keys.routes';
+import { registerAgentRoutes } from './agents/agents.routes';
 import { registerAuditRoutes } from './audit/audit.routes';
 import { registerAuthRoutes } from './auth/auth.routes';
 import { createApiKeyExchange } from './authentication/api-key-exchange';
@@ -15,11 +16,14 @@ import { registerMemberRoutes } from './members/members.routes';
 import { registerOrgRoutes } from './orgs/orgs.routes';
 import { registerPlatformAuditRoutes } from './platform-audit/platform-audit.routes';
 import { registerProjectRoutes } from './projects/projects.routes';
+import type { AgentClient } from './upstream/agent.upstream';
 import type { AuditClient } from './upstream/audit.upstream';
 import type { AuthClient } from './upstream/auth.upstream';
 import type { MembershipClient } from './upstream/membership.upstream';
 import type { OrgClient } from './upstream/org.upstream';
 import type { ProjectClient } from './upstream/project.upstream';
+import type { WorkflowClient } from './upstream/workflow.upstream';
+import { registerWorkflowRoutes } from './workflows/workflows.routes';
 
 /** What the gateway's routes are built from; tests pass a local verifier and fake backends. */
 export interface GatewayAppDependencies {
@@ -40,6 +44,10 @@ export interface GatewayAppDependencies {
   membership: MembershipClient;
   /** The audit service's reviewer API; without it `/v1/audit` answers 503. */
   audit?: AuditClient;
+  /** The agent service; without it `/v1/agents` answers 503. */
+  agents?: AgentClient;
+  /** The workflow service; without it `/v1/workflows` and `/v1/runs` answer 503. */
+  workflows?: WorkflowClient;
 }
 
 /** The REST app with every route registered, not yet listening. */
@@ -60,5 +68,7 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
   registerProjectRoutes(app, { projects: deps.projects, authentication });
   registerAuditRoutes(app, { audit: deps.audit, authentication });
   registerPlatformAuditRoutes(app, { audit: deps.audit, authentication });
+  registerAgentRoutes(app, { agents: deps.agents, authentication });
+  registerWorkflowRoutes(app, { workflows: deps.workflows, authentication });
   return app;
 }

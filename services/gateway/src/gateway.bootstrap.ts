@@ -24,11 +24,13 @@ import {
   createSlugResolver,
 } from "./subdomains/slug-resolver";
 import { createSubdomainGuard } from "./subdomains/subdomain.guard";
+import { createAgentUpstream } from "./upstream/agent.upstream";
 import { createAuditUpstream } from "./upstream/audit.upstream";
 import { createAuthUpstream } from "./upstream/auth.upstream";
 import { createMembershipUpstream } from "./upstream/membership.upstream";
 import { createOrgUpstream } from "./upstream/org.upstream";
 import { createProjectUpstream } from "./upstream/project.upstream";
+import { createWorkflowUpstream } from "./upstream/workflow.upstream";
 
 /**
  * Builds the gateway's collaborators from its configuration (Redis for the revocation list,
@@ -74,6 +76,8 @@ export async function bootstrapGateway(
     config.AUDIT_GRPC_ADDRESS === undefined
       ? undefined
       : createAuditUpstream(config.AUDIT_GRPC_ADDRESS, config.UPSTREAM_DEADLINE_MS);
+  const agents = config.AGENT_GRPC_ADDRESS === undefined ? undefined : createAgentUpstream(config.AGENT_GRPC_ADDRESS, config.UPSTREAM_DEADLINE_MS);
+  const workflows = config.WORKFLOW_GRPC_ADDRESS === undefined ? undefined : createWorkflowUpstream(config.WORKFLOW_GRPC_ADDRESS, config.UPSTREAM_DEADLINE_MS);
   const { logger, registry } = dependencies;
   const rateLimitAudit = startRateLimitAudit(
     {
@@ -114,6 +118,8 @@ export async function bootstrapGateway(
         org: config.ORG_GRPC_ADDRESS,
         project: config.PROJECT_GRPC_ADDRESS,
         ...(config.AUDIT_GRPC_ADDRESS === undefined ? {} : { audit: config.AUDIT_GRPC_ADDRESS }),
+        ...(config.AGENT_GRPC_ADDRESS === undefined ? {} : { agent: config.AGENT_GRPC_ADDRESS }),
+        ...(config.WORKFLOW_GRPC_ADDRESS === undefined ? {} : { workflow: config.WORKFLOW_GRPC_ADDRESS }),
       },
     },
     {
@@ -124,6 +130,8 @@ export async function bootstrapGateway(
       projects: projects.client,
       membership: membership.client,
       ...(audit === undefined ? {} : { audit: audit.client }),
+      ...(agents === undefined ? {} : { agents: agents.client }),
+      ...(workflows === undefined ? {} : { workflows: workflows.client }),
       callerGuards,
       idempotencyStore: createRedisIdempotencyStore(redis),
     },
@@ -149,6 +157,8 @@ export async function bootstrapGateway(
       projects.close();
       membership.close();
       audit?.close();
+      agents?.close();
+      workflows?.close();
       await rateLimitAudit?.close();
       authentication.close();
       redis.disconnect();

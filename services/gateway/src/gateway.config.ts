@@ -23,6 +23,10 @@ export const gatewayConfigShape = {
   PROJECT_GRPC_ADDRESS: envFields.string(),
   /** The audit service's gRPC address (`host:port`); unset, `/v1/audit` answers 503 and readiness ignores it. */
   AUDIT_GRPC_ADDRESS: envFields.string().optional(),
+  /** The agent service's gRPC address; unset, `/v1/agents` answers 503 and readiness ignores it. */
+  AGENT_GRPC_ADDRESS: envFields.string().optional(),
+  /** The workflow service's gRPC address; unset, `/v1/workflows` and `/v1/runs` answer 503 and readiness ignores it. */
+  WORKFLOW_GRPC_ADDRESS: envFields.string().optional(),
   /** Where revoked sessions are listed (shared with every service), rate limits and caches. */
   REDIS_URL: envFields.url(["redis", "rediss"]),
   /** Kafka, for the sampled access.rate_limited audit events (ADR 0005); unset, refusals are only counted. */

@@ -7,7 +7,7 @@ import { nextCursorOf, pageRequestOf } from '../http/common.schemas';
 import type { HttpApp } from '../http/http-app';
 import type { AuditClient } from '../upstream/audit.upstream';
 import { requiredField } from '../upstream/upstream-call';
-import { dependencyUnavailable, upstreamError } from '../upstream/upstream-client';
+import { configuredUpstream, upstreamError } from '../upstream/upstream-client';
 import {
   auditEventIdParams,
   auditEventListResponse,
@@ -70,10 +70,7 @@ export async function sendExport(
 export function registerAuditRoutes(app: HttpApp, deps: { audit: AuditClient | undefined; authentication: Authentication }): void {
   const { authentication } = deps;
   const authenticated = (summary: string) => ({ ...authenticatedRouteSchema, tags: TAGS, summary });
-  const audit = (): AuditClient => {
-    if (deps.audit === undefined) throw dependencyUnavailable('audit', new Error('AUDIT_GRPC_ADDRESS is not set'));
-    return deps.audit;
-  };
+  const audit = (): AuditClient => configuredUpstream('audit', deps.audit, 'AUDIT_GRPC_ADDRESS');
 
   app.get(
     '/v1/audit/events',

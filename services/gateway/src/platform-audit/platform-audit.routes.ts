@@ -20,7 +20,7 @@ import { nextCursorOf, pageRequestOf } from '../http/common.schemas';
 import type { HttpApp } from '../http/http-app';
 import type { AuditClient } from '../upstream/audit.upstream';
 import { requiredField } from '../upstream/upstream-call';
-import { dependencyUnavailable } from '../upstream/upstream-client';
+import { configuredUpstream } from '../upstream/upstream-client';
 
 const TAGS = ['platform'];
 const WHO = 'platform compliance role; the read is recorded in that organization’s own log first';
@@ -44,10 +44,7 @@ export function registerPlatformAuditRoutes(app: HttpApp, deps: { audit: AuditCl
     preValidation: async (request: FastifyRequest) => requirePlatformPermission(authentication.callerOf(request).principal, 'platform.audit.read'),
   };
   const schema = (summary: string) => ({ ...authenticatedRouteSchema, tags: TAGS, summary: `${summary} (${WHO})` });
-  const audit = (): AuditClient => {
-    if (deps.audit === undefined) throw dependencyUnavailable('audit', new Error('AUDIT_GRPC_ADDRESS is not set'));
-    return deps.audit;
-  };
+  const audit = (): AuditClient => configuredUpstream('audit', deps.audit, 'AUDIT_GRPC_ADDRESS');
 
   app.get(
     '/v1/platform/audit/events',

@@ -70,3 +70,9 @@ export function createUpstreamClient<Def extends AnyServiceDefinition>(
   );
   return { client: Object.freeze(named) as GrpcClient<Def>, close: () => closeGrpcClient(raw) };
 }
+
+/** An optional upstream's client, or 503 naming it when its address is not configured. */
+export function configuredUpstream<T>(dependency: string, client: T | undefined, variable: string): T {
+  if (client === undefined) throw dependencyUnavailable(dependency, new Error(`${variable} is not set`));
+  return client;
+}
