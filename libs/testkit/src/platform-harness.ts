@@ -58,6 +58,8 @@ export interface RunningPlatform {
   killService(service: string): Promise<void>;
   /** Starts a stopped service again on the same ports; resolves once it is ready. */
   startService(service: string): Promise<void>;
+  /** Everything a service wrote to stdout and stderr since the platform started (every run of it). */
+  outputOf(service: string): string;
   /** Stops everything gracefully. */
   stop(): Promise<void>;
 }
@@ -108,6 +110,7 @@ export async function startPlatform(options: PlatformHarnessOptions): Promise<Ru
   }
   migrateDevstack(devstack);
   const children = new Map<string, ChildProcess>();
+  const outputs = new Map<string, string[]>();
 
   const start = async (service: string): Promise<void> => {
     const ports = endpoints[service] as ServiceEndpoints;
@@ -117,7 +120,10 @@ export async function startPlatform(options: PlatformHarnessOptions): Promise<Ru
       env: { ...process.env, LOG_LEVEL: 'warn', ...platformServiceEnvironment(devstack, endpoints, service), ...options.env?.[service] },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const everything = outputs.get(service) ?? [];
+    outputs.set(service, everything);
     const keep = (chunk: Buffer): void => {
+      everything.push(chunk.toString());
       output = (output + chunk.toString()).slice(-8000);
     };
     child.stdout?.on('data', keep);
@@ -154,6 +160,7 @@ export async function startPlatform(options: PlatformHarnessOptions): Promise<Ru
     grpcAddress: (service) => `127.0.0.1:${(endpoints[service] as ServiceEndpoints).grpcPort}`,
     killService: (service) => exit(service, 'SIGKILL'),
     startService: start,
+    outputOf: (service) => (outputs.get(service) ?? []).join(''),
     stop,
   };
 }
