@@ -83,12 +83,15 @@ export const documentsRepository = {
     return rowCount === 1;
   },
 
-  /** The agent's passages best matching `question` (PostgreSQL full-text search, ts_rank), best first. */
+  /**
+   * The agent's passages best matching `question`, best first: PostgreSQL full-text search with
+   * the question's words OR-ed (a passage need not hold every word to answer), ranked by ts_rank.
+   */
   async search(tx: TenantTx, agentId: string, question: string, limit: number): Promise<PassageHit[]> {
     const { rows } = await tx.query<{ document_id: string; content: string; score: number }>(
-      `SELECT p.document_id, p.content, ts_rank(p.tsv, q)::float8 AS score
-         FROM agent_passages p, websearch_to_tsquery('english', $3) q
-        WHERE p.tenant_id = $1 AND p.agent_id = $2 AND p.tsv @@ q
+      `SELECT p.document_id, p.content, ts_rank(p.tsv, query.q)::float8 AS score
+         FROM agent_passages p, (SELECT nullif(replace(plainto_tsquery('english', $3)::text, ' & ', ' | '), '')::tsquery AS q) AS query
+        WHERE p.tenant_id = $1 AND p.agent_id = $2 AND p.tsv @@ query.q
         ORDER BY score DESC, p.document_id, p.position
         LIMIT $4`,
       [tx.tenantId, agentId, question, limit],

@@ -18,6 +18,9 @@ export interface StepClaim {
   failures: number;
 }
 
+/** The tenant id of the scheduler's scan: the nil UUID, which no tenant has (uuidv7 ids never are). */
+const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+
 /**
  * The tenants of one shard with work: pending runs (maybe waiting for a slot), or runnable
  * steps of running runs (due, or with an expired lease). Read through the scheduler's policy,
@@ -27,7 +30,7 @@ export async function tenantsWithWork(pool: Pool): Promise<string[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN READ ONLY');
-    await client.query(`SELECT set_config('app.workflow_scheduler', 'on', true)`);
+    await client.query(`SELECT set_config('app.workflow_scheduler', 'on', true), set_config('app.tenant_id', $1, true)`, [NO_TENANT]);
     const { rows } = await client.query<{ tenant_id: string }>(
       `SELECT tenant_id FROM workflow_runs WHERE status = 'pending'
         UNION

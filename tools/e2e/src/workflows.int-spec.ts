@@ -1,0 +1,148 @@
+import { loadDevstackEnv, startPlatform, eventually, type RunningPlatform } from '@bulkhead/testkit';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRestClient, type RestClient, type RestReply } from './rest-client';
+import { expectStatus, MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
+
+loadDevstackEnv();
+
+/** A local HTTP server the http agents call: it records what it received, /slow answers after a while. */
+interface Target {
+  url: string;
+  received: { path: string; body: unknown; headers: IncomingHttpHeaders }[];
+  close(): Promise<void>;
+}
+
+async function startTarget(): Promise<Target> {
+  const received: Target['received'] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString();
+      received.push({ path: req.url ?? '', body: text === '' ? null : JSON.parse(text), headers: req.headers });
+      const delayMs = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('delayMs') ?? 0);
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, path: req.url }));
+      }, delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+let platform: RunningPlatform;
+let api: RestClient;
+let target: Target;
+
+type Agent = { id: string; name: string; kind: string; hasCredentials: boolean };
+type StepState = { id: string; status: string; attempts: number; input: unknown; output: unknown; error: string | null; generation: number };
+type Run = { id: string; status: string; generation: number; steps: StepState[]; error: string | null };
+type Workflow = { id: string; version: number; steps: { id: string }[] };
+
+const as = (who: SignedUp) => ({
+  call: <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<RestReply<T>> =>
+    api.call<T>(method, path, { token: who.tokens.accessToken, ...(body === undefined ? {} : { body }) }),
+});
+
+async function createAgent(owner: SignedUp, body: Record<string, unknown>): Promise<Agent> {
+  const reply = await as(owner).call<Agent>('POST', '/v1/agents', body);
+  expectStatus(reply, 201);
+  return reply.body;
+}
+
+async function createProject(owner: SignedUp, name: string): Promise<string> {
+  const reply = await as(owner).call<{ id: string }>('POST', '/v1/projects', { name });
+  expectStatus(reply, 201);
+  return reply.body.id;
+}
+
+async function createWorkflow(owner: SignedUp, projectId: string, name: string, steps: unknown[]): Promise<Workflow> {
+  const reply = await as(owner).call<Workflow>('POST', '/v1/workflows', { projectId, name, steps });
+  expectStatus(reply, 201);
+  return reply.body;
+}
+
+async function startRun(owner: SignedUp, workflowId: string, input: unknown = {}): Promise<Run> {
+  const reply = await as(owner).call<Run>('POST', `/v1/workflows/${workflowId}/runs`, { input });
+  expectStatus(reply, 202);
+  return reply.body;
+}
+
+const getRun = async (owner: SignedUp, runId: string): Promise<Run> => {
+  const reply = await as(owner).call<Run>('GET', `/v1/runs/${runId}`);
+  expectStatus(reply, 200);
+  return reply.body;
+};
+
+/** Waits until the run is in `status` (printing the run on a timeout). */
+async function runReaches(owner: SignedUp, runId: string, status: string, timeoutMs = 20_000): Promise<Run> {
+  let run: Run | undefined;
+  await eventually(async () => {
+    run = await getRun(owner, runId);
+    expect({ status: run.status, run }).toEqual({ status, run });
+  }, timeoutMs);
+  return run as Run;
+}
+
+/** A transform agent echoing its input under `echo`, for one-step workflows. */
+const echoAgent = (owner: SignedUp, name: string) => createAgent(owner, { name, kind: 'transform', config: { template: { echo: '{{input}}' } } });
+/** An http agent calling the target's `path` (a query such as `?delayMs=1500` makes it slow). */
+const httpAgent = (owner: SignedUp, name: string, path: string, extra: Record<string, unknown> = {}) =>
+  createAgent(owner, { name, kind: 'http', config: { url: `${target.url}${path}`, body: { sent: '{{input}}' } }, ...extra });
+
+beforeAll(async () => {
+  target = await startTarget();
+  platform = await startPlatform({
+    services: ['auth', 'org', 'project', 'agent', 'workflow', 'audit', 'gateway'],
+    env: {
+      auth: MANY_USERS_AUTH_ENV,
+      agent: { AGENT_EGRESS_ALLOW: '127.0.0.1/32', LOG_LEVEL: 'debug' },
+      workflow: { STEP_LEASE_MS: '4000', WORKER_POLL_INTERVAL_MS: '50' },
+      gateway: { RATE_LIMIT_RPM_BASIC: '100000' },
+    },
+  });
+  api = createRestClient(platform.gatewayUrl);
+}, 180_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await target?.close();
+});
+
+describe('a three-step workflow: transform → knowledge-qa → http', () => {
+  it('runs to succeeded with every step’s output, and the http target receives the templated body', async () => {
+    const owner = await signUp(api, 'wf-three');
+    const projectId = await createProject(owner, 'Support');
+    const shape = await createAgent(owner, { name: 'shape', kind: 'transform', config: { template: { question: 'What is the {{input.topic}} window?' } } });
+    const kb = await createAgent(owner, { name: 'kb', kind: 'knowledge-qa', config: { maxPassages: 2 } });
+    expectStatus(
+      await as(owner).call('POST', `/v1/agents/${kb.id}/documents`, { title: 'Policies', content: 'Refunds are accepted within 30 days of purchase.\n\nShipping takes five days.' }),
+      201,
+    );
+    const notify = await createAgent(owner, { name: 'notify', kind: 'http', config: { url: `${target.url}/hook`, body: { answer: '{{input.answer}}', asked: '{{input.question}}' } } });
+    const workflow = await createWorkflow(owner, projectId, 'Answer a ticket', [
+      { id: 'shape', agentId: shape.id, input: { topic: '{{run.input.topic}}' } },
+      { id: 'ask', agentId: kb.id, input: { question: '{{steps.shape.output.question}}' } },
+      { id: 'notify', agentId: notify.id, input: { answer: '{{steps.ask.output.answer}}', question: '{{steps.ask.output.question}}' } },
+    ]);
+    const started = await startRun(owner, workflow.id, { topic: 'refund' });
+    expect(started).toMatchObject({ status: 'pending', steps: [{ id: 'shape', status: 'pending' }, { id: 'ask', status: 'pending' }, { id: 'notify', status: 'pending' }] });
+
+    const run = await runReaches(owner, started.id, 'succeeded');
+    expect(run.steps.map((s) => [s.id, s.status, s.attempts])).toEqual([
+      ['shape', 'succeeded', 1],
+      ['ask', 'succeeded', 1],
+      ['notify', 'succeeded', 1],
+    ]);
+    expect(run.steps[0]?.output).toEqual({ question: 'What is the refund window?' });
+    expect(run.steps[1]?.output).toMatchObject({ answer: 'Refunds are accepted within 30 days of purchase.', passages: [expect.objectContaining({ score: expect.any(Number) })] });
+    expect(run.steps[2]?.output).toEqual({ status: 200, body: { ok: true, path: '/hook' } });
+    expect(target.received.filter((r) => r.path === '/hook').map((r) => r.body)).toEqual([{ answer: 'Refunds are accepted within 30 days of purchase.', asked: 'What is the refund window?' }]);
+
+    const step = await as(owner).call<StepState & { history: StepState[] }>('GET', `/v1/runs/${run.id}/steps/ask`);
+    expectStatus(step, 200);
+    expect(step.body).toMatchObject({ id: 'ask', status: 'succeeded', input: { question: 'What is the refund window?' }, history: [] });
+  });
+});
