@@ -49,18 +49,25 @@ export async function tenantsWithWork(pool: Pool): Promise<string[]> {
   }
 }
 
-/** Starts pending runs while the tenant is under its plan's concurrent-run limit (oldest first). */
+/**
+ * Starts pending runs while the tenant is under its plan's concurrent-run limit (oldest first).
+ * The tenant's limit row is locked first, so two workers cannot both fill its last slot.
+ */
 async function promotePendingRuns(tx: TenantTx): Promise<void> {
-  const { rows: limits } = await tx.query<{ concurrent_runs: number }>('SELECT concurrent_runs FROM workflow_tenant_limits WHERE tenant_id = $1', [tx.tenantId]);
+  await tx.query('INSERT INTO workflow_tenant_limits (tenant_id, concurrent_runs) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING', [tx.tenantId, limitsOf('').concurrentRuns]);
+  const { rows: limits } = await tx.query<{ concurrent_runs: number }>('SELECT concurrent_runs FROM workflow_tenant_limits WHERE tenant_id = $1 FOR UPDATE', [tx.tenantId]);
   const limit = limits[0]?.concurrent_runs ?? limitsOf('').concurrentRuns;
   const { rows: counted } = await tx.query<{ running: string }>(`SELECT count(*) AS running FROM workflow_runs WHERE tenant_id = $1 AND status = 'running'`, [tx.tenantId]);
   const free = limit - Number(counted[0]?.running ?? 0);
   if (free <= 0) return;
   const { rows: started } = await tx.query<Pick<RunRecord, 'id' | 'generation' | 'steps'>>(
-    `UPDATE workflow_runs SET status = 'running', updated_at = now()
-      WHERE tenant_id = $1 AND id IN (
-        SELECT id FROM workflow_runs WHERE tenant_id = $1 AND status = 'pending' ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-      RETURNING id, generation, steps`,
+    // MATERIALIZED: picked once. As an IN (…) subquery, a rescan could pick (and start) more
+    // than $2 runs, SKIP LOCKED passing over the rows it had itself just locked.
+    `WITH picked AS MATERIALIZED (
+       SELECT id FROM workflow_runs WHERE tenant_id = $1 AND status = 'pending' ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+     UPDATE workflow_runs r SET status = 'running', updated_at = now()
+       FROM picked WHERE r.tenant_id = $1 AND r.id = picked.id
+     RETURNING r.id, r.generation, r.steps`,
     [tx.tenantId, free],
   );
   for (const run of started) await runsRepository.queueStep(tx, run, 0);
@@ -69,11 +76,9 @@ async function promotePendingRuns(tx: TenantTx): Promise<void> {
 /**
  * In the tenant's transaction: starts what its concurrency limit allows, then claims its oldest
  * runnable step (FOR UPDATE SKIP LOCKED), renders the step's input from the run input and the
- * earlier steps' outputs, and leases it to `owner`. A per-tenant advisory lock keeps two workers
- * from both filling the tenant's last slot.
+ * earlier steps' outputs, and leases it to `owner`.
  */
 export async function claimNextStep(tx: TenantTx, owner: string, leaseMs: number): Promise<StepClaim | undefined> {
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('workflow-slots:' || $1, 0))`, [tx.tenantId]);
   await promotePendingRuns(tx);
   const { rows } = await tx.query<{ id: string; run_id: string; generation: number; step_index: number; attempts: number; failures: number; steps: WorkflowStep[]; input: JsonValue }>(
     `SELECT e.id, e.run_id, e.generation, e.step_index, e.attempts, e.failures, r.steps, r.input
