@@ -1,10 +1,10 @@
-import { loadDevstackEnv, startPlatform, eventually, type RunningPlatform } from '@bulkhead/testkit';
+import { eventually, loadDevstackEnv, startPlatform, withPgClient, type RunningPlatform } from '@bulkhead/testkit';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRestClient, type RestClient, type RestReply } from './rest-client';
 import { expectStatus, MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
 
-loadDevstackEnv();
+const devstack = loadDevstackEnv();
 
 /** A local HTTP server the http agents call: it records what it received, /slow answers after a while. */
 interface Target {
@@ -69,6 +69,12 @@ async function startRun(owner: SignedUp, workflowId: string, input: unknown = {}
   expectStatus(reply, 202);
   return reply.body;
 }
+
+/** The compliance log's events of `tenantId` (after outbox → relay → Kafka → audit), as stored. */
+const loggedEvents = (tenantId: string, action: string) =>
+  withPgClient(devstack.auditDatabase.ownerUrl, async (client) =>
+    (await client.query<{ actor_id: string; outcome: string; event: unknown }>('SELECT actor_id, outcome, to_jsonb(e) AS event FROM audit_events e WHERE tenant_id = $1 AND action = $2', [tenantId, action])).rows,
+  );
 
 const getRun = async (owner: SignedUp, runId: string): Promise<Run> => {
   const reply = await as(owner).call<Run>('GET', `/v1/runs/${runId}`);
@@ -275,5 +281,153 @@ describe('scheduling across tenants and plans', () => {
     const refused = await as(owner).call<{ code: string; detail: string }>('POST', '/v1/agents', { name: 'one too many', kind: 'transform', config: { template: {} } });
     expect(refused.status).toBe(402);
     expect(refused.body.detail).toContain('agents');
+  });
+});
+
+describe('the workers’ own audit events', () => {
+  it('a run that succeeds and one whose step fails are logged once each as run.succeeded and run.failed, by the workflow service', async () => {
+    const owner = await signUp(api, 'wf-audit');
+    const projectId = await createProject(owner, 'Audit');
+    const echo = await echoAgent(owner, 'echo');
+    const metadata = await createAgent(owner, { name: 'metadata', kind: 'http', config: { url: 'http://169.254.169.254/latest/meta-data/' } });
+    const good = await createWorkflow(owner, projectId, 'Good', [{ id: 'echo', agentId: echo.id, input: {} }]);
+    const bad = await createWorkflow(owner, projectId, 'Bad', [{ id: 'steal', agentId: metadata.id, input: {} }]);
+    const succeeded = await startRun(owner, good.id);
+    const failed = await startRun(owner, bad.id);
+    await runReaches(owner, succeeded.id, 'succeeded');
+    const failure = await runReaches(owner, failed.id, 'failed');
+    expect(failure.error).toContain('cloud metadata');
+    await eventually(async () => {
+      expect((await loggedEvents(owner.orgId, 'run.succeeded')).map((e) => [e.actor_id, e.outcome])).toEqual([['workflow', 'success']]);
+      expect((await loggedEvents(owner.orgId, 'run.failed')).map((e) => [e.actor_id, e.outcome])).toEqual([['workflow', 'failed']]);
+    }, 30_000);
+  });
+});
+
+describe('egress of http agents', () => {
+  it('refuses loopback outside the allow-list (127.0.0.2 here; 127.0.0.1 is allow-listed) and the cloud metadata address always', async () => {
+    const owner = await signUp(api, 'wf-egress');
+    const outside = await createAgent(owner, { name: 'loopback-2', kind: 'http', config: { url: 'http://127.0.0.2:9/' } });
+    const metadata = await createAgent(owner, { name: 'metadata', kind: 'http', config: { url: 'http://169.254.169.254/' } });
+    const allowed = await httpAgent(owner, 'allowed', '/egress');
+    const invoke = (agentId: string) => as(owner).call<{ output: unknown; error: string | null }>('POST', `/v1/agents/${agentId}/invoke`, { input: {} });
+    expect((await invoke(outside.id)).body.error).toMatch(/egress refused: 127.0.0.2 resolves to 127.0.0.2 is a private, loopback or link-local address/);
+    expect((await invoke(metadata.id)).body.error).toMatch(/cloud metadata address, never reachable/);
+    expect((await invoke(allowed.id)).body).toMatchObject({ error: null, output: { status: 200 } });
+  });
+});
+
+describe('agent credentials', () => {
+  it('are sent by the agent, and never appear in a response, a log line or an audit event', async () => {
+    const owner = await signUp(api, 'wf-secret');
+    const secret = `Bearer s3cr3t-${Date.now()}-credential`;
+    const agent = await httpAgent(owner, 'with-credentials', '/secret', { credentials: { Authorization: secret } });
+    expect(agent.hasCredentials).toBe(true);
+    const replies = [
+      await as(owner).call('GET', `/v1/agents/${agent.id}`),
+      await as(owner).call('GET', '/v1/agents'),
+      await as(owner).call('PATCH', `/v1/agents/${agent.id}`, { name: 'renamed', credentials: { Authorization: `${secret}-2` } }),
+      await as(owner).call('POST', `/v1/agents/${agent.id}/invoke`, { input: { x: 1 } }),
+    ];
+    for (const reply of replies) expect(reply.status).toBe(200);
+    expect(target.received.filter((r) => r.path === '/secret').map((r) => r.headers['authorization'])).toEqual([`${secret}-2`]);
+    for (const reply of replies) expect(JSON.stringify(reply.body)).not.toContain('s3cr3t');
+    await eventually(async () => expect(await loggedEvents(owner.orgId, 'agent.invoked')).toHaveLength(1), 30_000);
+    const events = [...(await loggedEvents(owner.orgId, 'agent.created')), ...(await loggedEvents(owner.orgId, 'agent.updated')), ...(await loggedEvents(owner.orgId, 'agent.invoked'))];
+    expect(events).toHaveLength(3);
+    expect(JSON.stringify(events)).not.toContain('s3cr3t');
+    for (const service of ['agent', 'workflow', 'gateway', 'audit']) expect(platform.outputOf(service)).not.toContain('s3cr3t');
+    expect(platform.outputOf('agent')).toContain('InvokeAgent'); // the agent's log was captured (at debug level)
+  });
+});
+
+describe('bad definitions', () => {
+  it.each([
+    ['an unknown agent kind', '/v1/agents', { name: 'x', kind: 'python', config: {} }, 'kind'],
+    ['a config failing its kind’s validation', '/v1/agents', { name: 'x', kind: 'http', config: { url: 'ftp://example.test' } }, 'config.url'],
+    ['a transform template reading outside its input', '/v1/agents', { name: 'x', kind: 'transform', config: { template: { a: '{{run.input.b}}' } } }, 'config.template.a'],
+  ])('%s is 422 naming %s, and nothing is saved', async (_what, path, body, field) => {
+    const owner = await signUp(api, 'wf-bad-agent');
+    const reply = await as(owner).call<{ errors: { field: string }[] }>('POST', path, body);
+    expect(reply.status).toBe(422);
+    expect(reply.body.errors.map((e) => e.field)).toContain(field);
+    expect((await as(owner).call<{ items: unknown[] }>('GET', '/v1/agents')).body.items).toEqual([]);
+  });
+
+  it('invalid templates, unknown steps, forward and self references are 422 naming each path; nothing is saved', async () => {
+    const owner = await signUp(api, 'wf-bad-wf');
+    const projectId = await createProject(owner, 'Bad');
+    const echo = await echoAgent(owner, 'echo');
+    const reply = await as(owner).call<{ code: string; errors: { field: string }[] }>('POST', '/v1/workflows', {
+      projectId,
+      name: 'Broken',
+      steps: [
+        { id: 'a', agentId: echo.id, input: { later: '{{steps.b.output.x}}', open: 'x {{run.input' } },
+        { id: 'b', agentId: echo.id, input: { self: '{{steps.b.output}}', ghost: '{{steps.nope.output}}' } },
+      ],
+    });
+    expect(reply.status).toBe(422);
+    expect(reply.body.errors.map((e) => e.field)).toEqual(['steps[0].input.open', 'steps[0].input.later', 'steps[1].input.self', 'steps[1].input.ghost']);
+    expect((await as(owner).call<{ items: unknown[] }>('GET', `/v1/workflows?projectId=${projectId}`)).body.items).toEqual([]);
+  });
+});
+
+describe('isolation between organizations', () => {
+  it('org B using org A’s ids gets 404 on every agent, workflow and run route, lists never show A’s, and A’s data is unchanged', async () => {
+    const a = await signUp(api, 'wf-iso-a');
+    const b = await signUp(api, 'wf-iso-b');
+    const projectA = await createProject(a, 'A project');
+    const kbA = await createAgent(a, { name: 'kb', kind: 'knowledge-qa', config: {} });
+    const doc = await as(a).call<{ id: string }>('POST', `/v1/agents/${kbA.id}/documents`, { title: 'A secret', content: 'Only A knows this.' });
+    expectStatus(doc, 201);
+    const echoA = await echoAgent(a, 'echo');
+    const workflowA = await createWorkflow(a, projectA, 'A flow', [{ id: 'echo', agentId: echoA.id, input: {} }]);
+    const runA = await startRun(a, workflowA.id);
+    await runReaches(a, runA.id, 'succeeded');
+    const projectB = await createProject(b, 'B project');
+    const echoB = await echoAgent(b, 'echo');
+
+    const snapshot = async () => ({
+      agent: (await as(a).call('GET', `/v1/agents/${kbA.id}`)).body,
+      documents: (await as(a).call('GET', `/v1/agents/${kbA.id}/documents`)).body,
+      workflow: (await as(a).call('GET', `/v1/workflows/${workflowA.id}`)).body,
+      run: (await as(a).call('GET', `/v1/runs/${runA.id}`)).body,
+    });
+    const before = await snapshot();
+
+    const matrix: Array<[string, string, unknown?]> = [
+      ['GET', `/v1/agents/${kbA.id}`],
+      ['PATCH', `/v1/agents/${kbA.id}`, { name: 'taken over' }],
+      ['DELETE', `/v1/agents/${echoA.id}`],
+      ['POST', `/v1/agents/${echoA.id}/invoke`, { input: {} }],
+      ['GET', `/v1/agents/${kbA.id}/documents`],
+      ['POST', `/v1/agents/${kbA.id}/documents`, { title: 'planted', content: 'x' }],
+      ['DELETE', `/v1/agents/${kbA.id}/documents/${doc.body.id}`],
+      ['GET', `/v1/workflows/${workflowA.id}`],
+      ['PATCH', `/v1/workflows/${workflowA.id}`, { name: 'taken over' }],
+      ['DELETE', `/v1/workflows/${workflowA.id}`],
+      ['POST', `/v1/workflows/${workflowA.id}/runs`, { input: {} }],
+      ['GET', `/v1/workflows?projectId=${projectA}`],
+      ['GET', `/v1/runs?workflowId=${workflowA.id}`],
+      ['GET', `/v1/runs/${runA.id}`],
+      ['GET', `/v1/runs/${runA.id}/steps/echo`],
+      ['POST', `/v1/runs/${runA.id}/pause`],
+      ['POST', `/v1/runs/${runA.id}/resume`],
+      ['POST', `/v1/runs/${runA.id}/cancel`],
+      ['POST', `/v1/runs/${runA.id}/reset`],
+      ['POST', '/v1/workflows', { projectId: projectA, name: 'in A', steps: [{ id: 's', agentId: echoB.id, input: {} }] }],
+      // A workflow of B can never reference A's agent: 404 at definition time.
+      ['POST', '/v1/workflows', { projectId: projectB, name: 'uses A', steps: [{ id: 's', agentId: echoA.id, input: {} }] }],
+    ];
+    for (const [method, path, body] of matrix) {
+      const reply = await as(b).call(method, path, body);
+      expect({ route: `${method} ${path}`, status: reply.status }).toEqual({ route: `${method} ${path}`, status: 404 });
+    }
+    for (const path of ['/v1/agents', '/v1/workflows', '/v1/runs']) {
+      const { body } = await as(b).call<{ items: { id: string }[] }>('GET', path);
+      const ids = body.items.map((item) => item.id);
+      for (const id of [kbA.id, echoA.id, workflowA.id, runA.id]) expect(ids).not.toContain(id);
+    }
+    expect(await snapshot()).toEqual(before);
   });
 });
