@@ -101,6 +101,8 @@ an ordered JSON array of {"id", "url"}, the URL without credentials. */}}
   "redis" (list "REDIS_URL")
   "kafka" (list "KAFKA_BROKERS")
   "signingKeys" (list "SIGNING_KEY_ENCRYPTION_KEY")
+  "agentKeys" (list "AGENT_MASTER_KEY")
+  "workloadKeys" (list "WORKLOAD_KEY" "WORKLOAD_KEYS")
 ) -}}
 {{- end -}}
 

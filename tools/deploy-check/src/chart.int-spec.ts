@@ -309,6 +309,8 @@ describe('secrets created from values', () => {
     redis: { REDIS_URL: 'redis://:pw@redis:6379/0' },
     kafka: { KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092' },
     signingKeys: { SIGNING_KEY_ENCRYPTION_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=' },
+    agentKeys: { AGENT_MASTER_KEY: 'ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=' },
+    workloadKeys: { WORKLOAD_KEY: 'workload-key-of-at-least-32-characters', WORKLOAD_KEYS: 'workflow=workload-key-of-at-least-32-characters' },
   };
   const allCreated = Object.fromEntries(Object.entries(created).map(([group, data]) => [group, { existingSecret: '', values: data }]));
   // Every service on, so that every group some service mounts is created.
