@@ -82,6 +82,7 @@ describe('toServiceEnvironment', () => {
   it('gives services exactly their variables, with the shard maps in order', () => {
     const env = toServiceEnvironment(sample);
     expect(Object.keys(env).sort()).toEqual([
+      'AGENT_MASTER_KEY',
       'AUDIT_DATABASE_OWNER_URL',
       'AUDIT_DATABASE_URL',
       'IDENTITY_DATABASE_OWNER_URL',
@@ -92,8 +93,12 @@ describe('toServiceEnvironment', () => {
       'SHARD_MAP',
       'SHARD_OWNER_MAP',
       'SIGNING_KEY_ENCRYPTION_KEY',
+      'WORKLOAD_KEY',
+      'WORKLOAD_KEYS',
     ]);
     expect(Buffer.from(env['SIGNING_KEY_ENCRYPTION_KEY'] ?? '', 'base64')).toHaveLength(32);
+    expect(Buffer.from(env['AGENT_MASTER_KEY'] ?? '', 'base64')).toHaveLength(32);
+    expect(env['WORKLOAD_KEYS']).toBe(`workflow=${env['WORKLOAD_KEY']}`);
     expect(JSON.parse(env['SHARD_MAP'] ?? '')).toEqual([
       { id: 'shard-0', url: pg('app', 's0') },
       { id: 'shard-1', url: pg('app', 's1') },
