@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runScenario, type Scenario, type ScenarioReport } from './harness';
 import { formatReportTable } from './report';
+import { auditPipelineScenario } from './scenarios/audit-pipeline.scenario';
 import { gatewayAuthScenario } from './scenarios/gateway-auth.scenario';
 import { kafkaRoundtripScenario } from './scenarios/kafka-roundtrip.scenario';
 import { loginStallScenario } from './scenarios/login-stall.scenario';
@@ -14,6 +15,7 @@ const SCENARIOS: readonly Scenario[] = [
   pgSelectScenario,
   projectGetScenario,
   kafkaRoundtripScenario,
+  auditPipelineScenario,
   gatewayAuthScenario,
   loginStallScenario,
   tenantContextReadScenario,

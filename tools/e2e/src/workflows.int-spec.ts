@@ -2,7 +2,7 @@ import { eventually, loadDevstackEnv, startPlatform, withPgClient, type RunningP
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRestClient, type RestClient, type RestReply } from './rest-client';
-import { expectStatus, MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
+import { expectStatus, MANY_USERS_AUTH_ENV, onShardAsTenant, signUp, type SignedUp } from './tenants';
 
 const devstack = loadDevstackEnv();
 
@@ -323,6 +323,13 @@ describe('agent credentials', () => {
     const secret = `Bearer s3cr3t-${Date.now()}-credential`;
     const agent = await httpAgent(owner, 'with-credentials', '/secret', { credentials: { Authorization: secret } });
     expect(agent.hasCredentials).toBe(true);
+    // At rest they are sealed: the shard row holds no plaintext (read as the table owner, as the tenant).
+    const atRest = await Promise.all(
+      devstack.shards.map((shard) => onShardAsTenant<{ sealed: Buffer }>(shard.ownerUrl, owner.orgId, 'SELECT credentials_sealed AS sealed FROM agents WHERE id = $1', [agent.id])),
+    );
+    const sealed = atRest.flat();
+    expect(sealed).toHaveLength(1);
+    expect(sealed[0]?.sealed.toString('latin1')).not.toContain('s3cr3t');
     const replies = [
       await as(owner).call('GET', `/v1/agents/${agent.id}`),
       await as(owner).call('GET', '/v1/agents'),

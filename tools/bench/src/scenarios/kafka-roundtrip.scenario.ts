@@ -80,7 +80,8 @@ export const kafkaRoundtripScenario: Scenario = {
 
 const payload = 'x'.repeat(MESSAGE_BYTES);
 
-async function produce(producer: Producer, topic: string, count: number): Promise<void> {
+/** Sends `count` messages keyed by tenant in batches, as the relay does (idempotent, acks=all). */
+export async function produce(producer: Producer, topic: string, count: number): Promise<void> {
   for (let sent = 0; sent < count; sent += BATCH) {
     const size = Math.min(BATCH, count - sent);
     await producer.send({

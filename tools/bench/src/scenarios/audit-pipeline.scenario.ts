@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { recordAuditEvent } from '@bulkhead/audit';
+import { openTenantDatabase, shardMigrationsDir, uuidv7 } from '@bulkhead/database';
+import { loadDevstackEnv, startPlatform, workspaceRoot } from '@bulkhead/testkit';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import type { Scenario, WorkloadResult } from '../harness';
+import { produce } from './kafka-roundtrip.scenario';
+
+const EVENTS_PER_ROUND = 4000;
+const TENANTS = 20;
+const INSERT_BATCH = 500;
+const OUTBOX_EVENTS_PER_TRANSACTION = 50;
+
+/**
+ * The audit pipeline (issue 5): outbox rows on the shards → the audit service's relay → Kafka →
+ * its consumer → committed in the hash-chained log, against H = 1/(1/A + 1/B), where A is raw
+ * kafkajs produce+consume and B raw batched inserts into the same audit database. The baseline
+ * does the two raw halves one after the other on the same number of events, so its throughput
+ * is exactly H. The subject writes the events through the real outbox and counts them logged.
+ */
+export const auditPipelineScenario: Scenario = {
+  name: 'audit-pipeline',
+  description: `${EVENTS_PER_ROUND} audit events of ${TENANTS} tenants per round: outbox → relay → Kafka → consumer → log vs H = 1/(1/A + 1/B) of raw kafkajs and raw batched inserts`,
+  async prepare({ concurrency }) {
+    const devstack = loadDevstackEnv();
+    const platform = await startPlatform({ services: ['auth', 'audit'], devstack, env: { audit: { LOG_LEVEL: 'error' } } });
+
+    const kafka = new Kafka({ clientId: 'bulkhead-bench', brokers: devstack.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const runId = randomUUID().slice(0, 8);
+    const topic = `bench.audit-a.${runId}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    let received = 0;
+    let onReceived: (() => void) | undefined;
+    const consumer = kafka.consumer({ groupId: `bench-audit-${runId}`, maxWaitTimeInMs: 50 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        received += batch.messages.length;
+        onReceived?.();
+      },
+    });
+
+    // B: the same columns as the log, in a scratch table of the same database.
+    const auditDb = new Pool({ connectionString: devstack.auditDatabase.ownerUrl, max: 2 });
+    const scratch = `bench_audit_insert_${runId}`;
+    await auditDb.query(`CREATE TABLE ${scratch} (LIKE audit_events INCLUDING DEFAULTS)`);
+    const sampleEvent = JSON.stringify({ actor: { type: 'user', id: randomUUID() }, action: 'project.updated', resource: { type: 'project', id: randomUUID() }, outcome: 'success', changes: { after: { description: 'x'.repeat(200) } } });
+    let seq = 0;
+    const insertRaw = async (count: number) => {
+      for (let done = 0; done < count; done += INSERT_BATCH) {
+        const size = Math.min(INSERT_BATCH, count - done);
+        const ids = Array.from({ length: size }, () => uuidv7());
+        const seqs = Array.from({ length: size }, () => ++seq);
+        await auditDb.query(
+          `INSERT INTO ${scratch} (tenant_id, seq, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id, outcome, event, prev_hash, hash)
+           SELECT $1::uuid, s, i, now(), 'user', 'bench', 'project.updated', 'project', 'p', 'success', $2::jsonb, repeat('0', 64), repeat('f', 64)
+             FROM unnest($3::bigint[], $4::uuid[]) AS t(s, i)`,
+          [randomUUID(), sampleEvent, seqs, ids],
+        );
+      }
+    };
+
+    // The subject: events recorded through the real outbox, in the tenants' shard transactions.
+    const shards = await openTenantDatabase({
+      shards: devstack.shards.map((shard) => ({ id: shard.id, url: shard.url })),
+      maxPerShard: Math.max(2, concurrency),
+      placementDatabaseUrl: devstack.identityDatabase.url,
+      placementCacheTtlMs: 60_000,
+      migrationsDir: shardMigrationsDir(path.join(workspaceRoot(), 'services'), 'audit'),
+      scope: 'audit',
+    });
+    const tenants = Array.from({ length: TENANTS }, () => uuidv7());
+    const logged = async () =>
+      Number((await auditDb.query<{ n: string }>('SELECT count(*) AS n FROM audit_events WHERE tenant_id = ANY($1::uuid[])', [tenants])).rows[0]?.n ?? 0);
+    let expectedLogged = 0;
+    const writeOutbox = async (count: number) => {
+      const transactions = Math.ceil(count / OUTBOX_EVENTS_PER_TRANSACTION);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < transactions) {
+            const index = next++;
+            const tenantId = tenants[index % TENANTS] as string;
+            await shards.withTenant({ tenantId }, async (tx) => {
+              for (let i = 0; i < OUTBOX_EVENTS_PER_TRANSACTION; i++) {
+                await recordAuditEvent(tx, {
+                  actor: { type: 'user', id: 'bench' },
+                  action: 'project.updated',
+                  resource: { type: 'project', id: 'p' },
+                  outcome: 'success',
+                  changes: { after: { description: 'x'.repeat(200) } },
+                });
+              }
+            });
+          }
+        }),
+      );
+    };
+
+    return {
+      baseline: {
+        name: 'H: raw kafkajs produce+consume (A), then raw batched INSERTs (B), same events',
+        run: async (): Promise<WorkloadResult> => {
+          const target = received + EVENTS_PER_ROUND;
+          const allReceived = new Promise<void>((resolve) => {
+            onReceived = () => {
+              if (received >= target) resolve();
+            };
+          });
+          await produce(producer, topic, EVENTS_PER_ROUND);
+          await allReceived;
+          await insertRaw(EVENTS_PER_ROUND);
+          return { operations: EVENTS_PER_ROUND };
+        },
+      },
+      subject: {
+        name: 'outbox → relay → Kafka → consumer → hash-chained log, committed',
+        run: async (): Promise<WorkloadResult> => {
+          expectedLogged += EVENTS_PER_ROUND;
+          await writeOutbox(EVENTS_PER_ROUND);
+          while ((await logged()) < expectedLogged) await new Promise((resolve) => setTimeout(resolve, 20));
+          return { operations: EVENTS_PER_ROUND };
+        },
+      },
+      target: { minRatio: 0.7, meaning: 'the audit pipeline ≥ 70% of H = 1/(1/A + 1/B)' },
+      async close() {
+        await consumer.disconnect();
+        await producer.disconnect();
+        await admin.deleteTopics({ topics: [topic] });
+        await admin.disconnect();
+        await auditDb.query(`DROP TABLE ${scratch}`);
+        await auditDb.end();
+        await shards.close();
+        await platform.stop();
+      },
+    };
+  },
+};
