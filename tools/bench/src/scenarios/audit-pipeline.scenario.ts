@@ -25,7 +25,8 @@ export const auditPipelineScenario: Scenario = {
   description: `${EVENTS_PER_ROUND} audit events of ${TENANTS} tenants per round: outbox → relay → Kafka → consumer → log vs H = 1/(1/A + 1/B) of raw kafkajs and raw batched inserts`,
   async prepare({ concurrency }) {
     const devstack = loadDevstackEnv();
-    const platform = await startPlatform({ services: ['auth', 'audit'], devstack, env: { audit: { LOG_LEVEL: 'error' } } });
+    // auth only serves the JWKS the audit service verifies tokens with; it never calls org here.
+    const platform = await startPlatform({ services: ['auth', 'audit'], devstack, env: { auth: { ORG_GRPC_ADDRESS: '127.0.0.1:9' }, audit: { LOG_LEVEL: 'error' } } });
 
     const kafka = new Kafka({ clientId: 'bulkhead-bench', brokers: devstack.kafkaBrokers, logLevel: logLevel.NOTHING });
     const runId = randomUUID().slice(0, 8);
