@@ -30,6 +30,6 @@ export type {
   ServiceImplementation,
   UnaryMethodImplementation,
 } from './service-definition';
-export { DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE, pageOf, readPage } from './pagination';
+export { createdSortKeySql, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE, pageOf, parseCreatedSortKey, readPage } from './pagination';
 export type { PageWindow } from './pagination';
 export { parseRequest } from './request-validation';

@@ -51,3 +51,18 @@ export function pageOf<T>(rows: readonly T[], window: PageWindow, keyOf: (item: 
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > window.limit && last !== undefined ? encodeCursor(keyOf(last)) : '' };
 }
+
+/**
+ * SQL for the sort key of lists ordered by `(created_at DESC, id DESC)`: the creation time to
+ * the microsecond (UTC) and the id, as `<time>|<id>`. `column` may be qualified (`p.created_at`).
+ */
+export const createdSortKeySql = (column = 'created_at') => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const CREATED_SORT_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** The `(time, id)` of such a sort key; one this server did not make is INVALID_ARGUMENT naming `page.cursor`. */
+export function parseCreatedSortKey(key: string): [string, string] {
+  const match = CREATED_SORT_KEY.exec(key);
+  if (match?.[1] === undefined || match[2] === undefined) throw invalidArgument([{ field: 'page.cursor', description: 'is not a cursor returned by this list' }]);
+  return [match[1], match[2]];
+}

@@ -1,5 +1,5 @@
 import type { TenantTx } from '@bulkhead/database';
-import { invalidArgument } from '@bulkhead/errors';
+import { createdSortKeySql, parseCreatedSortKey } from '@bulkhead/grpc-kit';
 import type { AgentConfig, AgentKind } from '../kinds/agent-kinds';
 
 export type AgentStatus = 'active' | 'disabled';
@@ -29,7 +29,7 @@ interface AgentRow {
 }
 
 const COLUMNS = `id, name, kind, config, status, credentials_sealed, created_at, updated_at,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at`;
+  ${createdSortKeySql()} AS sort_at`;
 
 const toRecord = (row: AgentRow): AgentRecord => ({
   id: row.id,
@@ -42,15 +42,6 @@ const toRecord = (row: AgentRow): AgentRecord => ({
   updatedAt: row.updated_at,
   sortKey: `${row.sort_at}|${row.id}`,
 });
-
-const SORT_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-
-/** The (time, id) of a list cursor; a cursor this service did not make is INVALID_ARGUMENT. */
-export function parseSortKey(key: string): [string, string] {
-  const match = SORT_KEY.exec(key);
-  if (match?.[1] === undefined || match[2] === undefined) throw invalidArgument([{ field: 'page.cursor', description: 'is not a cursor returned by this list' }]);
-  return [match[1], match[2]];
-}
 
 export const AGENT_NAME_INDEX = 'agents_tenant_name_key';
 
@@ -72,7 +63,7 @@ export const agentsRepository = {
     const values: unknown[] = [tx.tenantId];
     let where = 'tenant_id = $1';
     if (options.after !== undefined) {
-      values.push(...parseSortKey(options.after));
+      values.push(...parseCreatedSortKey(options.after));
       where += ' AND (created_at, id) < ($2::timestamptz, $3::uuid)';
     }
     values.push(options.limit);

@@ -1,5 +1,5 @@
 import { uuidv7, type TenantTx } from '@bulkhead/database';
-import { parseSortKey } from '../agents/agents.repository';
+import { createdSortKeySql, parseCreatedSortKey } from '@bulkhead/grpc-kit';
 
 export interface DocumentRecord {
   id: string;
@@ -26,7 +26,7 @@ export interface PassageHit {
   score: number;
 }
 
-const COLUMNS = `id, agent_id, title, passages, created_at, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at`;
+const COLUMNS = `id, agent_id, title, passages, created_at, ${createdSortKeySql()} AS sort_at`;
 const toRecord = (row: DocumentRow): DocumentRecord => ({ id: row.id, agentId: row.agent_id, title: row.title, passages: row.passages, createdAt: row.created_at, sortKey: `${row.sort_at}|${row.id}` });
 
 /** The most characters of one passage: documents are split on blank lines, long paragraphs further. */
@@ -69,7 +69,7 @@ export const documentsRepository = {
     const values: unknown[] = [tx.tenantId, agentId];
     let where = 'tenant_id = $1 AND agent_id = $2';
     if (options.after !== undefined) {
-      values.push(...parseSortKey(options.after));
+      values.push(...parseCreatedSortKey(options.after));
       where += ' AND (created_at, id) < ($3::timestamptz, $4::uuid)';
     }
     values.push(options.limit);

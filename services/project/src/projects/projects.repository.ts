@@ -1,5 +1,5 @@
 import type { TenantTx } from '@bulkhead/database';
-import { invalidArgument } from '@bulkhead/errors';
+import { createdSortKeySql, parseCreatedSortKey } from '@bulkhead/grpc-kit';
 
 /** A project row. */
 export interface ProjectRecord {
@@ -28,7 +28,7 @@ interface ProjectRow {
 }
 
 const COLUMNS = `p.id, p.name, p.description, p.settings, p.archived, p.created_by, p.created_at, p.updated_at,
-  to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at`;
+  ${createdSortKeySql('p.created_at')} AS sort_at`;
 
 const toRecord = (row: ProjectRow): ProjectRecord => ({
   id: row.id,
@@ -41,16 +41,6 @@ const toRecord = (row: ProjectRow): ProjectRecord => ({
   updatedAt: row.updated_at,
   sortKey: `${row.sort_at}|${row.id}`,
 });
-
-const SORT_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-
-function parseSortKey(key: string): [string, string] {
-  const match = SORT_KEY.exec(key);
-  if (match?.[1] === undefined || match[2] === undefined) {
-    throw invalidArgument([{ field: 'page.cursor', description: 'is not a cursor returned by this list' }]);
-  }
-  return [match[1], match[2]];
-}
 
 /** A project with the role the caller holds in it (none when they are not a project member). */
 export interface ProjectWithRole {
@@ -126,7 +116,7 @@ export const projectsRepository = {
     }
     if (!query.includeArchived) where.push('NOT p.archived');
     if (query.after !== undefined) {
-      const [at, id] = parseSortKey(query.after);
+      const [at, id] = parseCreatedSortKey(query.after);
       values.push(at, id);
       where.push(`(p.created_at, p.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
     }

@@ -1,5 +1,5 @@
 import type { TenantTx } from '@bulkhead/database';
-import { invalidArgument } from '@bulkhead/errors';
+import { createdSortKeySql, parseCreatedSortKey } from '@bulkhead/grpc-kit';
 import type { WorkflowStep } from './step-definitions';
 
 /** A workflow definition row. */
@@ -27,7 +27,7 @@ interface WorkflowRow {
 }
 
 const COLUMNS = `id, project_id, name, version, steps, created_at, updated_at,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at`;
+  ${createdSortKeySql()} AS sort_at`;
 
 const toRecord = (row: WorkflowRow): WorkflowRecord => ({
   id: row.id,
@@ -39,17 +39,6 @@ const toRecord = (row: WorkflowRow): WorkflowRecord => ({
   updatedAt: row.updated_at,
   sortKey: `${row.sort_at}|${row.id}`,
 });
-
-const SORT_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-
-/** The (time, id) of a list cursor's sort key; a key this service did not make is INVALID_ARGUMENT. */
-export function parseSortKey(key: string): [string, string] {
-  const match = SORT_KEY.exec(key);
-  if (match?.[1] === undefined || match[2] === undefined) {
-    throw invalidArgument([{ field: 'page.cursor', description: 'is not a cursor returned by this list' }]);
-  }
-  return [match[1], match[2]];
-}
 
 /** The unique index naming a workflow within its project. */
 export const WORKFLOW_NAME_INDEX = 'workflows_tenant_project_name_key';
@@ -81,7 +70,7 @@ export const workflowsRepository = {
       where.push(`project_id = ANY($${values.length}::uuid[])`);
     }
     if (options.after !== undefined) {
-      const [at, id] = parseSortKey(options.after);
+      const [at, id] = parseCreatedSortKey(options.after);
       values.push(at, id);
       where.push(`(created_at, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
     }

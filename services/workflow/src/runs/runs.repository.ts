@@ -1,7 +1,7 @@
 import { uuidv7, type TenantTx } from '@bulkhead/database';
+import { createdSortKeySql, parseCreatedSortKey } from '@bulkhead/grpc-kit';
 import type { JsonValue } from '@bulkhead/templates';
 import type { WorkflowStep } from '../definitions/step-definitions';
-import { parseSortKey } from '../definitions/workflows.repository';
 
 export const RUN_STATUSES = ['pending', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -72,7 +72,7 @@ interface ExecutionRow {
 }
 
 const RUN_COLUMNS = `id, workflow_id, project_id, workflow_version, steps, status, input, generation, error, created_at, updated_at, finished_at,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at`;
+  ${createdSortKeySql()} AS sort_at`;
 const EXECUTION_COLUMNS = 'id, run_id, generation, step_index, step_id, status, attempts, failures, input, output, error, started_at, finished_at';
 
 const toRun = (row: RunRow): RunRecord => ({
@@ -136,7 +136,7 @@ export const runsRepository = {
     if (options.status !== undefined) add((n) => `status = $${n}`, options.status);
     if (options.projectIds !== undefined) add((n) => `project_id = ANY($${n}::uuid[])`, options.projectIds);
     if (options.after !== undefined) {
-      const [at, id] = parseSortKey(options.after);
+      const [at, id] = parseCreatedSortKey(options.after);
       values.push(at, id);
       where.push(`(created_at, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
     }
