@@ -237,6 +237,24 @@ describe('consuming the audit topic', () => {
       expect(message.headers['source-offset']).toMatch(/^\d+$/);
     }
   });
+
+  it('an event the database refuses on every attempt is isolated from its batch and dead-lettered with the reason; the rest is logged', async () => {
+    const tenantId = uuidv7();
+    const before = makeEvent(tenantId);
+    // Valid by the event schema, but PostgreSQL has no year 0: the INSERT fails the same way each time.
+    const refused = makeEvent(tenantId, { occurredAt: '0000-01-01T00:00:00Z' });
+    const after = makeEvent(tenantId);
+    await produce([before, refused, after]);
+    expect(await waitForLogged(tenantId, 2)).toEqual([before.id, after.id]);
+    expect(await verifyChain(pool, tenantId)).toEqual({ ok: true, checked: 2 });
+
+    const refusedValue = JSON.stringify({ v: 1, event: refused });
+    await eventually(async () => {
+      const dead = (await readTopic(config.AUDIT_DLQ_TOPIC, 1)).filter((message) => message.value === refusedValue);
+      expect(dead).toHaveLength(1);
+      expect(dead[0]?.headers['reason']).toMatch(/^database refused the event: .*out of range/);
+    }, 30_000);
+  });
 });
 
 interface ReadMessage {

@@ -1,10 +1,10 @@
 import type { AuditEvent } from '@bulkhead/audit';
 import type { Logger, Registry } from '@bulkhead/observability';
-import { Partitioners, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Counter } from 'prom-client';
 import { parseAuditMessage } from './audit-message';
-import { appendEvents } from './log-writer';
+import { appendEvents, type AppendResult } from './log-writer';
 
 export interface LogConsumerOptions {
   kafka: Kafka;
@@ -29,6 +29,10 @@ export interface LogConsumer {
  * the original value); the others are appended in one database transaction; only after it
  * commits are the batch's offsets committed. A failure commits nothing, so kafkajs retries the
  * batch (and restarts the consumer when retries run out); redelivered events are dropped by id.
+ * A batch that fails {@link ISOLATE_AFTER_ATTEMPTS} times with an error of the data itself
+ * (see {@link isEventError}) is then appended one event at a time, and the events the database
+ * refuses go to the dead-letter topic with the database's message, so one bad event cannot stop
+ * its partition forever. Connection and other transient errors are retried as before.
  */
 export async function startLogConsumer(options: LogConsumerOptions): Promise<LogConsumer> {
   const { kafka, pool, logger, topic, deadLetterTopic } = options;
@@ -38,6 +42,7 @@ export async function startLogConsumer(options: LogConsumerOptions): Promise<Log
   // short fetch wait lets a stop leave the group within about a second.
   const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, sessionTimeout: 15_000, heartbeatInterval: 3000, maxWaitTimeInMs: 1000 });
   let running = true;
+  const failedAttempts = new Map<string, number>();
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     logger.error({ err: payload.error, restart: payload.restart }, 'the audit-log consumer crashed');
     if (!payload.restart) running = false;
@@ -48,7 +53,7 @@ export async function startLogConsumer(options: LogConsumerOptions): Promise<Log
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: (payload) => logBatch(payload, { pool, producer, logger, deadLetterTopic, metrics }),
+    eachBatch: (payload) => logBatch(payload, { pool, producer, logger, deadLetterTopic, metrics, failedAttempts }),
   });
   return {
     isRunning: () => running,
@@ -59,33 +64,71 @@ export async function startLogConsumer(options: LogConsumerOptions): Promise<Log
   };
 }
 
-async function logBatch(
-  { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload,
-  { pool, producer, logger, deadLetterTopic, metrics }: { pool: Pool; producer: Producer; logger: Logger; deadLetterTopic: string; metrics: LogMetrics },
-): Promise<void> {
+/** How many times a batch may fail on its data before it is appended event by event. */
+export const ISOLATE_AFTER_ATTEMPTS = 3;
+
+/**
+ * SQLSTATE classes of errors caused by the data written, which the same event repeats on every
+ * attempt: data exception (22), integrity constraint violation (23), program limit exceeded (54).
+ * Anything else (connection, lock, resource, permission, server errors) is worth retrying.
+ */
+const EVENT_ERROR_CLASSES = new Set(['22', '23', '54']);
+
+/** Whether `err` is a database error of the data itself (see {@link EVENT_ERROR_CLASSES}). */
+export function isEventError(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+  return typeof code === 'string' && code.length === 5 && EVENT_ERROR_CLASSES.has(code.slice(0, 2));
+}
+
+interface LogBatchContext {
+  pool: Pool;
+  producer: Producer;
+  logger: Logger;
+  deadLetterTopic: string;
+  metrics: LogMetrics;
+  /** Failed attempts by batch (`partition:first offset`), cleared when the batch is logged. */
+  failedAttempts: Map<string, number>;
+}
+
+interface DeadLetter {
+  value: Buffer | null;
+  key: Buffer | null;
+  offset: string;
+  reason: string;
+}
+
+async function logBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload, context: LogBatchContext): Promise<void> {
+  const { pool, logger, metrics, failedAttempts } = context;
+  const first = batch.messages[0];
   const last = batch.messages.at(-1);
-  if (last === undefined) return;
-  const events: AuditEvent[] = [];
-  const poison: { value: Buffer | null; key: Buffer | null; offset: string; reason: string }[] = [];
+  if (first === undefined || last === undefined) return;
+  const events: { event: AuditEvent; message: KafkaMessage }[] = [];
+  const poison: DeadLetter[] = [];
   for (const message of batch.messages) {
     const parsed = parseAuditMessage(message.value);
-    if (parsed.ok) events.push(parsed.event);
+    if (parsed.ok) events.push({ event: parsed.event, message });
     else poison.push({ value: message.value, key: message.key, offset: message.offset, reason: parsed.reason });
   }
-  if (poison.length > 0) {
-    await producer.send({
-      topic: deadLetterTopic,
-      acks: -1,
-      messages: poison.map((message) => ({
-        key: message.key,
-        value: message.value,
-        headers: { reason: message.reason, 'source-partition': String(batch.partition), 'source-offset': message.offset },
-      })),
-    });
-    metrics.deadLettered.inc(poison.length);
-    logger.warn({ partition: batch.partition, offsets: poison.map((message) => message.offset) }, 'audit messages dead-lettered');
+  await deadLetter(context, batch.partition, poison);
+
+  const batchKey = `${batch.partition}:${first.offset}`;
+  let result: AppendResult;
+  try {
+    result = await appendEvents(
+      pool,
+      events.map(({ event }) => event),
+      { beforeTenant: heartbeat },
+    );
+  } catch (err) {
+    const attempts = (failedAttempts.get(batchKey) ?? 0) + 1;
+    if (!isEventError(err) || attempts < ISOLATE_AFTER_ATTEMPTS) {
+      failedAttempts.set(batchKey, attempts);
+      throw err;
+    }
+    logger.warn({ err, partition: batch.partition, offset: first.offset, attempts }, 'an audit batch keeps failing on its data: appending its events one by one');
+    result = await appendOneByOne(context, batch.partition, events, heartbeat);
   }
-  const result = await appendEvents(pool, events, { beforeTenant: heartbeat });
+  failedAttempts.delete(batchKey);
   for (const message of batch.messages) resolveOffset(message.offset);
   await commitOffsetsIfNecessary({
     topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
@@ -93,6 +136,49 @@ async function logBatch(
   metrics.logged.inc(result.appended);
   metrics.duplicates.inc(result.duplicates);
   if (result.duplicates > 0) logger.info({ partition: batch.partition, duplicates: result.duplicates }, 'redelivered audit events dropped');
+}
+
+/**
+ * Appends each event in its own transaction, in order; an event refused for its data goes to the
+ * dead-letter topic with the database's message. Any other error is thrown (nothing of the batch
+ * is committed to Kafka, and the events already appended are dropped by id when it is redelivered).
+ */
+async function appendOneByOne(
+  context: LogBatchContext,
+  partition: number,
+  events: readonly { event: AuditEvent; message: KafkaMessage }[],
+  heartbeat: () => Promise<void>,
+): Promise<AppendResult> {
+  const total: AppendResult = { appended: 0, duplicates: 0 };
+  for (const { event, message } of events) {
+    await heartbeat();
+    try {
+      const result = await appendEvents(context.pool, [event]);
+      total.appended += result.appended;
+      total.duplicates += result.duplicates;
+    } catch (err) {
+      if (!isEventError(err)) throw err;
+      const reason = `database refused the event: ${err instanceof Error ? err.message : String(err)}`;
+      await deadLetter(context, partition, [{ value: message.value, key: message.key, offset: message.offset, reason }]);
+    }
+  }
+  return total;
+}
+
+/** Sends messages that cannot be logged to the dead-letter topic, with why and where they came from. */
+async function deadLetter({ producer, deadLetterTopic, metrics, logger }: LogBatchContext, partition: number, messages: readonly DeadLetter[]): Promise<void> {
+  if (messages.length === 0) return;
+  await producer.send({
+    topic: deadLetterTopic,
+    acks: -1,
+    messages: messages.map((message) => ({
+      key: message.key,
+      value: message.value,
+      headers: { reason: message.reason, 'source-partition': String(partition), 'source-offset': message.offset },
+    })),
+  });
+  metrics.deadLettered.inc(messages.length);
+  logger.warn({ partition, offsets: messages.map((message) => message.offset) }, 'audit messages dead-lettered');
 }
 
 interface LogMetrics {
