@@ -10,6 +10,7 @@ import { pgSelectScenario } from './scenarios/pg-select.scenario';
 import { projectGetScenario } from './scenarios/project-get.scenario';
 import { shardsVsOneScenario } from './scenarios/shards-vs-one.scenario';
 import { tenantContextReadScenario, tenantContextTransactionScenario } from './scenarios/tenant-context.scenario';
+import { workflowRunsScenario } from './scenarios/workflow-runs.scenario';
 
 const SCENARIOS: readonly Scenario[] = [
   pgSelectScenario,
@@ -21,6 +22,7 @@ const SCENARIOS: readonly Scenario[] = [
   tenantContextReadScenario,
   tenantContextTransactionScenario,
   shardsVsOneScenario,
+  workflowRunsScenario,
 ];
 
 const USAGE = `usage: npm run bench -- <scenario>... [--duration-ms 5000] [--concurrency 8] [--rounds 3] [--json FILE]

@@ -29,9 +29,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The workers of one process (ADR 0006). Each pass scans every shard for tenants with work,
- * orders them by when they were last served (never-served first), and claims at most ONE step
- * per tenant per pass, until the process's concurrency is used: round-robin across tenants, so
- * a tenant with a thousand queued runs delays another tenant's step by at most one claim per
+ * orders them by when they were last served (never-served first), and claims in rounds of at
+ * most ONE step per tenant until the process's concurrency is used: round-robin across tenants,
+ * so a tenant with a thousand queued runs delays another tenant's step by at most one claim per
  * other busy tenant. Within a tenant, its plan's concurrent-run limit decides how many runs move.
  */
 export function startScheduler(options: SchedulerOptions): Scheduler {
@@ -86,16 +86,25 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         await Promise.race(running);
         continue;
       }
+      // Rounds of one claim per tenant, least recently served first, until the slots are full
+      // or no tenant has a step left: a lone busy tenant fills free slots, and with several
+      // busy tenants each gets one step in turn.
       let claimed = 0;
-      for (const tenantId of await scan()) {
-        if (stopping || running.size >= options.concurrency) break;
-        const claim = await db
-          .withTenant({ tenantId }, (tx) => claimNextStep(tx, options.owner, options.leaseMs))
-          .catch((err: unknown) => (logger.warn({ err, tenantId }, 'claiming a step failed'), undefined));
-        if (claim === undefined) continue;
-        lastServed.set(tenantId, ++tick);
-        claimed += 1;
-        launch(claim);
+      let waiting = await scan();
+      while (waiting.length > 0 && !stopping && running.size < options.concurrency) {
+        const stillWaiting: string[] = [];
+        for (const tenantId of waiting) {
+          if (stopping || running.size >= options.concurrency) break;
+          const claim = await db
+            .withTenant({ tenantId }, (tx) => claimNextStep(tx, options.owner, options.leaseMs))
+            .catch((err: unknown) => (logger.warn({ err, tenantId }, 'claiming a step failed'), undefined));
+          if (claim === undefined) continue;
+          lastServed.set(tenantId, ++tick);
+          claimed += 1;
+          stillWaiting.push(tenantId);
+          launch(claim);
+        }
+        waiting = stillWaiting;
       }
       if (claimed === 0) await sleep(options.pollIntervalMs);
     }
