@@ -51,6 +51,9 @@ export async function startLogConsumer(options: LogConsumerOptions): Promise<Log
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
+    // Partitions are keyed by tenant, so their batches touch disjoint chains: appending them in
+    // parallel overlaps the database round trips instead of queueing partition behind partition.
+    partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: (payload) => logBatch(payload, { pool, producer, logger, deadLetterTopic, metrics, failedAttempts }),
@@ -63,6 +66,9 @@ export async function startLogConsumer(options: LogConsumerOptions): Promise<Log
     },
   };
 }
+
+/** Batches of different partitions appended at the same time (the audit topic has 6 partitions). */
+const PARTITIONS_CONSUMED_CONCURRENTLY = 6;
 
 /** How many times a batch may fail on its data before it is appended event by event. */
 export const ISOLATE_AFTER_ATTEMPTS = 3;
