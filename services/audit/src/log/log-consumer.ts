@@ -123,7 +123,7 @@ async function logBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecess
     result = await appendEvents(
       pool,
       events.map(({ event }) => event),
-      { beforeTenant: heartbeat },
+      { beforeAppend: heartbeat },
     );
   } catch (err) {
     const attempts = (failedAttempts.get(batchKey) ?? 0) + 1;

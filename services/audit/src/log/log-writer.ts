@@ -12,8 +12,8 @@ export interface AppendResult {
 }
 
 export interface AppendOptions {
-  /** Called before each tenant's chain is extended (the consumer heartbeats here). */
-  beforeTenant?: () => Promise<void>;
+  /** Called once the transaction has begun, before the chains are locked (the consumer heartbeats here). */
+  beforeAppend?: () => Promise<void>;
 }
 
 interface ChainedRow {
@@ -24,58 +24,56 @@ interface ChainedRow {
 }
 
 /**
- * Appends `events` to their tenants' hash chains in ONE transaction: events whose id is already
- * logged are dropped; each tenant's chain head is locked (`FOR UPDATE`), the events get the
- * next sequence numbers in the order given, each hash chaining the previous one; the rows, their
- * ids and the new head are written; then COMMIT. Tenants are locked in id order so two
- * consumers (during a rebalance) cannot deadlock. Throws, having written nothing, on any failure.
+ * Appends `events` to their tenants' hash chains in ONE transaction and a fixed number of
+ * statements whatever the number of tenants: the missing chain heads are created, every
+ * tenant's head is locked (`FOR UPDATE`, in tenant id order, so two consumers during a
+ * rebalance cannot deadlock), events whose id is already logged are dropped; the others get the
+ * next sequence numbers of their tenant in the order given, each hash chaining the previous one;
+ * the rows, their ids and the new heads are written; then COMMIT. Throws, having written
+ * nothing, on any failure.
  */
 export async function appendEvents(pool: Pool, events: readonly AuditEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-  const byTenant = new Map<string, AuditEvent[]>();
-  const seen = new Set<string>();
-  for (const event of events) {
-    if (seen.has(event.id)) continue;
-    seen.add(event.id);
-    const list = byTenant.get(event.tenantId) ?? [];
-    list.push(event);
-    byTenant.set(event.tenantId, list);
-  }
-  if (byTenant.size === 0) return { appended: 0, duplicates: events.length };
+  const unique = new Map<string, AuditEvent>();
+  for (const event of events) if (!unique.has(event.id)) unique.set(event.id, event);
+  if (unique.size === 0) return { appended: 0, duplicates: events.length };
+  const tenantIds = [...new Set([...unique.values()].map((event) => event.tenantId))].sort();
 
   const appended = await withTransaction(pool, async (client) => {
-    let count = 0;
-    for (const tenantId of [...byTenant.keys()].sort()) {
-      await options.beforeTenant?.();
-      count += await appendTenantEvents(client, tenantId, byTenant.get(tenantId) ?? []);
-    }
-    return count;
+    await options.beforeAppend?.();
+    await client.query(
+      'INSERT INTO audit_chain_heads (tenant_id, seq, hash) SELECT t, 0, $2 FROM unnest($1::uuid[]) AS t ORDER BY t ON CONFLICT (tenant_id) DO NOTHING',
+      [tenantIds, GENESIS_HASH],
+    );
+    const heads = await client.query<{ tenant_id: string; seq: string; hash: string }>(
+      'SELECT tenant_id, seq, hash FROM audit_chain_heads WHERE tenant_id = ANY($1::uuid[]) ORDER BY tenant_id FOR UPDATE',
+      [tenantIds],
+    );
+    const known = await client.query<{ id: string }>('SELECT id FROM audit_event_ids WHERE id = ANY($1::uuid[])', [[...unique.keys()]]);
+    for (const row of known.rows) unique.delete(row.id);
+    if (unique.size === 0) return 0;
+
+    const chains = new Map(heads.rows.map((head) => [head.tenant_id, { seq: BigInt(head.seq), hash: head.hash }]));
+    const rows: ChainedRow[] = [...unique.values()].map((event) => {
+      const head = chains.get(event.tenantId) ?? { seq: 0n, hash: GENESIS_HASH };
+      const row = { event, seq: head.seq + 1n, prevHash: head.hash, hash: chainHash(head.hash, event) };
+      chains.set(event.tenantId, { seq: row.seq, hash: row.hash });
+      return row;
+    });
+    await insertRows(client, rows);
+    await client.query('INSERT INTO audit_event_ids (id, tenant_id, seq) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[])', [
+      rows.map((row) => row.event.id),
+      rows.map((row) => row.event.tenantId),
+      rows.map((row) => row.seq.toString()),
+    ]);
+    const moved = [...new Set(rows.map((row) => row.event.tenantId))];
+    await client.query(
+      `UPDATE audit_chain_heads AS h SET seq = u.seq, hash = u.hash
+         FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(tenant_id, seq, hash) WHERE h.tenant_id = u.tenant_id`,
+      [moved, moved.map((tenantId) => chains.get(tenantId)?.seq.toString()), moved.map((tenantId) => chains.get(tenantId)?.hash)],
+    );
+    return rows.length;
   });
   return { appended, duplicates: events.length - appended };
-}
-
-async function appendTenantEvents(client: PoolClient, tenantId: string, events: readonly AuditEvent[]): Promise<number> {
-  await client.query('INSERT INTO audit_chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING', [tenantId, GENESIS_HASH]);
-  const head = await client.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE', [tenantId]);
-  const known = await client.query<{ id: string }>('SELECT id FROM audit_event_ids WHERE id = ANY($1::uuid[])', [events.map((event) => event.id)]);
-  const knownIds = new Set(known.rows.map((row) => row.id));
-  const fresh = events.filter((event) => !knownIds.has(event.id));
-  if (fresh.length === 0) return 0;
-
-  let seq = BigInt(head.rows[0]?.seq ?? '0');
-  let prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
-  const rows: ChainedRow[] = fresh.map((event) => {
-    seq += 1n;
-    const row = { event, seq, prevHash, hash: chainHash(prevHash, event) };
-    prevHash = row.hash;
-    return row;
-  });
-  await insertRows(client, rows);
-  await client.query(
-    'INSERT INTO audit_event_ids (id, tenant_id, seq) SELECT id, $1, seq FROM unnest($2::uuid[], $3::bigint[]) AS e(id, seq)',
-    [tenantId, rows.map((row) => row.event.id), rows.map((row) => row.seq.toString())],
-  );
-  await client.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE tenant_id = $1', [tenantId, seq.toString(), prevHash]);
-  return rows.length;
 }
 
 const COLUMN_TYPES: Record<(typeof EVENT_COLUMN_NAMES)[number], string> = {
