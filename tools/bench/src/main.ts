@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runScenario, type Scenario, type ScenarioReport } from './harness';
 import { formatReportTable } from './report';
+import { auditGatewayWritesScenario } from './scenarios/audit-gateway-writes.scenario';
 import { auditPipelineScenario } from './scenarios/audit-pipeline.scenario';
 import { gatewayAuthScenario } from './scenarios/gateway-auth.scenario';
 import { kafkaRoundtripScenario } from './scenarios/kafka-roundtrip.scenario';
@@ -17,6 +18,7 @@ const SCENARIOS: readonly Scenario[] = [
   projectGetScenario,
   kafkaRoundtripScenario,
   auditPipelineScenario,
+  auditGatewayWritesScenario,
   gatewayAuthScenario,
   loginStallScenario,
   tenantContextReadScenario,

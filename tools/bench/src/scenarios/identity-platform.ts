@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { loadDevstackEnv, startPlatform, type RunningPlatform } from '@bulkhead/testkit';
 
-/** The running platform (auth, org, project, gateway) with one signed-up user, for the scenarios through the gateway. */
+/** The running platform (auth, org, project, gateway and any extra services) with one signed-up user, for the scenarios through the gateway. */
 export interface IdentityPlatform {
   platform: RunningPlatform;
   email: string;
   password: string;
   accessToken: string;
   /** GET (or POST with a JSON body) against the gateway; throws on an unexpected status. */
-  request(method: 'GET' | 'POST', path: string, options?: { token?: string; body?: unknown; expect?: number }): Promise<void>;
+  request(method: 'GET' | 'POST' | 'PATCH', path: string, options?: { token?: string; body?: unknown; expect?: number }): Promise<void>;
 }
 
 /**
@@ -17,12 +17,12 @@ export interface IdentityPlatform {
  * Login throttling and the gateway's per-tenant rate limit are lifted: the bench sends far more
  * than a person or a basic-plan tenant would (the limiter still runs, so its cost is measured).
  */
-export async function startIdentityPlatform(): Promise<IdentityPlatform> {
+export async function startIdentityPlatform(extraServices: readonly string[] = []): Promise<IdentityPlatform> {
   const devstack = loadDevstackEnv();
   const platform = await startPlatform({
-    services: ['auth', 'org', 'project', 'gateway'],
+    services: ['auth', 'org', 'project', ...extraServices, 'gateway'],
     devstack,
-    env: { auth: { LOGIN_MAX_ATTEMPTS_PER_IP: '1000000', LOG_LEVEL: 'error' }, gateway: { RATE_LIMIT_RPM_BASIC: '100000000', LOG_LEVEL: 'error' } },
+    env: { auth: { LOGIN_MAX_ATTEMPTS_PER_IP: '1000000', LOG_LEVEL: 'error' }, gateway: { RATE_LIMIT_RPM_BASIC: '100000000', LOG_LEVEL: 'error' }, audit: { LOG_LEVEL: 'error' } },
   });
   const request: IdentityPlatform['request'] = async (method, route, options = {}) => {
     const headers: Record<string, string> = {};
