@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runScenario, type Scenario, type ScenarioReport } from './harness';
 import { formatReportTable } from './report';
+import { auditLagScenario } from './scenarios/audit-lag.scenario';
 import { auditGatewayWritesScenario } from './scenarios/audit-gateway-writes.scenario';
 import { auditPipelineScenario } from './scenarios/audit-pipeline.scenario';
 import { gatewayAuthScenario } from './scenarios/gateway-auth.scenario';
@@ -18,6 +19,7 @@ const SCENARIOS: readonly Scenario[] = [
   projectGetScenario,
   kafkaRoundtripScenario,
   auditPipelineScenario,
+  auditLagScenario,
   auditGatewayWritesScenario,
   gatewayAuthScenario,
   loginStallScenario,
