@@ -61,7 +61,7 @@ export function backoffDelay(failures: number, backoff: RelayBackoff, random: ()
  * Starts one relay loop per outbox source (DESIGN "Audit pipeline", ADR 0005). Each loop, in a
  * transaction with `app.audit_relay` on: claims the oldest rows (`FOR UPDATE SKIP LOCKED`, so
  * replicas share the work), produces them to `topic` keyed by tenant id with the envelope as
- * value and header `event-id`, deletes them and commits. An empty outbox waits `pollIntervalMs`.
+ * value and header `event-id`, deletes them and commits. An empty or partial batch waits `pollIntervalMs` before the next.
  * A Kafka or database failure rolls the batch back (the rows stay) and the loop retries with
  * backoff, logging once per outage and once on recovery; a source that is down stalls only its
  * own loop. Rows produced whose delete then fails are produced again: at least once, and the
@@ -110,10 +110,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         });
         if (failures > 0) logger.info({ source: source.id, failures }, 'audit relay recovered');
         failures = 0;
-        if (relayed === 0) {
-          metrics.backlog.set({ source: source.id }, 0);
-          await pause(pollIntervalMs);
-        } else metrics.relayed.inc({ source: source.id }, relayed);
+        if (relayed === 0) metrics.backlog.set({ source: source.id }, 0);
+        else metrics.relayed.inc({ source: source.id }, relayed);
+        // A partial batch emptied the outbox: waiting lets the next one gather rows instead of
+        // relaying a steady trickle of writes one tiny transaction (and produce) after another.
+        if (relayed < batchSize) await pause(pollIntervalMs);
       } catch (err) {
         failures += 1;
         metrics.failures.inc({ source: source.id });
