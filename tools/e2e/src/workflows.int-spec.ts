@@ -256,8 +256,8 @@ describe('scheduling across tenants and plans', () => {
     const runB = await startRun(b, workflowB.id, { i: 0 });
     await runReaches(b, runB.id, 'succeeded', 30_000);
     const finishedMeanwhile = (await succeededOfA()) - before;
-    // ADR 0006's bound: one claim per tenant per pass, so B's one step waits for at most one of
-    // A's per pass; A (basic plan) runs two at a time. Well under the issue's 20.
+    // ADR 0006's bound: one claim per tenant per round, least recently served first, so B's one
+    // step waits for at most one of A's; A (basic plan) runs two at a time. Well under the issue's 20.
     expect(before).toBeLessThan(200);
     expect(finishedMeanwhile).toBeLessThan(20);
   });
