@@ -34,14 +34,15 @@ export interface Tracing {
 
 /**
  * Starts OpenTelemetry tracing for the process: W3C trace-context propagation, async context,
- * and instrumentation of HTTP, gRPC, PostgreSQL, Redis and Kafka clients. Call it first in a
- * service's `main.ts`, before the instrumented modules are loaded.
+ * and instrumentation of HTTP, gRPC and Kafka, and of the PostgreSQL and Redis clients when spans
+ * are recorded. Call it first in a service's `main.ts`, before the instrumented modules are loaded.
  */
 export function startTracing(options: TracingOptions): Tracing {
   const spanProcessors = [...(options.spanProcessors ?? [])];
   if (options.otlpTracesUrl !== undefined) {
     spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: options.otlpTracesUrl }) }));
   }
+  const recording = spanProcessors.length > 0;
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: options.serviceName,
@@ -50,7 +51,7 @@ export function startTracing(options: TracingOptions): Tracing {
     spanProcessors,
     // With nowhere to send spans, recording them is pure cost: unsampled spans still carry
     // (and propagate) trace ids for logs and audit events, without attributes or events.
-    ...(spanProcessors.length === 0 ? { sampler: new AlwaysOffSampler() } : {}),
+    ...(recording ? {} : { sampler: new AlwaysOffSampler() }),
   });
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
@@ -60,12 +61,15 @@ export function startTracing(options: TracingOptions): Tracing {
   );
   trace.setGlobalTracerProvider(provider);
 
+  // HTTP, gRPC and Kafka carry the trace context across processes, so they are instrumented even
+  // when nothing is recorded. PostgreSQL and Redis calls are leaves that propagate nothing: when no
+  // span is recorded their instrumentation only costs (context binding, unsampled spans) on every
+  // statement and command of the hot paths.
   const instrumentations: Instrumentation[] = [
     new HttpInstrumentation(),
     new GrpcInstrumentation(),
-    new PgInstrumentation({ requireParentSpan: true }),
-    new IORedisInstrumentation({ requireParentSpan: true }),
     new KafkaJsInstrumentation(),
+    ...(recording ? [new PgInstrumentation({ requireParentSpan: true }), new IORedisInstrumentation({ requireParentSpan: true })] : []),
   ];
   const unregister = registerInstrumentations({ tracerProvider: provider, instrumentations });
 
