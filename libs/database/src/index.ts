@@ -15,7 +15,7 @@ export { createInMemoryPlacementSource } from './testing/in-memory-placement-sou
 export type { InMemoryPlacementSource } from './testing/in-memory-placement-source';
 export { openServiceTenantDatabase, openTenantDatabase, shardMigrationsDir } from './tenant-database.bootstrap';
 export type { OpenedTenantDatabase, OpenTenantDatabaseOptions, ShardedServiceSettings } from './tenant-database.bootstrap';
-export { createTenantDatabase } from './with-tenant';
-export type { TenantContext, TenantDatabase, TenantDatabaseOptions, TenantQueryResult, TenantTx } from './with-tenant';
+export { createTenantDatabase, singleStatements } from './with-tenant';
+export type { TenantContext, TenantDatabase, TenantDatabaseOptions, TenantQuery, TenantQueryResult, TenantTx } from './with-tenant';
 export { withTransaction } from './transaction';
 export { uuidv7 } from './uuid-v7';

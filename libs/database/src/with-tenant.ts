@@ -29,6 +29,9 @@ export interface TenantTx {
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<TenantQueryResult<R>>;
 }
 
+/** The statements of a {@link TenantTx}: what code needs that runs inside `withTenant` or as one statement. */
+export type TenantQuery = Pick<TenantTx, 'query'>;
+
 /** The tenant a unit of work is for, resolved once by middleware. */
 export interface TenantContext {
   tenantId: string;
@@ -160,4 +163,13 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
 function resultOf<R extends QueryResultRow>(result: QueryResult<QueryResultRow> | undefined): TenantQueryResult<R> {
   if (result === undefined) throw new Error('the statement batch returned too few results');
   return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+}
+
+/**
+ * A {@link TenantQuery} whose every statement is a unit of work of its own
+ * ({@link TenantDatabase.queryWithTenant}: one round trip, no COMMIT): for a read of one statement
+ * written against a `TenantQuery`, with the isolation `withTenant` would give it.
+ */
+export function singleStatements(db: TenantDatabase, ctx: TenantContext): TenantQuery {
+  return { query: <R extends QueryResultRow>(text: string, values?: readonly unknown[]) => db.queryWithTenant<R>(ctx, text, values) };
 }

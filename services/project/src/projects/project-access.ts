@@ -1,4 +1,4 @@
-import type { TenantTx } from '@bulkhead/database';
+import type { TenantQuery } from '@bulkhead/database';
 import { notFound } from '@bulkhead/errors';
 import { requireProjectPermission, type ProjectPermission } from '@bulkhead/permissions';
 import { userIdOf, type Caller } from '../caller';
@@ -12,7 +12,7 @@ export const projectNotFound = () => notFound('Project');
  * permission table decide: NOT_FOUND when the caller may not even see it, PERMISSION_DENIED
  * when they see it but may not do `permission`.
  */
-export async function requireProjectAccess(tx: TenantTx, caller: Caller, projectId: string, permission: ProjectPermission): Promise<ProjectWithRole> {
+export async function requireProjectAccess(tx: TenantQuery, caller: Caller, projectId: string, permission: ProjectPermission): Promise<ProjectWithRole> {
   const found = await projectsRepository.findWithRole(tx, caller.principal.tenantId, projectId, userIdOf(caller));
   if (found === undefined) throw projectNotFound();
   requireProjectPermission({ role: caller.principal.role, projectRole: found.projectRole }, permission);

@@ -1,4 +1,4 @@
-import type { TenantTx } from '@bulkhead/database';
+import type { TenantQuery, TenantTx } from '@bulkhead/database';
 import { createdSortKeySql, parseCreatedSortKey } from '@bulkhead/grpc-kit';
 
 /** A project row. */
@@ -93,7 +93,7 @@ export const projectsRepository = {
   },
 
   /** The project and the user's role in it; undefined when the tenant has no such project. */
-  async findWithRole(tx: TenantTx, tenantId: string, id: string, userId: string | undefined): Promise<ProjectWithRole | undefined> {
+  async findWithRole(tx: TenantQuery, tenantId: string, id: string, userId: string | undefined): Promise<ProjectWithRole | undefined> {
     const { rows } = await tx.query<ProjectRow & { project_role: string | null }>(
       `SELECT ${COLUMNS}, m.role AS project_role
          FROM projects p

@@ -1,5 +1,5 @@
 import { auditedBy, recordAuditEvent } from '@bulkhead/audit';
-import { uuidv7, type TenantDatabase } from '@bulkhead/database';
+import { singleStatements, uuidv7, type TenantDatabase } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
 import { requirePermission, requireWithinLimit, seesEveryProject } from '@bulkhead/permissions';
@@ -91,7 +91,8 @@ export function createProjectsService(options: ProjectsServiceOptions) {
 
     /** The project with the caller's role in it (other services decide project-scoped permissions from it). */
     async get(caller: Caller, id: string): Promise<ProjectWithRole> {
-      return db.withTenant(ctxOf(caller), (tx) => requireProjectAccess(tx, caller, id, 'project.read'));
+      // One statement: its own unit of work in one round trip, not a transaction around it.
+      return requireProjectAccess(singleStatements(db, ctxOf(caller)), caller, id, 'project.read');
     },
 
     /** Newest first; callers who do not see every project get only those they are members of. */
