@@ -231,6 +231,31 @@ describe('per-tenant rate limits on the real Redis', () => {
     expect(await bucket.take(key, bucketPolicyOf(2))).toMatchObject({ allowed: false });
   });
 
+  it('steps the bucket under the plan cached next to it in one script, the default plan for an unknown one, nothing when none is cached', async () => {
+    const bucket = createRedisTokenBucket(redis);
+    const policies = { basic: bucketPolicyOf(2), enterprise: bucketPolicyOf(3) };
+    const tenantId = newTenant('enterprise');
+    const key = tenantKey(tenantId, 'ratelimit');
+    const planKey = tenantKey(tenantId, ...PLAN_CACHE_KEY);
+    await redis.script('FLUSH');
+    expect(await bucket.takeUnderCachedPlan(key, planKey, policies, 'basic')).toBeUndefined();
+    expect(await redis.exists(key)).toBe(0);
+    await redis.set(planKey, '"enterprise"');
+    const taken = await Promise.all([1, 2, 3, 4].map(() => bucket.takeUnderCachedPlan(key, planKey, policies, 'basic')));
+    expect(taken.map((t) => [t?.plan, t?.state.allowed])).toEqual([
+      ['enterprise', true],
+      ['enterprise', true],
+      ['enterprise', true],
+      ['enterprise', false],
+    ]);
+    const other = tenantKey(newTenant('basic'), 'ratelimit');
+    await redis.set(planKey, '"platinum"');
+    expect(await bucket.takeUnderCachedPlan(other, planKey, policies, 'basic')).toMatchObject({ plan: 'basic', state: { tokens: 1 } });
+    await redis.set(planKey, 'not json');
+    expect(await bucket.takeUnderCachedPlan(other, planKey, policies, 'basic')).toMatchObject({ plan: 'basic', state: { allowed: true } });
+    expect(await bucket.takeUnderCachedPlan(other, planKey, policies, 'basic')).toMatchObject({ plan: 'basic', state: { allowed: false } });
+  });
+
   it('fails open when Redis does not answer: the request passes, unlimited, and the miss is counted', async () => {
     const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
     down.on('error', () => undefined);

@@ -1,16 +1,16 @@
 import { AppError } from '@bulkhead/errors';
 import type { ClientCallOptions } from '@bulkhead/grpc-kit';
 import type { Logger, Registry } from '@bulkhead/observability';
-import type { Plan } from '@bulkhead/permissions';
+import { DEFAULT_PLAN, type Plan } from '@bulkhead/permissions';
 import { tenantKey } from '@bulkhead/tenant-cache';
 import { Counter } from 'prom-client';
 import type { CallerGuard } from '../authentication/authentication.hooks';
 import type { AuthenticatedCaller } from '../authentication/request-authenticator';
 import { upstreamCallOptions } from '../upstream/upstream-call';
-import { bucketPoliciesOf, rateLimitHeaders, retryAfterSeconds, type RequestsPerMinuteByPlan } from './rate-limit.policy';
+import { bucketPoliciesOf, rateLimitHeaders, retryAfterSeconds, type BucketState, type RequestsPerMinuteByPlan } from './rate-limit.policy';
 import type { TokenBucket } from './redis-token-bucket';
 import type { RateLimitAudit } from './rate-limit-audit';
-import type { TenantPlans } from './tenant-plans';
+import { PLAN_CACHE_KEY, type TenantPlans } from './tenant-plans';
 
 /** What {@link createTenantRateLimiter} is built from. */
 export interface TenantRateLimitDependencies {
@@ -65,16 +65,26 @@ export function createTenantRateLimiter(deps: TenantRateLimitDependencies): Tena
   return {
     async take(caller, callOptions) {
       const { tenantId } = caller.principal;
-      const plan = await deps.plans.planOf(tenantId, callOptions);
-      const policy = policies[plan];
-      let state;
+      const key = tenantKey(tenantId, 'ratelimit');
+      let plan: Plan;
+      let state: BucketState;
       try {
-        state = await deps.bucket.take(tenantKey(tenantId, 'ratelimit'), policy);
+        // The plan cached in Redis is read by the bucket's own script: one round trip. Only when
+        // none is cached is it loaded (from the org service) and the bucket stepped after.
+        const taken = await deps.bucket.takeUnderCachedPlan(key, tenantKey(tenantId, ...PLAN_CACHE_KEY), policies, DEFAULT_PLAN);
+        if (taken === undefined) {
+          plan = await deps.plans.planOf(tenantId, callOptions);
+          state = await deps.bucket.take(key, policies[plan]);
+        } else {
+          ({ plan, state } = taken);
+        }
       } catch (err) {
         unavailable.inc();
         deps.logger.warn({ err, tenantId, requestId: callOptions.requestId }, 'rate limit store unavailable; request let through');
-        return { allowed: true, plan, requestsPerMinute: policy.capacity, headers: {} };
+        plan = await deps.plans.planOf(tenantId, callOptions);
+        return { allowed: true, plan, requestsPerMinute: policies[plan].capacity, headers: {} };
       }
+      const policy = policies[plan];
       const headers = rateLimitHeaders(policy, state);
       if (state.allowed) return { allowed: true, plan, requestsPerMinute: policy.capacity, headers };
       refused.inc({ plan });
