@@ -1,40 +1,13 @@
 import { eventually, loadDevstackEnv, startPlatform, withPgClient, type RunningPlatform } from '@bulkhead/testkit';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHttpTarget, type HttpTarget } from './http-target';
 import { createRestClient, type RestClient, type RestReply } from './rest-client';
 import { expectStatus, MANY_USERS_AUTH_ENV, onShardAsTenant, signUp, type SignedUp } from './tenants';
 
 const devstack = loadDevstackEnv();
 
-/** A local HTTP server the http agents call: it records what it received, /slow answers after a while. */
-interface Target {
-  url: string;
-  received: { path: string; body: unknown; headers: IncomingHttpHeaders }[];
-  close(): Promise<void>;
-}
-
-async function startTarget(): Promise<Target> {
-  const received: Target['received'] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString();
-      received.push({ path: req.url ?? '', body: text === '' ? null : JSON.parse(text), headers: req.headers });
-      const delayMs = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('delayMs') ?? 0);
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: true, path: req.url }));
-      }, delayMs);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 let platform: RunningPlatform;
 let api: RestClient;
-let target: Target;
+let target: HttpTarget;
 
 type Agent = { id: string; name: string; kind: string; hasCredentials: boolean };
 type StepState = { id: string; status: string; attempts: number; input: unknown; output: unknown; error: string | null; generation: number };
@@ -99,7 +72,7 @@ const httpAgent = (owner: SignedUp, name: string, path: string, extra: Record<st
   createAgent(owner, { name, kind: 'http', config: { url: `${target.url}${path}`, body: { sent: '{{input}}' } }, ...extra });
 
 beforeAll(async () => {
-  target = await startTarget();
+  target = await startHttpTarget();
   platform = await startPlatform({
     services: ['auth', 'org', 'project', 'agent', 'workflow', 'audit', 'gateway'],
     env: {
