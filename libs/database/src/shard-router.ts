@@ -23,29 +23,41 @@ export interface ShardRouter {
   shardFor(tenantId: string): Promise<Shard>;
 }
 
+/** Tenants whose hashed shard a router remembers. */
+const HASHED_TENANTS_KEPT = 100_000;
+
 /** Creates a {@link ShardRouter}. */
 export function createShardRouter(options: ShardRouterOptions): ShardRouter {
   const shards = [...options.shards];
   const byId = new Map(shards.map((shard) => [shard.id, shard]));
+  // The hashed shard of a tenant never changes for this map: computed (SHA-256 and the jump) once
+  // per tenant seen, not on every unit of work. Bounded: past the limit the oldest is forgotten.
+  const hashed = new Map<string, Shard>();
+  const hashedShardOf = (tenantId: string): Shard => {
+    const known = hashed.get(tenantId);
+    if (known !== undefined) return known;
+    const shard = shards[jumpConsistentHash(tenantHash64(tenantId), shards.length)];
+    if (shard === undefined) throw new RangeError('jump hash returned a bucket outside the shard map');
+    if (hashed.size >= HASHED_TENANTS_KEPT) hashed.delete(hashed.keys().next().value as string);
+    hashed.set(tenantId, shard);
+    return shard;
+  };
   return {
     shards,
     async shardFor(tenantId) {
-      const hash = tenantHash64(tenantId);
+      // Validates the id (INVALID_ARGUMENT) before any placement lookup.
+      const shard = hashedShardOf(tenantId);
       const pinned = await options.placements.lookup(tenantId);
-      if (pinned !== undefined) {
-        const shard = byId.get(pinned);
-        if (shard === undefined) {
-          throw new AppError({
-            kind: 'INTERNAL',
-            code: 'SHARD_PLACEMENT_UNKNOWN',
-            message: `Tenant placement names shard "${pinned}", which is not in the shard map`,
-          });
-        }
-        return shard;
+      if (pinned === undefined) return shard;
+      const placed = byId.get(pinned);
+      if (placed === undefined) {
+        throw new AppError({
+          kind: 'INTERNAL',
+          code: 'SHARD_PLACEMENT_UNKNOWN',
+          message: `Tenant placement names shard "${pinned}", which is not in the shard map`,
+        });
       }
-      const shard = shards[jumpConsistentHash(hash, shards.length)];
-      if (shard === undefined) throw new RangeError('jump hash returned a bucket outside the shard map');
-      return shard;
+      return placed;
     },
   };
 }
