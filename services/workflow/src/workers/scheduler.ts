@@ -86,15 +86,17 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         await Promise.race(running);
         continue;
       }
-      // Rounds of one claim per tenant, least recently served first, until the slots are full
-      // or no tenant has a step left: a lone busy tenant fills free slots, and with several
-      // busy tenants each gets one step in turn.
+      // Rounds of one claim per tenant, least recently served first, until the slots free at
+      // the start of the pass are used or no tenant has a step left: a lone busy tenant fills
+      // them, several busy tenants get one step each in turn. The budget ends the pass, so the
+      // next scan finds a tenant that has just queued work and serves it first.
       let claimed = 0;
+      const budget = options.concurrency - running.size;
       let waiting = await scan();
-      while (waiting.length > 0 && !stopping && running.size < options.concurrency) {
+      while (waiting.length > 0 && !stopping && running.size < options.concurrency && claimed < budget) {
         const stillWaiting: string[] = [];
         for (const tenantId of waiting) {
-          if (stopping || running.size >= options.concurrency) break;
+          if (stopping || running.size >= options.concurrency || claimed >= budget) break;
           const claim = await db
             .withTenant({ tenantId }, (tx) => claimNextStep(tx, options.owner, options.leaseMs))
             .catch((err: unknown) => (logger.warn({ err, tenantId }, 'claiming a step failed'), undefined));
