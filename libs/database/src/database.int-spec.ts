@@ -252,6 +252,39 @@ describe('@bulkhead/database against the devstack', () => {
     }
   });
 
+  it('prepares a single statement once per connection, parses it again when the schema changed its result, and keeps a bounded number', async () => {
+    const single = createShardPools({ shards: serviceShards, maxPerShard: 1, connectionTimeoutMs: 1500 });
+    const singleDb = createTenantDatabase({ router, pools: single });
+    const tenantId = randomUUID();
+    const shardId = (await router.shardFor(tenantId)).id;
+    const owner = ownerShards.find((s) => s.id === shardId)?.url ?? '';
+    const preparedNames = async (): Promise<string[]> =>
+      (await singleDb.queryWithTenant<{ name: string }>({ tenantId }, "SELECT name FROM pg_prepared_statements WHERE name LIKE 'bulkhead%'")).rows.map(
+        (r) => r.name,
+      );
+    try {
+      const all = `SELECT * FROM ${table} WHERE tenant_id = $1`;
+      await singleDb.queryWithTenant({ tenantId }, `INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, 'prepared')`, [tenantId, randomUUID()]);
+      expect((await singleDb.queryWithTenant({ tenantId }, all, [tenantId])).rows).toEqual([expect.objectContaining({ name: 'prepared' })]);
+      const before = await preparedNames();
+      expect((await singleDb.queryWithTenant({ tenantId }, all, [tenantId])).rowCount).toBe(1);
+      expect(await preparedNames()).toEqual(before);
+
+      // The prepared SELECT * now returns another row type: the server refuses it, the statement is parsed again.
+      await withPgClient(owner, (client) => client.query(`ALTER TABLE ${table} ADD COLUMN note text`));
+      expect((await singleDb.queryWithTenant<Record<string, unknown>>({ tenantId }, all, [tenantId])).rows).toEqual([
+        expect.objectContaining({ name: 'prepared', note: null }),
+      ]);
+
+      for (let i = 0; i < 210; i += 1) await singleDb.queryWithTenant({ tenantId }, `SELECT ${i} AS n`);
+      // The 200 kept, and the statement listing them (prepared by that very call).
+      expect((await preparedNames()).length).toBeLessThanOrEqual(201);
+    } finally {
+      await single.close();
+      await withPgClient(owner, (client) => client.query(`ALTER TABLE ${table} DROP COLUMN IF EXISTS note`));
+    }
+  });
+
   it('ends the batch transaction at its Sync, so the tenant setting does not outlive the statement', async () => {
     const tenantId = randomUUID();
     const client = new Client({ connectionString: serviceShards[0]?.url ?? '', pipeline: true });

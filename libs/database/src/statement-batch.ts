@@ -11,8 +11,35 @@ export interface BatchStatement {
 // pg's own serialisation of parameter values (Dates, Buffers, arrays, JSON); missing from its type definitions.
 const { prepareValue } = (pg as unknown as { utils: { prepareValue(value: unknown): string | Buffer | null } }).utils;
 
-/** The named statements each connection is known to hold: recorded once a batch that parsed them succeeded. */
-const prepared = new WeakMap<Connection, Set<string>>();
+/** Named statements kept prepared on one connection; past this the least recently used is closed. */
+const PREPARED_PER_CONNECTION = 200;
+
+/**
+ * The named statements each connection is known to hold (recorded once a batch that parsed them
+ * succeeded), least recently used first, and those evicted that the server still holds (closed at
+ * the start of the connection's next batch).
+ */
+const prepared = new WeakMap<Connection, { known: Map<string, true>; closing: string[] }>();
+
+const preparedOn = (connection: Connection): { known: Map<string, true>; closing: string[] } => {
+  let state = prepared.get(connection);
+  if (state === undefined) {
+    state = { known: new Map(), closing: [] };
+    prepared.set(connection, state);
+  }
+  return state;
+};
+
+/**
+ * Forgets what `client`'s connection holds prepared, so its next batch closes them all and
+ * parses every named statement afresh (after the server refused one: a schema change altered
+ * its result type, or the session dropped it).
+ */
+export function forgetPreparedStatements(client: Client): void {
+  const state = preparedOn((client as unknown as { connection: Connection }).connection);
+  state.closing.push(...state.known.keys());
+  state.known.clear();
+}
 
 /**
  * Statements written as one extended-protocol message train (Parse/Bind/Describe/Execute each)
@@ -24,16 +51,21 @@ class StatementBatch extends Query {
   constructor(statements: readonly BatchStatement[], callback: (err: Error | undefined, results: QueryResult[]) => void) {
     let parsing: { names: Set<string>; connection: Connection } | undefined;
     super({ text: statements.map((s) => s.text).join('; ') }, (err, results) => {
-      if (!err && parsing !== undefined) {
-        const known = prepared.get(parsing.connection) ?? new Set<string>();
-        for (const name of parsing.names) known.add(name);
-        prepared.set(parsing.connection, known);
+      if (!err && parsing !== undefined && parsing.names.size > 0) {
+        const state = preparedOn(parsing.connection);
+        for (const name of parsing.names) state.known.set(name, true);
+        for (const name of state.known.keys()) {
+          if (state.known.size <= PREPARED_PER_CONNECTION) break;
+          state.known.delete(name);
+          state.closing.push(name);
+        }
       }
       // pg hands over one result, or an array once a second statement completed.
       callback(err, (Array.isArray(results) ? results : [results]) as QueryResult[]);
     });
     this.submit = (connection: Connection): Error | null => {
-      const known = prepared.get(connection);
+      const state = preparedOn(connection);
+      const { known } = state;
       parsing = { connection, names: new Set() };
       let bound: Array<Array<string | Buffer | null>>;
       try {
@@ -43,9 +75,12 @@ class StatementBatch extends Query {
       }
       connection.stream.cork();
       try {
+        for (const name of state.closing.splice(0)) connection.close({ type: 'S', name }, true);
         statements.forEach((statement, i) => {
           const name = statement.name ?? '';
-          if (name === '' || known?.has(name) !== true) {
+          if (name !== '' && known.delete(name)) {
+            known.set(name, true); // the most recently used now
+          } else {
             // Closing a statement that does not exist is no error: this also clears one whose batch failed.
             if (name !== '') connection.close({ type: 'S', name }, true);
             connection.parse({ text: statement.text, name, types: [] }, true);

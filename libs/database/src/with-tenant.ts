@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { isUuid } from './jump-hash';
 import type { ShardRouter } from './shard-router';
 import { acquirerOf, type ShardPools } from './shard-pools';
 import { isConnectionError, shardUnavailable } from './shard-unavailable';
-import { sendBatch, type BatchStatement } from './statement-batch';
+import { forgetPreparedStatements, sendBatch, type BatchStatement } from './statement-batch';
 import { commitOrRollback } from './transaction';
 import { invalidArgument } from '@bulkhead/errors';
 
@@ -61,7 +62,8 @@ export interface TenantDatabase {
    * statement go out as one batch, which PostgreSQL runs as one implicit transaction (committed
    * at its Sync, rolled back on any failure). The same isolation as
    * `withTenant(ctx, (tx) => tx.query(text, values))` for half the round trips: the fast path
-   * for single reads and single writes.
+   * for single reads and single writes. The statement is prepared on each connection under the
+   * hash of its text, so a statement sent again is not parsed, rewritten and planned again.
    */
   queryWithTenant<R extends QueryResultRow = QueryResultRow>(
     ctx: TenantContext,
@@ -153,11 +155,49 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
 
     queryWithTenant<R extends QueryResultRow = QueryResultRow>(ctx: TenantContext, text: string, values: readonly unknown[] = []) {
       return onTenantConnection(ctx, async ({ client, tenantId }) => {
-        const results = await sendBatch(client, [{ text: SET_TENANT, values: [tenantId], name: 'bulkhead_set_tenant' }, { text, values }]);
+        const batch = [{ text: SET_TENANT, values: [tenantId], name: 'bulkhead_set_tenant' }, { text, values, name: statementNameOf(text) }];
+        let results: Array<QueryResult<QueryResultRow>>;
+        try {
+          results = await sendBatch(client, batch);
+        } catch (err) {
+          // Refused before anything ran (the batch is one implicit transaction): parse again, once.
+          if (!isStalePreparedStatement(err)) throw err;
+          forgetPreparedStatements(client);
+          results = await sendBatch(client, batch);
+        }
         return resultOf<R>(results[1]);
       });
     },
   };
+}
+
+/** Statement texts whose prepared-statement name is known; past this the oldest is forgotten. */
+const NAMED_TEXTS_KEPT = 1000;
+const statementNames = new Map<string, string>();
+
+/**
+ * The name a single statement is prepared under on each connection (the hash of its text): the
+ * server then parses, rewrites (row-level security) and plans it once per connection, not on every
+ * call. Connections keep a bounded number of them (statement-batch.ts).
+ */
+function statementNameOf(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `bulkhead_${createHash('sha1').update(text).digest('hex')}`;
+    if (statementNames.size >= NAMED_TEXTS_KEPT) statementNames.delete(statementNames.keys().next().value as string);
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * The server's refusals of a prepared statement that parsing it again cures: its result type
+ * changed with the schema (0A000 "cached plan must not change result type"), or the session no
+ * longer holds it (26000).
+ */
+function isStalePreparedStatement(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '26000' || (code === '0A000' && err instanceof Error && err.message.includes('cached plan'));
 }
 
 function resultOf<R extends QueryResultRow>(result: QueryResult<QueryResultRow> | undefined): TenantQueryResult<R> {
