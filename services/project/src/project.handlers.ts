@@ -1,10 +1,8 @@
-import { Metadata } from '@grpc/grpc-js';
-import { auditOriginOf, forwardClientMetadata } from '@bulkhead/audit';
+import { forwardingCallerOf } from '@bulkhead/audit';
 import type { Project, ProjectMember, ProjectServiceService } from '@bulkhead/contracts';
-import { AppError } from '@bulkhead/errors';
 import { parseRequest, readPage, type CallContext, type ServiceImplementation } from '@bulkhead/grpc-kit';
 import { PROJECT_ROLES } from '@bulkhead/permissions';
-import { AUTHORIZATION_METADATA_KEY, type AuthContext } from '@bulkhead/tokens';
+import type { AuthContext } from '@bulkhead/tokens';
 import { z } from 'zod';
 import type { Caller } from './caller';
 import type { MembersService } from './members/members.service';
@@ -46,15 +44,7 @@ const schemas = {
 type ProjectCallContext = CallContext & AuthContext;
 
 /** The verified caller, with call options that forward their token to auth and org. */
-function callerOf(ctx: ProjectCallContext): Caller {
-  const [authorization] = ctx.metadata.get(AUTHORIZATION_METADATA_KEY);
-  if (ctx.principal === undefined || typeof authorization !== 'string') {
-    throw new AppError({ kind: 'UNAUTHENTICATED', code: 'TOKEN_MISSING', message: 'An access token is required.' });
-  }
-  const metadata = forwardClientMetadata(ctx, new Metadata(), 'project');
-  metadata.set(AUTHORIZATION_METADATA_KEY, authorization);
-  return { principal: ctx.principal, upstream: { metadata, parent: ctx }, origin: auditOriginOf(ctx) };
-}
+const callerOf = (ctx: ProjectCallContext): Caller => forwardingCallerOf(ctx, 'project');
 
 const toProject = (project: ProjectRecord): Project => ({
   id: project.id,
