@@ -15,6 +15,9 @@ function recordingTx(): TenantTx & { statements: { text: string; values: readonl
       statements.push({ text, values });
       return { rows: [], rowCount: 1 };
     },
+    atCommit: (text: string, values: readonly unknown[] = []) => {
+      statements.push({ text, values });
+    },
   };
 }
 

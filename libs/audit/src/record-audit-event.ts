@@ -42,11 +42,12 @@ function envelopeOf(event: AuditEvent): string {
  * Records an audit event in the tenant's shard outbox, inside `tx`: the event commits or rolls
  * back with the change it describes (DESIGN "Audit pipeline", transactional outbox). The tenant
  * is `tx.tenantId`, never the input's; `changes` are stored with secrets redacted. The relay of
- * the audit service produces the row to the audit topic later. Returns the recorded event.
+ * the audit service produces the row to the audit topic later. The row is written with the
+ * COMMIT, in its round trip (`tx.atCommit`). Returns the recorded event.
  */
 export async function recordAuditEvent(tx: TenantTx, input: AuditEventInput): Promise<AuditEvent> {
   const event = buildEvent(tx.tenantId, input);
-  await tx.query(INSERT_OUTBOX, [event.tenantId, event.id, envelopeOf(event)]);
+  tx.atCommit(INSERT_OUTBOX, [event.tenantId, event.id, envelopeOf(event)]);
   return event;
 }
 

@@ -285,6 +285,65 @@ describe('@bulkhead/database against the devstack', () => {
     }
   });
 
+  it('sends statements queued with atCommit with the COMMIT: they land with the unit, and one that fails rolls the whole unit back', async () => {
+    const tenantId = randomUUID();
+    const insert = `INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, $3)`;
+    const names = async () =>
+      (await db.queryWithTenant<{ name: string }>({ tenantId }, `SELECT name FROM ${table} WHERE tenant_id = $1 ORDER BY name`, [tenantId])).rows.map((r) => r.name);
+
+    await db.withTenant({ tenantId }, async (tx) => {
+      await tx.query(insert, [tenantId, randomUUID(), 'change']);
+      tx.atCommit(insert, [tenantId, randomUUID(), 'queued']);
+      // Not sent yet: the unit's own reads do not see it.
+      expect((await tx.query(`SELECT name FROM ${table} WHERE tenant_id = $1`, [tenantId])).rows).toEqual([{ name: 'change' }]);
+    });
+    expect(await names()).toEqual(['change', 'queued']);
+
+    // A unit that makes no query of its own still runs in the tenant's transaction.
+    await db.withTenant({ tenantId }, async (tx) => tx.atCommit(insert, [tenantId, randomUUID(), 'alone']));
+    await expect(db.withTenant({ tenantId }, async (tx) => tx.atCommit(insert, [randomUUID(), randomUUID(), 'forged']))).rejects.toThrow(/row-level security/);
+
+    const duplicate = randomUUID();
+    await expect(
+      db.withTenant({ tenantId }, async (tx) => {
+        await tx.query(insert, [tenantId, randomUUID(), 'undone']);
+        tx.atCommit(insert, [tenantId, duplicate, 'twice']);
+        tx.atCommit(insert, [tenantId, duplicate, 'twice']);
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await names()).toEqual(['alone', 'change', 'queued']);
+  });
+
+  it('runs a unit of work again, once and from the start, when a schema change made one of its prepared statements stale', async () => {
+    const single = createShardPools({ shards: serviceShards, maxPerShard: 1, connectionTimeoutMs: 1500 });
+    const singleDb = createTenantDatabase({ router, pools: single });
+    const tenantId = randomUUID();
+    const shardId = (await router.shardFor(tenantId)).id;
+    const owner = ownerShards.find((s) => s.id === shardId)?.url ?? '';
+    const all = `SELECT * FROM ${table} WHERE tenant_id = $1 ORDER BY name`;
+    const insertThenList = (name: string) =>
+      singleDb.withTenant({ tenantId }, async (tx) => {
+        attempts += 1;
+        await tx.query(`INSERT INTO ${table} (tenant_id, id, name) VALUES ($1, $2, $3)`, [tenantId, randomUUID(), name]);
+        return (await tx.query<Record<string, unknown>>(all, [tenantId])).rows;
+      });
+    let attempts = 0;
+    try {
+      expect(await insertThenList('first')).toEqual([expect.objectContaining({ name: 'first' })]);
+      await withPgClient(owner, (client) => client.query(`ALTER TABLE ${table} ADD COLUMN note text`));
+      attempts = 0;
+      // The prepared SELECT * now returns another row type: the first attempt is refused and rolled back.
+      expect(await insertThenList('second')).toEqual([
+        expect.objectContaining({ name: 'first', note: null }),
+        expect.objectContaining({ name: 'second', note: null }),
+      ]);
+      expect(attempts).toBe(2);
+    } finally {
+      await single.close();
+      await withPgClient(owner, (client) => client.query(`ALTER TABLE ${table} DROP COLUMN IF EXISTS note`));
+    }
+  });
+
   it('ends the batch transaction at its Sync, so the tenant setting does not outlive the statement', async () => {
     const tenantId = randomUUID();
     const client = new Client({ connectionString: serviceShards[0]?.url ?? '', pipeline: true });

@@ -1,22 +1,28 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 
 /**
- * Runs `fn` inside the transaction already begun on `client`: COMMIT when it resolves,
- * ROLLBACK when it throws (then rethrows). Throws when COMMIT rolls back instead (a failed
- * statement whose error `fn` caught). A failed ROLLBACK leaves the connection unusable;
- * `markBroken` receives that error so the caller can release the connection as broken.
+ * Runs `fn` inside the transaction already begun on `client`, then `commit` (by default a
+ * plain COMMIT); ROLLBACK when either throws (then rethrows). Throws when COMMIT rolls back
+ * instead (a failed statement whose error `fn` caught). A failed ROLLBACK leaves the connection
+ * unusable; `markBroken` receives that error so the caller can release the connection as broken.
  */
-export async function commitOrRollback<T>(client: PoolClient, fn: () => Promise<T>, markBroken: (err: Error) => void): Promise<T> {
+export async function commitOrRollback<T>(
+  client: PoolClient,
+  fn: () => Promise<T>,
+  markBroken: (err: Error) => void,
+  commit: () => Promise<QueryResult> = () => client.query('COMMIT'),
+): Promise<T> {
   let result: T;
+  let committed: QueryResult;
   try {
     result = await fn();
+    committed = await commit();
   } catch (err) {
     await client.query('ROLLBACK').catch((rollbackErr: unknown) => markBroken(new Error('rollback failed', { cause: rollbackErr })));
     throw err;
   }
-  const commit = await client.query('COMMIT');
   // PostgreSQL answers COMMIT of an aborted transaction with a rollback, not an error.
-  if (commit.command === 'ROLLBACK') throw new Error('the transaction was rolled back at COMMIT: one of its statements failed');
+  if (committed.command === 'ROLLBACK') throw new Error('the transaction was rolled back at COMMIT: one of its statements failed');
   return result;
 }
 

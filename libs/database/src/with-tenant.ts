@@ -28,6 +28,12 @@ export interface TenantTx {
    * `withTenant` call that made this tx has ended.
    */
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<TenantQueryResult<R>>;
+  /**
+   * Queues a statement whose result nobody reads (an outbox insert): it is sent with `COMMIT`,
+   * in the same round trip. Should it fail, the unit rolls back and `withTenant` rejects with
+   * its error.
+   */
+  atCommit(text: string, values?: readonly unknown[]): void;
 }
 
 /** The statements of a {@link TenantTx}: what code needs that runs inside `withTenant` or as one statement. */
@@ -54,6 +60,12 @@ export interface TenantDatabase {
    * still gets its transaction. A `COMMIT` that the server answers with a rollback (a statement
    * failed and `fn` swallowed the error) rejects too. Pipelined connections take plain
    * statements only: no cursors, no `rows` option.
+   *
+   * Every statement is prepared on each connection under the hash of its text, so it is parsed,
+   * rewritten (row-level security) and planned once per connection, not on every call. Should a
+   * schema change have made one stale (the server refuses it; the unit rolls back), the
+   * connection's statements are parsed afresh and `fn` runs once more: what `fn` does outside
+   * its transaction should bear repeating.
    */
   withTenant<T>(ctx: TenantContext, fn: (tx: TenantTx) => Promise<T>): Promise<T>;
 
@@ -84,6 +96,54 @@ interface TenantConnection {
   tenantId: string;
   shardId: string;
   markBroken(err: Error): void;
+}
+
+/**
+ * One transaction of `fn` on the tenant's connection. The transaction opens with fn's first
+ * statement, in one batch: BEGIN, set_config, statement. Every statement is prepared on the
+ * connection under the hash of its text.
+ */
+async function unitOfWork<T>({ client, tenantId, shardId, markBroken }: TenantConnection, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
+  let finished = false;
+  const atCommit: BatchStatement[] = [];
+  let opened: Promise<Array<QueryResult<QueryResultRow>>> | undefined;
+  const open = (first: BatchStatement[]) => {
+    opened = sendBatch(client, [{ text: 'BEGIN', values: [] }, { text: SET_TENANT, values: [tenantId], name: 'bulkhead_set_tenant' }, ...first]);
+    opened.catch(ignore);
+    return opened;
+  };
+  const tx: TenantTx = {
+    tenantId,
+    shardId,
+    async query<R extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
+      // A tx kept past withTenant would otherwise query a connection now serving another tenant.
+      if (finished) throw new Error('TenantTx used after its withTenant call ended');
+      const statement = { text, values, name: statementNameOf(text) };
+      if (opened === undefined) return resultOf<R>((await open([statement]))[2]);
+      const pending = sendBatch(client, [statement]);
+      pending.catch(ignore);
+      // A failed opening batch wins: this statement ran outside the tenant's transaction.
+      await opened;
+      return resultOf<R>((await pending)[0]);
+    },
+    atCommit(text, values = []) {
+      if (finished) throw new Error('TenantTx used after its withTenant call ended');
+      atCommit.push({ text, values, name: statementNameOf(text) });
+    },
+  };
+  // The queued statements and COMMIT in one batch; with the opening one when fn made no query.
+  const commit = async (): Promise<QueryResult<QueryResultRow>> => {
+    const ending = [...atCommit, { text: 'COMMIT', values: [] }];
+    const results = opened === undefined ? await open(ending) : (await opened, await sendBatch(client, ending));
+    const committed = results.at(-1);
+    if (committed === undefined) throw new Error('the statement batch returned too few results');
+    return committed;
+  };
+  try {
+    return await commitOrRollback(client, () => fn(tx), markBroken, commit);
+  } finally {
+    finished = true;
+  }
 }
 
 /** Creates the {@link TenantDatabase} of a process from its router and pools. */
@@ -117,38 +177,15 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
 
   return {
     withTenant<T>(ctx: TenantContext, fn: (tx: TenantTx) => Promise<T>): Promise<T> {
-      return onTenantConnection(ctx, async ({ client, tenantId, shardId, markBroken }) => {
-        let finished = false;
-        // The transaction opens with fn's first statement, in one batch: BEGIN, set_config, statement.
-        let opened: Promise<Array<QueryResult<QueryResultRow>>> | undefined;
-        const open = (first: BatchStatement[]) => {
-          opened = sendBatch(client, [{ text: 'BEGIN', values: [] }, { text: SET_TENANT, values: [tenantId], name: 'bulkhead_set_tenant' }, ...first]);
-          opened.catch(ignore);
-          return opened;
-        };
-        const tx: TenantTx = {
-          tenantId,
-          shardId,
-          async query<R extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
-            // A tx kept past withTenant would otherwise query a connection now serving another tenant.
-            if (finished) throw new Error('TenantTx used after its withTenant call ended');
-            if (opened === undefined) return resultOf<R>((await open([{ text, values }]))[2]);
-            const pending = client.query<R>(text, [...values]);
-            pending.catch(ignore);
-            // A failed opening batch wins: this statement ran outside the tenant's transaction.
-            await opened;
-            return resultOf<R>(await pending);
-          },
-        };
-        const work = async (): Promise<T> => {
-          const result = await fn(tx);
-          await (opened ?? open([]));
-          return result;
-        };
+      return onTenantConnection(ctx, async (connection) => {
         try {
-          return await commitOrRollback(client, work, markBroken);
-        } finally {
-          finished = true;
+          return await unitOfWork(connection, fn);
+        } catch (err) {
+          // A schema change made a statement prepared on this connection stale: the server
+          // refused it and the unit was rolled back. Parse every statement again and run it once more.
+          if (!isStalePreparedStatement(err)) throw err;
+          forgetPreparedStatements(connection.client);
+          return unitOfWork(connection, fn);
         }
       });
     },
