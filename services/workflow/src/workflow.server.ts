@@ -44,7 +44,8 @@ export async function startWorkflowServer(config: WorkflowConfig, { logger }: Se
   const plans = createOrgPlanSource(createTenantCache(redis, { logger }), orgClient);
   const projects = createProjectAccess(projectClient);
   const workflows = createWorkflowsService({ db, projects, agents: createAgentDirectory(agentClient), plans });
-  const runs = createRunsService({ db, projects, workflows, plans });
+  let scheduler: Scheduler | undefined;
+  const runs = createRunsService({ db, projects, workflows, plans, onRunnable: (tenantId) => scheduler?.notify(tenantId) });
 
   const deniedAccess = createAccessDeniedAuditMiddleware({ record: shardAuditRecorder(db), logger });
   const server = createGrpcServer({ logger, middleware: composeServerMiddleware(authentication.middleware, deniedAccess) });
@@ -58,7 +59,6 @@ export async function startWorkflowServer(config: WorkflowConfig, { logger }: Se
     pool.on('error', (err) => logger.warn({ err, shard: shard.id }, 'idle scheduler connection failed'));
     return pool;
   });
-  let scheduler: Scheduler | undefined;
   if (config.WORKERS_ENABLED) {
     scheduler = startScheduler({
       db,

@@ -1,4 +1,4 @@
-import type { TenantTx } from '@bulkhead/database';
+import type { TenantQuery, TenantTx } from '@bulkhead/database';
 import { createdSortKeySql, parseCreatedSortKey } from '@bulkhead/grpc-kit';
 import type { WorkflowStep } from './step-definitions';
 
@@ -53,7 +53,7 @@ export const workflowsRepository = {
   },
 
   /** The workflow, locked for update when asked. */
-  async find(tx: TenantTx, id: string, forUpdate = false): Promise<WorkflowRecord | undefined> {
+  async find(tx: TenantQuery, id: string, forUpdate = false): Promise<WorkflowRecord | undefined> {
     const { rows } = await tx.query<WorkflowRow>(
       `SELECT ${COLUMNS} FROM workflows WHERE tenant_id = $1 AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
       [tx.tenantId, id],

@@ -50,7 +50,7 @@ export function createWorkflowsService(options: WorkflowsServiceOptions) {
 
   /** The workflow, if the caller may do `permission` in its project; NOT_FOUND otherwise. */
   const accessible = async (caller: Caller, id: string, permission: ProjectPermission): Promise<WorkflowRecord> => {
-    const workflow = await db.withTenant(ctxOf(caller), (tx) => workflowsRepository.find(tx, id));
+    const workflow = await workflowsRepository.find(singleStatements(db, ctxOf(caller)), id);
     if (workflow === undefined) throw workflowNotFound();
     await projects.require(caller, workflow.projectId, permission, workflowNotFound);
     return workflow;

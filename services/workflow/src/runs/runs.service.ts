@@ -16,6 +16,8 @@ export interface RunsServiceOptions {
   projects: ProjectAccess;
   workflows: WorkflowsService;
   plans: OrgPlanSource;
+  /** Told after a run was started, resumed or reset: this process's workers try the tenant at once. */
+  onRunnable?: (tenantId: string) => void;
 }
 
 /** A run with its step executions (every generation, oldest first). */
@@ -31,10 +33,15 @@ const CONTROL_ACTIONS: Readonly<Record<RunControl, AuditAction>> = {
   reset: 'run.reset',
 };
 
-/** Records the concurrent-run limit of the tenant's plan where the workers read it. */
-async function rememberConcurrencyLimit(tx: TenantTx, concurrentRuns: number): Promise<void> {
-  await tx.query(
-    `INSERT INTO workflow_tenant_limits (tenant_id, concurrent_runs) VALUES ($1, $2)
+/**
+ * Records the concurrent-run limit of the tenant's plan where the workers read it. The row is
+ * written only when the limit changed: workers lock it while claiming, and an upsert on every
+ * start would queue each start behind them (and behind the other starts).
+ */
+function rememberConcurrencyLimit(tx: TenantTx, concurrentRuns: number): void {
+  tx.atCommit(
+    `INSERT INTO workflow_tenant_limits (tenant_id, concurrent_runs)
+     SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM workflow_tenant_limits WHERE tenant_id = $1 AND concurrent_runs = $2)
      ON CONFLICT (tenant_id) DO UPDATE SET concurrent_runs = EXCLUDED.concurrent_runs, updated_at = now()`,
     [tx.tenantId, concurrentRuns],
   );
@@ -61,10 +68,10 @@ export function createRunsService(options: RunsServiceOptions) {
 
   return {
     async start(caller: Caller, workflowId: string, input: JsonValue): Promise<RunWithSteps> {
-      const workflow = await options.workflows.accessible(caller, workflowId, 'runs.control');
-      const { concurrentRuns } = limitsOf(await options.plans.planOf(caller));
+      const [workflow, plan] = await Promise.all([options.workflows.accessible(caller, workflowId, 'runs.control'), options.plans.planOf(caller)]);
+      const { concurrentRuns } = limitsOf(plan);
       const run = await db.withTenant(ctxOf(caller), async (tx) => {
-        await rememberConcurrencyLimit(tx, concurrentRuns);
+        rememberConcurrencyLimit(tx, concurrentRuns);
         const created = await runsRepository.insert(tx, {
           workflowId,
           projectId: workflow.projectId,
@@ -82,6 +89,7 @@ export function createRunsService(options: RunsServiceOptions) {
         });
         return created;
       });
+      options.onRunnable?.(caller.principal.tenantId);
       return { run, executions: [] };
     },
 
@@ -114,7 +122,7 @@ export function createRunsService(options: RunsServiceOptions) {
     async control(caller: Caller, id: string, control: RunControl): Promise<RunWithSteps> {
       const { run: seen } = await load(caller, id);
       await projects.require(caller, seen.projectId, 'runs.control', runNotFound);
-      return db.withTenant(ctxOf(caller), async (tx) => {
+      const controlled = await db.withTenant(ctxOf(caller), async (tx) => {
         const run = await runsRepository.find(tx, id, true);
         if (run === undefined) throw runNotFound();
         requireControlAllowed(control, run.status);
@@ -131,6 +139,8 @@ export function createRunsService(options: RunsServiceOptions) {
         });
         return { run: next, executions: await runsRepository.executions(tx, id) };
       });
+      if (controlled.run.status === 'running' || controlled.run.status === 'pending') options.onRunnable?.(caller.principal.tenantId);
+      return controlled;
     },
 
   };

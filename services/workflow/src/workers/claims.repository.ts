@@ -54,9 +54,13 @@ export async function tenantsWithWork(pool: Pool): Promise<string[]> {
  * The tenant's limit row is locked first, so two workers cannot both fill its last slot.
  */
 async function promotePendingRuns(tx: TenantTx): Promise<void> {
-  await tx.query('INSERT INTO workflow_tenant_limits (tenant_id, concurrent_runs) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING', [tx.tenantId, limitsOf('').concurrentRuns]);
-  const { rows: limits } = await tx.query<{ concurrent_runs: number }>('SELECT concurrent_runs FROM workflow_tenant_limits WHERE tenant_id = $1 FOR UPDATE', [tx.tenantId]);
-  const limit = limits[0]?.concurrent_runs ?? limitsOf('').concurrentRuns;
+  const lockLimit = async () =>
+    (await tx.query<{ concurrent_runs: number }>('SELECT concurrent_runs FROM workflow_tenant_limits WHERE tenant_id = $1 FOR UPDATE', [tx.tenantId])).rows[0]?.concurrent_runs;
+  let limit = await lockLimit();
+  if (limit === undefined) {
+    await tx.query('INSERT INTO workflow_tenant_limits (tenant_id, concurrent_runs) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING', [tx.tenantId, limitsOf('').concurrentRuns]);
+    limit = (await lockLimit()) ?? limitsOf('').concurrentRuns;
+  }
   const { rows: counted } = await tx.query<{ running: string }>(`SELECT count(*) AS running FROM workflow_runs WHERE tenant_id = $1 AND status = 'running'`, [tx.tenantId]);
   const free = limit - Number(counted[0]?.running ?? 0);
   if (free <= 0) return;
@@ -73,51 +77,79 @@ async function promotePendingRuns(tx: TenantTx): Promise<void> {
   for (const run of started) await runsRepository.queueStep(tx, run, 0);
 }
 
+interface ClaimableRow {
+  id: string;
+  run_id: string;
+  generation: number;
+  step_index: number;
+  attempts: number;
+  failures: number;
+  steps: WorkflowStep[];
+  input: JsonValue;
+}
+
+/** The outputs of the succeeded steps of each claimed run's generation, by run id then step id. */
+async function earlierOutputs(tx: TenantTx, rows: readonly ClaimableRow[]): Promise<Map<string, Record<string, { output: JsonValue }>>> {
+  const outputs = new Map<string, Record<string, { output: JsonValue }>>();
+  const later = rows.filter((row) => row.step_index > 0);
+  if (later.length === 0) return outputs;
+  const { rows: earlier } = await tx.query<{ run_id: string; step_id: string; output: JsonValue }>(
+    `SELECT e.run_id, e.step_id, e.output FROM workflow_step_executions e
+       JOIN unnest($2::uuid[], $3::int[]) AS c(run_id, generation) ON e.run_id = c.run_id AND e.generation = c.generation
+      WHERE e.tenant_id = $1 AND e.status = 'succeeded'`,
+    [tx.tenantId, later.map((row) => row.run_id), later.map((row) => row.generation)],
+  );
+  for (const { run_id, step_id, output } of earlier) outputs.set(run_id, { ...outputs.get(run_id), [step_id]: { output } });
+  return outputs;
+}
+
 /**
- * In the tenant's transaction: starts what its concurrency limit allows, then claims its oldest
- * runnable step (FOR UPDATE SKIP LOCKED), renders the step's input from the run input and the
- * earlier steps' outputs, and leases it to `owner`.
+ * In the tenant's transaction: starts what its concurrency limit allows, then claims up to `max`
+ * of its oldest runnable steps (FOR UPDATE SKIP LOCKED), renders each step's input from the run
+ * input and the earlier steps' outputs, and leases them to `owner`, in one statement per stage
+ * however many it claims.
  */
-export async function claimNextStep(tx: TenantTx, owner: string, leaseMs: number): Promise<StepClaim | undefined> {
+export async function claimSteps(tx: TenantTx, owner: string, leaseMs: number, max: number): Promise<StepClaim[]> {
   await promotePendingRuns(tx);
-  const { rows } = await tx.query<{ id: string; run_id: string; generation: number; step_index: number; attempts: number; failures: number; steps: WorkflowStep[]; input: JsonValue }>(
+  const { rows } = await tx.query<ClaimableRow>(
     `SELECT e.id, e.run_id, e.generation, e.step_index, e.attempts, e.failures, r.steps, r.input
        FROM workflow_step_executions e
        JOIN workflow_runs r ON r.tenant_id = e.tenant_id AND r.id = e.run_id AND r.generation = e.generation
       WHERE e.tenant_id = $1 AND r.status = 'running'
         AND ((e.status = 'pending' AND e.next_attempt_at <= now()) OR (e.status = 'running' AND e.lease_until < now()))
       ORDER BY e.next_attempt_at, e.id
-      LIMIT 1
+      LIMIT $2
       FOR UPDATE OF e SKIP LOCKED`,
-    [tx.tenantId],
+    [tx.tenantId, max],
   );
-  const row = rows[0];
-  const step = row?.steps[row.step_index];
-  if (row === undefined || step === undefined) return undefined;
-  const { rows: earlier } = await tx.query<{ step_id: string; output: JsonValue }>(
-    `SELECT step_id, output FROM workflow_step_executions WHERE tenant_id = $1 AND run_id = $2 AND generation = $3 AND status = 'succeeded'`,
-    [tx.tenantId, row.run_id, row.generation],
-  );
-  const scope: JsonValue = { run: { input: row.input }, steps: Object.fromEntries(earlier.map((e) => [e.step_id, { output: e.output }])) };
-  const input = renderTemplate(step.input, scope);
+  if (rows.length === 0) return [];
+  const outputs = await earlierOutputs(tx, rows);
+  const claims: StepClaim[] = [];
+  for (const row of rows) {
+    const step = row.steps[row.step_index];
+    if (step === undefined) continue;
+    const scope: JsonValue = { run: { input: row.input }, steps: outputs.get(row.run_id) ?? {} };
+    claims.push({
+      tenantId: tx.tenantId,
+      executionId: row.id,
+      runId: row.run_id,
+      generation: row.generation,
+      stepIndex: row.step_index,
+      step,
+      input: renderTemplate(step.input, scope),
+      attempts: row.attempts + 1,
+      failures: row.failures,
+    });
+  }
   await tx.query(
-    `UPDATE workflow_step_executions
-        SET status = 'running', attempts = attempts + 1, input = $3, lease_owner = $4, lease_until = now() + make_interval(secs => $5::double precision / 1000),
-            started_at = coalesce(started_at, now())
-      WHERE tenant_id = $1 AND id = $2`,
-    [tx.tenantId, row.id, JSON.stringify(input), owner, leaseMs],
+    `UPDATE workflow_step_executions e
+        SET status = 'running', attempts = e.attempts + 1, input = c.input::jsonb, lease_owner = $4,
+            lease_until = now() + make_interval(secs => $5::double precision / 1000), started_at = coalesce(e.started_at, now())
+       FROM unnest($2::uuid[], $3::text[]) AS c(id, input)
+      WHERE e.tenant_id = $1 AND e.id = c.id`,
+    [tx.tenantId, claims.map((claim) => claim.executionId), claims.map((claim) => JSON.stringify(claim.input)), owner, leaseMs],
   );
-  return {
-    tenantId: tx.tenantId,
-    executionId: row.id,
-    runId: row.run_id,
-    generation: row.generation,
-    stepIndex: row.step_index,
-    step,
-    input,
-    attempts: row.attempts + 1,
-    failures: row.failures,
-  };
+  return claims;
 }
 
 /** Extends the lease while the step runs; false once another worker took it over. */

@@ -2,7 +2,7 @@ import type { TenantDatabase } from '@bulkhead/database';
 import type { Logger } from '@bulkhead/observability';
 import type { Pool } from 'pg';
 import type { AgentInvoker, AgentOutcome } from '../agents/agents';
-import { claimNextStep, renewLease, tenantsWithWork, type StepClaim } from './claims.repository';
+import { claimSteps, renewLease, tenantsWithWork, type StepClaim } from './claims.repository';
 import { recordStepFailed, recordStepSucceeded } from './step-outcomes';
 
 export interface SchedulerOptions {
@@ -21,6 +21,8 @@ export interface SchedulerOptions {
 export interface Scheduler {
   /** Steps running now. */
   readonly inFlight: number;
+  /** The tenant has work now (a run started, resumed or reset here): it is tried at once, without waiting for the next scan. */
+  notify(tenantId: string): void;
   /** Stops claiming; waits up to `graceMs` for running steps (the rest are reclaimed after their lease). */
   stop(graceMs: number): Promise<void>;
 }
@@ -28,18 +30,36 @@ export interface Scheduler {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The workers of one process (ADR 0006). Each pass scans every shard for tenants with work,
- * orders them by when they were last served (never-served first), and claims in rounds of at
- * most ONE step per tenant until the process's concurrency is used: round-robin across tenants,
- * so a tenant with a thousand queued runs delays another tenant's step by at most one claim per
- * other busy tenant. Within a tenant, its plan's concurrent-run limit decides how many runs move.
+ * The workers of one process (ADR 0006). They keep the set of tenants believed to have work:
+ * every shard is scanned for them at most once per poll interval, a tenant whose step just
+ * finished here or whose run was started here joins at once, and a tenant leaves when a claim
+ * finds nothing. Each pass orders the set by when a tenant was last served (never-served first)
+ * and gives each an equal share of the free slots, at least one, claimed in one transaction:
+ * a lone busy tenant fills the free slots at once, several busy tenants take turns, and a
+ * tenant that has just queued is served in the first pass with a free slot. Within a tenant,
+ * its plan's concurrent-run limit decides how many runs move.
  */
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const { db, logger } = options;
   const running = new Set<Promise<void>>();
+  const withWork = new Set<string>();
   const lastServed = new Map<string, number>();
   let tick = 0;
   let stopping = false;
+  let lastScanAt = Number.NEGATIVE_INFINITY;
+  let wake: (() => void) | undefined;
+
+  const nudge = () => wake?.();
+  /** Waits up to `ms`, or until a step finishes or a tenant is notified. */
+  const idle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => (wake = undefined, resolve()), ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+    });
 
   const execute = async (claim: StepClaim): Promise<void> => {
     const ctx = { tenantId: claim.tenantId };
@@ -69,46 +89,54 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const launch = (claim: StepClaim) => {
     const task = execute(claim)
       .catch((err: unknown) => logger.error({ err, runId: claim.runId, stepId: claim.step.id }, 'step execution could not be recorded; it is retried after its lease'))
-      .finally(() => running.delete(task));
+      .finally(() => {
+        running.delete(task);
+        // Its run's next step, or a run waiting for the slot it freed, may be claimable now.
+        withWork.add(claim.tenantId);
+        nudge();
+      });
     running.add(task);
   };
 
-  const scan = async (): Promise<string[]> => {
+  const scan = async (): Promise<void> => {
     const found = await Promise.all(
       options.scanPools.map((pool) => tenantsWithWork(pool).catch((err: unknown) => (logger.warn({ err }, 'scheduler scan of a shard failed'), [] as string[]))),
     );
-    return [...new Set(found.flat())].sort((a, b) => (lastServed.get(a) ?? 0) - (lastServed.get(b) ?? 0));
+    for (const tenantId of found.flat()) withWork.add(tenantId);
   };
+
+  const claimFor = (tenantId: string, max: number): Promise<StepClaim[]> =>
+    db
+      .withTenant({ tenantId }, (tx) => claimSteps(tx, options.owner, options.leaseMs, max))
+      .catch((err: unknown) => (logger.warn({ err, tenantId }, 'claiming steps failed'), []));
 
   const loop = async () => {
     while (!stopping) {
       if (running.size >= options.concurrency) {
-        await Promise.race(running);
+        await idle(options.pollIntervalMs);
         continue;
       }
-      // Rounds of one claim per tenant, least recently served first, until the slots free at
-      // the start of the pass are used or no tenant has a step left: a lone busy tenant fills
-      // them, several busy tenants get one step each in turn. The budget ends the pass, so the
-      // next scan finds a tenant that has just queued work and serves it first.
-      let claimed = 0;
-      const budget = options.concurrency - running.size;
-      let waiting = await scan();
-      while (waiting.length > 0 && !stopping && running.size < options.concurrency && claimed < budget) {
-        const stillWaiting: string[] = [];
-        for (const tenantId of waiting) {
-          if (stopping || running.size >= options.concurrency || claimed >= budget) break;
-          const claim = await db
-            .withTenant({ tenantId }, (tx) => claimNextStep(tx, options.owner, options.leaseMs))
-            .catch((err: unknown) => (logger.warn({ err, tenantId }, 'claiming a step failed'), undefined));
-          if (claim === undefined) continue;
-          lastServed.set(tenantId, ++tick);
-          claimed += 1;
-          stillWaiting.push(tenantId);
-          launch(claim);
-        }
-        waiting = stillWaiting;
+      if (performance.now() - lastScanAt >= options.pollIntervalMs) {
+        lastScanAt = performance.now();
+        await scan();
       }
-      if (claimed === 0) await sleep(options.pollIntervalMs);
+      if (withWork.size === 0) {
+        await idle(Math.max(0, lastScanAt + options.pollIntervalMs - performance.now()));
+        continue;
+      }
+      const turn = [...withWork].sort((a, b) => (lastServed.get(a) ?? 0) - (lastServed.get(b) ?? 0));
+      const share = Math.max(1, Math.floor((options.concurrency - running.size) / turn.length));
+      for (const tenantId of turn) {
+        const free = options.concurrency - running.size;
+        if (stopping || free <= 0) break;
+        const claims = await claimFor(tenantId, Math.min(share, free));
+        if (claims.length === 0) {
+          withWork.delete(tenantId);
+          continue;
+        }
+        lastServed.set(tenantId, ++tick);
+        for (const claim of claims) launch(claim);
+      }
     }
   };
   const looping = loop().catch((err: unknown) => logger.error({ err }, 'workflow scheduler stopped'));
@@ -117,8 +145,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     get inFlight() {
       return running.size;
     },
+    notify(tenantId) {
+      withWork.add(tenantId);
+      nudge();
+    },
     async stop(graceMs) {
       stopping = true;
+      nudge();
       await looping;
       await Promise.race([Promise.allSettled([...running]), sleep(graceMs)]);
     },
