@@ -37,7 +37,7 @@ export interface TenantTx {
 }
 
 /** The statements of a {@link TenantTx}: what code needs that runs inside `withTenant` or as one statement. */
-export type TenantQuery = Pick<TenantTx, 'query'>;
+export type TenantQuery = Pick<TenantTx, 'tenantId' | 'query'>;
 
 /** The tenant a unit of work is for, resolved once by middleware. */
 export interface TenantContext {
@@ -248,5 +248,8 @@ function resultOf<R extends QueryResultRow>(result: QueryResult<QueryResultRow> 
  * written against a `TenantQuery`, with the isolation `withTenant` would give it.
  */
 export function singleStatements(db: TenantDatabase, ctx: TenantContext): TenantQuery {
-  return { query: <R extends QueryResultRow>(text: string, values?: readonly unknown[]) => db.queryWithTenant<R>(ctx, text, values) };
+  return {
+    tenantId: ctx.tenantId.toLowerCase(),
+    query: <R extends QueryResultRow>(text: string, values?: readonly unknown[]) => db.queryWithTenant<R>(ctx, text, values),
+  };
 }

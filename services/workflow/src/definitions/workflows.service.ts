@@ -1,5 +1,5 @@
 import { auditedBy, recordAuditEvent } from '@bulkhead/audit';
-import { uuidv7, type TenantDatabase } from '@bulkhead/database';
+import { singleStatements, uuidv7, type TenantDatabase } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
 import { requireWithinLimit, type ProjectPermission } from '@bulkhead/permissions';
