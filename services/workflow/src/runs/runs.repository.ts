@@ -75,6 +75,44 @@ const RUN_COLUMNS = `id, workflow_id, project_id, workflow_version, steps, statu
   ${createdSortKeySql()} AS sort_at`;
 const EXECUTION_COLUMNS = 'id, run_id, generation, step_index, step_id, status, attempts, failures, input, output, error, started_at, finished_at';
 
+interface StatusOptions {
+  error?: string | null;
+  newGeneration?: boolean;
+}
+
+const SET_STATUS = `UPDATE workflow_runs SET status = $3, updated_at = now(),
+        finished_at = CASE WHEN $4 THEN now() ELSE NULL END,
+        error = CASE WHEN $5 THEN $6 ELSE error END,
+        generation = generation + CASE WHEN $7 THEN 1 ELSE 0 END
+  WHERE tenant_id = $1 AND id = $2`;
+
+function setStatusValues(tx: TenantTx, id: string, status: RunStatus, options: StatusOptions): unknown[] {
+  const final = status === 'succeeded' || status === 'failed' || status === 'cancelled';
+  return [tx.tenantId, id, status, final, options.error !== undefined, options.error ?? null, options.newGeneration === true];
+}
+
+const QUEUE_STEPS = `INSERT INTO workflow_step_executions (tenant_id, id, run_id, generation, step_index, step_id, status)
+  SELECT $1, q.id, q.run_id, q.generation, q.step_index, q.step_id, 'pending'
+    FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::text[]) AS q(id, run_id, generation, step_index, step_id)
+  ON CONFLICT (tenant_id, run_id, generation, step_index) DO NOTHING`;
+
+/** The values of QUEUE_STEPS for the steps that exist; undefined when none does. */
+function queueValues(tx: TenantTx, queued: ReadonlyArray<{ run: Pick<RunRecord, 'id' | 'generation' | 'steps'>; stepIndex: number }>): unknown[] | undefined {
+  const steps = queued.flatMap(({ run, stepIndex }) => {
+    const step = run.steps[stepIndex];
+    return step === undefined ? [] : [{ run, stepIndex, stepId: step.id }];
+  });
+  if (steps.length === 0) return undefined;
+  return [
+    tx.tenantId,
+    steps.map(() => uuidv7()),
+    steps.map((s) => s.run.id),
+    steps.map((s) => s.run.generation),
+    steps.map((s) => s.stepIndex),
+    steps.map((s) => s.stepId),
+  ];
+}
+
 const toRun = (row: RunRow): RunRecord => ({
   id: row.id,
   workflowId: row.workflow_id,
@@ -149,17 +187,28 @@ export const runsRepository = {
   },
 
   /** Moves the run to `status` (ending it when final), with `error` when given; bumps the generation on reset. */
-  async setStatus(tx: TenantTx, id: string, status: RunStatus, options: { error?: string | null; newGeneration?: boolean } = {}): Promise<RunRecord> {
-    const final = status === 'succeeded' || status === 'failed' || status === 'cancelled';
+  /**
+   * Runs `update` (on the tenant's step executions, `RETURNING run_id`; `$1` is the tenant) and,
+   * in the same statement, locks and reads the run it names: undefined when it changed no row.
+   */
+  async updateThenLockRun(tx: TenantTx, update: string, values: readonly unknown[]): Promise<RunRecord | undefined> {
     const { rows } = await tx.query<RunRow>(
-      `UPDATE workflow_runs SET status = $3, updated_at = now(),
-              finished_at = CASE WHEN $4 THEN now() ELSE NULL END,
-              error = CASE WHEN $5 THEN $6 ELSE error END,
-              generation = generation + CASE WHEN $7 THEN 1 ELSE 0 END
-        WHERE tenant_id = $1 AND id = $2 RETURNING ${RUN_COLUMNS}`,
-      [tx.tenantId, id, status, final, options.error !== undefined, options.error ?? null, options.newGeneration === true],
+      `WITH updated AS (${update})
+       SELECT ${RUN_COLUMNS} FROM workflow_runs JOIN updated ON workflow_runs.id = updated.run_id
+        WHERE workflow_runs.tenant_id = $1 FOR UPDATE OF workflow_runs`,
+      values,
     );
+    return rows[0] === undefined ? undefined : toRun(rows[0]);
+  },
+
+  async setStatus(tx: TenantTx, id: string, status: RunStatus, options: StatusOptions = {}): Promise<RunRecord> {
+    const { rows } = await tx.query<RunRow>(`${SET_STATUS} RETURNING ${RUN_COLUMNS}`, setStatusValues(tx, id, status, options));
     return toRun(rows[0] as RunRow);
+  },
+
+  /** Like setStatus, for a caller that does not read the run back: the update goes out with COMMIT. */
+  setStatusAtCommit(tx: TenantTx, id: string, status: RunStatus, options: StatusOptions = {}): void {
+    tx.atCommit(SET_STATUS, setStatusValues(tx, id, status, options));
   },
 
   /** The run's step executions, oldest generation and step first. */
@@ -171,15 +220,16 @@ export const runsRepository = {
     return rows.map(toExecution);
   },
 
-  /** Queues step `stepIndex` of the run's `generation` (once: a second call changes nothing). */
-  async queueStep(tx: TenantTx, run: Pick<RunRecord, 'id' | 'generation' | 'steps'>, stepIndex: number): Promise<void> {
-    const step = run.steps[stepIndex];
-    if (step === undefined) return;
-    await tx.query(
-      `INSERT INTO workflow_step_executions (tenant_id, id, run_id, generation, step_index, step_id, status)
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (tenant_id, run_id, generation, step_index) DO NOTHING`,
-      [tx.tenantId, uuidv7(), run.id, run.generation, stepIndex, step.id],
-    );
+  /** Queues step `stepIndex` of each run's generation, in one statement (once: a second call changes nothing). */
+  async queueSteps(tx: TenantTx, queued: ReadonlyArray<{ run: Pick<RunRecord, 'id' | 'generation' | 'steps'>; stepIndex: number }>): Promise<void> {
+    const values = queueValues(tx, queued);
+    if (values !== undefined) await tx.query(QUEUE_STEPS, values);
+  },
+
+  /** Like queueSteps for one step, when nothing in the transaction claims it: the insert goes out with COMMIT. */
+  queueStepAtCommit(tx: TenantTx, run: Pick<RunRecord, 'id' | 'generation' | 'steps'>, stepIndex: number): void {
+    const values = queueValues(tx, [{ run, stepIndex }]);
+    if (values !== undefined) tx.atCommit(QUEUE_STEPS, values);
   },
 
   /** Steps of the run still waiting to start never will (cancel, reset). */

@@ -74,7 +74,7 @@ async function promotePendingRuns(tx: TenantTx): Promise<void> {
      RETURNING r.id, r.generation, r.steps`,
     [tx.tenantId, free],
   );
-  for (const run of started) await runsRepository.queueStep(tx, run, 0);
+  await runsRepository.queueSteps(tx, started.map((run) => ({ run, stepIndex: 0 })));
 }
 
 interface ClaimableRow {

@@ -1,7 +1,7 @@
 import { recordAuditEvent, type AuditActor } from '@bulkhead/audit';
 import type { TenantTx } from '@bulkhead/database';
 import type { JsonValue } from '@bulkhead/templates';
-import { runsRepository } from '../runs/runs.repository';
+import { runsRepository, type RunRecord } from '../runs/runs.repository';
 import type { StepClaim } from './claims.repository';
 
 /** Who the audit log names for transitions the workers make. */
@@ -10,14 +10,20 @@ export const WORKER_ACTOR: AuditActor = { type: 'service', id: 'workflow' };
 /** How a finished execution was recorded: `lost` when its lease had passed to another worker. */
 export type Recorded = 'recorded' | 'lost';
 
+/** The update ending an execution with the given columns, if `$3` (the owner) still holds its lease. */
+const endExecutionSql = (set: string) =>
+  `UPDATE workflow_step_executions SET ${set}, lease_owner = NULL, lease_until = NULL
+    WHERE tenant_id = $1 AND id = $2 AND status = 'running' AND lease_owner = $3`;
+
 /** Ends the execution as `status` with the given columns, if `owner` still holds its lease. */
 async function endExecution(tx: TenantTx, claim: StepClaim, owner: string, set: string, values: unknown[]): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `UPDATE workflow_step_executions SET ${set}, lease_owner = NULL, lease_until = NULL
-      WHERE tenant_id = $1 AND id = $2 AND status = 'running' AND lease_owner = $3`,
-    [tx.tenantId, claim.executionId, owner, ...values],
-  );
+  const { rowCount } = await tx.query(endExecutionSql(set), [tx.tenantId, claim.executionId, owner, ...values]);
   return rowCount === 1;
+}
+
+/** Like endExecution, and in the same statement locks and reads its run: undefined when the lease had passed. */
+function endExecutionLockingRun(tx: TenantTx, claim: StepClaim, owner: string, set: string, values: unknown[]): Promise<RunRecord | undefined> {
+  return runsRepository.updateThenLockRun(tx, `${endExecutionSql(set)} RETURNING run_id`, [tx.tenantId, claim.executionId, owner, ...values]);
 }
 
 /**
@@ -26,14 +32,14 @@ async function endExecution(tx: TenantTx, claim: StepClaim, owner: string, set: 
  * paused run gets its next step queued too; it starts once the run is resumed.
  */
 export async function recordStepSucceeded(tx: TenantTx, claim: StepClaim, owner: string, output: JsonValue): Promise<Recorded> {
-  if (!(await endExecution(tx, claim, owner, `status = 'succeeded', output = $4, error = NULL, finished_at = now()`, [JSON.stringify(output)]))) return 'lost';
-  const run = await runsRepository.find(tx, claim.runId, true);
-  if (run === undefined || run.generation !== claim.generation || (run.status !== 'running' && run.status !== 'paused')) return 'recorded';
+  const run = await endExecutionLockingRun(tx, claim, owner, `status = 'succeeded', output = $4, error = NULL, finished_at = now()`, [JSON.stringify(output)]);
+  if (run === undefined) return 'lost';
+  if (run.generation !== claim.generation || (run.status !== 'running' && run.status !== 'paused')) return 'recorded';
   if (claim.stepIndex + 1 < run.steps.length) {
-    await runsRepository.queueStep(tx, run, claim.stepIndex + 1);
+    runsRepository.queueStepAtCommit(tx, run, claim.stepIndex + 1);
     return 'recorded';
   }
-  await runsRepository.setStatus(tx, run.id, 'succeeded');
+  runsRepository.setStatusAtCommit(tx, run.id, 'succeeded');
   await recordAuditEvent(tx, { actor: WORKER_ACTOR, action: 'run.succeeded', resource: { type: 'run', id: run.id }, outcome: 'success' });
   return 'recorded';
 }
@@ -60,10 +66,10 @@ export async function recordStepFailed(tx: TenantTx, claim: StepClaim, owner: st
     );
     return ended ? 'recorded' : 'lost';
   }
-  if (!(await endExecution(tx, claim, owner, `status = 'failed', failures = $4, error = $5, finished_at = now()`, [failures, error]))) return 'lost';
-  const run = await runsRepository.find(tx, claim.runId, true);
-  if (run === undefined || run.generation !== claim.generation || (run.status !== 'running' && run.status !== 'paused')) return 'recorded';
-  await runsRepository.setStatus(tx, run.id, 'failed', { error: `step ${claim.step.id} failed: ${error}` });
+  const run = await endExecutionLockingRun(tx, claim, owner, `status = 'failed', failures = $4, error = $5, finished_at = now()`, [failures, error]);
+  if (run === undefined) return 'lost';
+  if (run.generation !== claim.generation || (run.status !== 'running' && run.status !== 'paused')) return 'recorded';
+  runsRepository.setStatusAtCommit(tx, run.id, 'failed', { error: `step ${claim.step.id} failed: ${error}` });
   await recordAuditEvent(tx, {
     actor: WORKER_ACTOR,
     action: 'run.failed',
