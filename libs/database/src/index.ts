@@ -10,6 +10,8 @@ export type { CachedPlacementSourceOptions, PlacementLookup, PlacementSource, Qu
 export { createShardPools } from './shard-pools';
 export type { ShardPools, ShardPoolsOptions } from './shard-pools';
 export { createShardRouter } from './shard-router';
+export { sendBatch } from './statement-batch';
+export type { BatchStatement } from './statement-batch';
 export type { ShardRouter, ShardRouterOptions } from './shard-router';
 export { createInMemoryPlacementSource } from './testing/in-memory-placement-source';
 export type { InMemoryPlacementSource } from './testing/in-memory-placement-source';

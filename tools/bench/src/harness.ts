@@ -50,10 +50,12 @@ export interface ScenarioOptions {
 export interface PreparedScenario {
   baseline: Workload;
   subject: Workload;
-  /** The ratio the issue asks for (subject/baseline ≥ threshold), if any. */
-  target?: { minRatio: number; meaning: string };
+  /** What the issue asks for, if anything: a ratio (subject/baseline ≥ threshold) or a p95 latency of the subject. */
+  target?: Target;
   close(): Promise<void>;
 }
+
+export type Target = { meaning: string } & ({ minRatio: number } | { maxSubjectP95Ms: number });
 
 export interface ScenarioReport {
   scenario: string;
@@ -63,7 +65,7 @@ export interface ScenarioReport {
   subject: Measurement;
   /** subject throughput / baseline throughput, from the median round of each. */
   ratio: number;
-  target?: { minRatio: number; meaning: string; met: boolean };
+  target?: Target & { met: boolean };
 }
 
 /** Throughput and latency percentiles of one timed run. */
@@ -95,6 +97,11 @@ export function medianByThroughput(measurements: readonly Measurement[]): Measur
   const median = sorted[Math.floor(sorted.length / 2)];
   if (median === undefined) throw new RangeError('no measurements');
   return median;
+}
+
+function targetMet(target: Target, ratio: number, subject: Measurement): boolean {
+  if ('minRatio' in target) return ratio >= target.minRatio;
+  return subject.p95Ms !== undefined && subject.p95Ms <= target.maxSubjectP95Ms;
 }
 
 async function timed(workload: Workload): Promise<Measurement> {
@@ -133,7 +140,7 @@ export async function runScenario(
       subject,
       ratio,
     };
-    if (prepared.target !== undefined) report.target = { ...prepared.target, met: ratio >= prepared.target.minRatio };
+    if (prepared.target !== undefined) report.target = { ...prepared.target, met: targetMet(prepared.target, ratio, subject) };
     return report;
   } finally {
     await prepared.close();

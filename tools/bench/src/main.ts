@@ -12,7 +12,7 @@ import { pgSelectScenario } from './scenarios/pg-select.scenario';
 import { projectGetScenario } from './scenarios/project-get.scenario';
 import { shardsVsOneScenario } from './scenarios/shards-vs-one.scenario';
 import { tenantContextReadScenario, tenantContextTransactionScenario } from './scenarios/tenant-context.scenario';
-import { workflowRunsScenario } from './scenarios/workflow-runs.scenario';
+import { workflowRunsScenario, workflowStartLatencyScenario } from './scenarios/workflow-runs.scenario';
 
 const SCENARIOS: readonly Scenario[] = [
   pgSelectScenario,
@@ -27,6 +27,7 @@ const SCENARIOS: readonly Scenario[] = [
   tenantContextTransactionScenario,
   shardsVsOneScenario,
   workflowRunsScenario,
+  workflowStartLatencyScenario,
 ];
 
 const USAGE = `usage: npm run bench -- <scenario>... [--duration-ms 5000] [--concurrency 8] [--rounds 3] [--json FILE]

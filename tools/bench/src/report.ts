@@ -4,7 +4,7 @@ import type { Measurement, ScenarioReport } from './harness';
 export function formatReportTable(reports: readonly ScenarioReport[]): string {
   const rows: string[][] = [['scenario', 'workload', 'ops', 'ops/s', 'p50 ms', 'p95 ms', 'ratio', 'target']];
   for (const report of reports) {
-    const target = report.target === undefined ? '' : `${report.target.met ? 'met' : 'MISSED'} (≥ ${report.target.minRatio})`;
+    const target = report.target === undefined ? '' : `${report.target.met ? 'met' : 'MISSED'} (${'minRatio' in report.target ? `≥ ${report.target.minRatio}` : `p95 ≤ ${report.target.maxSubjectP95Ms} ms`})`;
     rows.push(row(report.scenario, 'baseline', report.baseline, '', ''));
     rows.push(row('', 'subject', report.subject, report.ratio.toFixed(3), target));
   }

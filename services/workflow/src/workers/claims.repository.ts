@@ -1,4 +1,4 @@
-import type { TenantTx } from '@bulkhead/database';
+import { sendBatch, type TenantTx } from '@bulkhead/database';
 import { limitsOf } from '@bulkhead/permissions';
 import { renderTemplate, type JsonValue } from '@bulkhead/templates';
 import type { Pool } from 'pg';
@@ -28,26 +28,32 @@ const NO_TENANT = '00000000-0000-0000-0000-000000000000';
  */
 export async function tenantsWithWork(pool: Pool): Promise<string[]> {
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
-    await client.query('BEGIN READ ONLY');
-    await client.query(`SELECT set_config('app.workflow_scheduler', 'on', true), set_config('app.tenant_id', $1, true)`, [NO_TENANT]);
-    const { rows } = await client.query<{ tenant_id: string }>(
-      `SELECT tenant_id FROM workflow_runs WHERE status = 'pending'
-        UNION
-       SELECT e.tenant_id FROM workflow_step_executions e
-         JOIN workflow_runs r ON r.tenant_id = e.tenant_id AND r.id = e.run_id AND r.generation = e.generation
-        WHERE r.status = 'running'
-          AND ((e.status = 'pending' AND e.next_attempt_at <= now()) OR (e.status = 'running' AND e.lease_until < now()))`,
-    );
-    await client.query('COMMIT');
-    return rows.map((row) => row.tenant_id);
+    // One round trip: a read-only transaction whose settings end with it. On a failure the
+    // connection is discarded, with the transaction it left open.
+    const [, , found] = await sendBatch(client, [
+      { text: 'BEGIN READ ONLY', values: [] },
+      { text: SCHEDULER_SETTINGS, values: [NO_TENANT], name: 'bulkhead_scheduler_settings' },
+      { text: TENANTS_WITH_WORK, values: [], name: 'bulkhead_tenants_with_work' },
+      { text: 'COMMIT', values: [] },
+    ]);
+    return (found?.rows ?? []).map((row) => String(row['tenant_id']));
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    broken = err instanceof Error ? err : new Error(String(err));
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
+
+const SCHEDULER_SETTINGS = `SELECT set_config('app.workflow_scheduler', 'on', true), set_config('app.tenant_id', $1, true)`;
+const TENANTS_WITH_WORK = `SELECT tenant_id FROM workflow_runs WHERE status = 'pending'
+   UNION
+  SELECT e.tenant_id FROM workflow_step_executions e
+    JOIN workflow_runs r ON r.tenant_id = e.tenant_id AND r.id = e.run_id AND r.generation = e.generation
+   WHERE r.status = 'running'
+     AND ((e.status = 'pending' AND e.next_attempt_at <= now()) OR (e.status = 'running' AND e.lease_until < now()))`;
 
 /**
  * Starts pending runs while the tenant is under its plan's concurrent-run limit (oldest first).
