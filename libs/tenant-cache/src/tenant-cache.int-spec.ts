@@ -28,6 +28,20 @@ describe('the tenant cache on the devstack Redis', () => {
     await expect(cache.getOrLoad(tenantA, ['org', 'profile'], 60, load)).resolves.toEqual({ plan: 'plan-2' });
   });
 
+  it('caches the fields of one entry apart, keeps the TTL of its first field, and drops them all with one invalidation', async () => {
+    let loads = 0;
+    const roleOf = (user: string) => cache.getOrLoadField(tenantA, ['project-access', 'p1'], user, 60, async () => `${user}-${++loads}`);
+    await expect(roleOf('ada')).resolves.toBe('ada-1');
+    await redis.expire(tenantKey(tenantA, 'project-access', 'p1'), 30);
+    await expect(roleOf('bob')).resolves.toBe('bob-2');
+    await expect(roleOf('ada')).resolves.toBe('ada-1');
+    // A later field does not extend the entry: a stale one cannot outlive the TTL of the first.
+    expect(await redis.ttl(tenantKey(tenantA, 'project-access', 'p1'))).toBeLessThanOrEqual(30);
+    await cache.invalidate(tenantA, [['project-access', 'p1']]);
+    await expect(roleOf('ada')).resolves.toBe('ada-3');
+    await expect(roleOf('bob')).resolves.toBe('bob-4');
+  });
+
   it("lists and purges one tenant's keys and leaves the other tenant's alone", async () => {
     for (let i = 0; i < 1200; i += 1) await redis.set(tenantKey(tenantA, 'item', String(i)), '1');
     await redis.set(tenantKey(tenantB, 'org', 'plan'), '"basic"');

@@ -22,6 +22,12 @@ export interface TenantCacheOptions {
 export interface TenantCache {
   /** The cached value of the key, or what `load` answers (then cached for `ttlSeconds`). */
   getOrLoad<T>(tenantId: string, parts: readonly string[], ttlSeconds: number, load: () => Promise<T>): Promise<T>;
+  /**
+   * Like getOrLoad, for one field of a hash entry: fields that go stale together (every user's
+   * role in one project) share a key, so one `invalidate` drops them all. The entry expires
+   * `ttlSeconds` after its first field was cached.
+   */
+  getOrLoadField<T>(tenantId: string, parts: readonly string[], field: string, ttlSeconds: number, load: () => Promise<T>): Promise<T>;
   /** Deletes the given keys of the tenant (each a list of parts). */
   invalidate(tenantId: string, keys: readonly (readonly string[])[]): Promise<void>;
   /** Every key of the tenant, found with SCAN (never KEYS). */
@@ -60,6 +66,24 @@ export function createTenantCache(redis: Redis, options: TenantCacheOptions = {}
       if (cached !== null) return JSON.parse(cached) as T;
       const value = await load();
       await redis.set(key, JSON.stringify(value), 'EX', ttlSeconds).catch((err: unknown) => warn(err, 'set', key));
+      return value;
+    },
+    async getOrLoadField<T>(tenantId: string, parts: readonly string[], field: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
+      const key = tenantKey(tenantId, ...parts);
+      let cached: string | null = null;
+      try {
+        cached = await redis.hget(key, field);
+      } catch (err) {
+        warn(err, 'hget', key);
+      }
+      if (cached !== null) return JSON.parse(cached) as T;
+      const value = await load();
+      await redis
+        .multi()
+        .hset(key, field, JSON.stringify(value))
+        .expire(key, ttlSeconds, 'NX')
+        .exec()
+        .catch((err: unknown) => warn(err, 'hset', key));
       return value;
     },
     async invalidate(tenantId, keys) {

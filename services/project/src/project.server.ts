@@ -41,13 +41,14 @@ export async function startProjectServer(config: ProjectConfig, { logger }: Serv
   const upstream = { defaultDeadlineMs: config.UPSTREAM_DEADLINE_MS };
   const membership = createGrpcClient(MembershipServiceClient, config.AUTH_GRPC_ADDRESS, upstream);
   const org = createGrpcClient(OrgServiceClient, config.ORG_GRPC_ADDRESS, upstream);
-  const plans = createOrgPlanSource(createTenantCache(redis, { logger }), org);
+  const cache = createTenantCache(redis, { logger });
+  const plans = createOrgPlanSource(cache, org);
 
   const deniedAccess = createAccessDeniedAuditMiddleware({ record: shardAuditRecorder(db), logger });
   const server = createGrpcServer({ logger, middleware: composeServerMiddleware(authentication.middleware, deniedAccess) });
   server.addService(
     ProjectServiceService,
-    createProjectHandlers({ projects: createProjectsService({ db, plans }), members: createMembersService({ db, membership }) }),
+    createProjectHandlers({ projects: createProjectsService({ db, plans, cache }), members: createMembersService({ db, membership, cache }) }),
   );
   const port = await server.listen(`0.0.0.0:${config.GRPC_PORT}`);
   logger.info({ grpcPort: port }, 'project gRPC listening');

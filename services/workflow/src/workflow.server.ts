@@ -41,8 +41,9 @@ export async function startWorkflowServer(config: WorkflowConfig, { logger }: Se
   const agentClient = createGrpcClient(AgentServiceClient, config.AGENT_GRPC_ADDRESS, upstream);
   const workloadTokens = createGrpcClient(WorkloadTokenServiceClient, config.AUTH_GRPC_ADDRESS, upstream);
 
-  const plans = createOrgPlanSource(createTenantCache(redis, { logger }), orgClient);
-  const projects = createProjectAccess(projectClient);
+  const cache = createTenantCache(redis, { logger });
+  const plans = createOrgPlanSource(cache, orgClient);
+  const projects = createProjectAccess(projectClient, cache);
   const workflows = createWorkflowsService({ db, projects, agents: createAgentDirectory(agentClient), plans });
   let scheduler: Scheduler | undefined;
   const runs = createRunsService({ db, projects, workflows, plans, onRunnable: (tenantId) => scheduler?.notify(tenantId) });

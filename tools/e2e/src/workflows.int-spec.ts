@@ -1,7 +1,7 @@
 import { eventually, loadDevstackEnv, startPlatform, withPgClient, type RunningPlatform } from '@bulkhead/testkit';
 import { startHttpTarget, type HttpTarget } from './http-target';
 import { createRestClient, type RestClient, type RestReply } from './rest-client';
-import { expectStatus, MANY_USERS_AUTH_ENV, onShardAsTenant, signUp, type SignedUp } from './tenants';
+import { expectStatus, joinAs, MANY_USERS_AUTH_ENV, onShardAsTenant, signUp, type SignedUp } from './tenants';
 
 const devstack = loadDevstackEnv();
 
@@ -254,6 +254,31 @@ describe('scheduling across tenants and plans', () => {
     const refused = await as(owner).call<{ code: string; detail: string }>('POST', '/v1/agents', { name: 'one too many', kind: 'transform', config: { template: {} } });
     expect(refused.status).toBe(402);
     expect(refused.body.detail).toContain('agents');
+  });
+});
+
+describe('project roles of workflow callers', () => {
+  it('a change to a member’s project role applies to their next workflow call, cached or not', async () => {
+    const owner = await signUp(api, 'wf-roles');
+    const member = await joinAs(api, owner, 'member', 'wf-roles-member');
+    const projectId = await createProject(owner, 'Roles');
+    const agent = await createAgent(owner, { name: 'echo', kind: 'transform', config: { template: { echo: '{{input.v}}' } } });
+    const workflow = await createWorkflow(owner, projectId, 'Echo', [{ id: 'echo', agentId: agent.id, input: { v: '{{run.input.v}}' } }]);
+    const setRole = async (role: string) =>
+      expectStatus(await as(owner).call('PUT', `/v1/projects/${projectId}/members/${member.userId}`, { role }), 200);
+    const start = () => as(member).call('POST', `/v1/workflows/${workflow.id}/runs`, { input: { v: 1 } });
+
+    // Not in the project: the workflow does not exist for a plain org member.
+    expectStatus(await start(), 404);
+    await setRole('editor');
+    expectStatus(await start(), 202);
+    expectStatus(await start(), 202);
+    await setRole('viewer');
+    expectStatus(await start(), 403);
+    expectStatus(await as(member).call('GET', `/v1/workflows/${workflow.id}`), 200);
+    expectStatus(await as(owner).call('DELETE', `/v1/projects/${projectId}/members/${member.userId}`), 204);
+    expectStatus(await as(member).call('GET', `/v1/workflows/${workflow.id}`), 404);
+    expectStatus(await start(), 404);
   });
 });
 

@@ -4,6 +4,7 @@ import { isUuid, type TenantDatabase } from '@bulkhead/database';
 import { AppError, invalidArgument, isAppError, notFound } from '@bulkhead/errors';
 import { pageOf, type GrpcClient, type PageWindow } from '@bulkhead/grpc-kit';
 import type { ProjectRole } from '@bulkhead/permissions';
+import { projectAccessCacheKey, type TenantCache } from '@bulkhead/tenant-cache';
 import type { Caller } from '../caller';
 import { requireProjectAccess } from '../projects/project-access';
 import { membersRepository, type ProjectMemberRecord } from './members.repository';
@@ -12,6 +13,8 @@ export interface MembersServiceOptions {
   db: TenantDatabase;
   /** The auth service's membership RPCs: who belongs to the organization. */
   membership: GrpcClient<typeof MembershipServiceService>;
+  /** Where other services cache callers' roles in a project; dropped after every change of its members. */
+  cache: TenantCache;
 }
 
 /**
@@ -62,7 +65,7 @@ export function createMembersService(options: MembersServiceOptions) {
     async set(caller: Caller, projectId: string, userId: string, role: ProjectRole): Promise<ProjectMemberRecord> {
       await db.withTenant(ctxOf(caller), (tx) => requireProjectAccess(tx, caller, projectId, 'project.members.manage'));
       await requireOrgMember(caller, userId);
-      return db.withTenant(ctxOf(caller), async (tx) => {
+      const member = await db.withTenant(ctxOf(caller), async (tx) => {
         await requireProjectAccess(tx, caller, projectId, 'project.members.manage');
         const before = await membersRepository.roleOf(tx, tx.tenantId, projectId, userId);
         const member = await membersRepository.upsert(tx, tx.tenantId, { projectId, userId, role });
@@ -76,6 +79,8 @@ export function createMembersService(options: MembersServiceOptions) {
         });
         return member;
       });
+      await options.cache.invalidate(caller.principal.tenantId, [projectAccessCacheKey(projectId)]);
+      return member;
     },
 
     async remove(caller: Caller, projectId: string, userId: string): Promise<void> {
@@ -92,6 +97,7 @@ export function createMembersService(options: MembersServiceOptions) {
           metadata: { projectId, userId },
         });
       });
+      await options.cache.invalidate(caller.principal.tenantId, [projectAccessCacheKey(projectId)]);
     },
   };
 }

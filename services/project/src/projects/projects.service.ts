@@ -5,7 +5,7 @@ import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
 import { requirePermission, requireWithinLimit, seesEveryProject } from '@bulkhead/permissions';
 import { userIdOf, type Caller } from '../caller';
 import { membersRepository } from '../members/members.repository';
-import type { OrgPlanSource } from '@bulkhead/tenant-cache';
+import { projectAccessCacheKey, type OrgPlanSource, type TenantCache } from '@bulkhead/tenant-cache';
 import { projectNotFound, requireProjectAccess } from './project-access';
 import { projectsRepository, type ProjectPatch, type ProjectRecord, type ProjectWithRole } from './projects.repository';
 
@@ -20,6 +20,8 @@ export interface NewProjectInput {
 export interface ProjectsServiceOptions {
   db: TenantDatabase;
   plans: OrgPlanSource;
+  /** Where other services cache callers' roles in a project; dropped after every change to one. */
+  cache: TenantCache;
 }
 
 function nameTaken(): AppError {
@@ -113,7 +115,7 @@ export function createProjectsService(options: ProjectsServiceOptions) {
     },
 
     async update(caller: Caller, id: string, patch: ProjectPatch): Promise<ProjectRecord> {
-      return db.withTenant(ctxOf(caller), async (tx) => {
+      const updated = await db.withTenant(ctxOf(caller), async (tx) => {
         const { project: before } = await requireProjectAccess(tx, caller, id, 'project.update');
         const updated = await nameCollisionAware(projectsRepository.update(tx, tx.tenantId, id, patch));
         if (updated === undefined) throw projectNotFound();
@@ -126,6 +128,8 @@ export function createProjectsService(options: ProjectsServiceOptions) {
         });
         return updated;
       });
+      await options.cache.invalidate(caller.principal.tenantId, [projectAccessCacheKey(id)]);
+      return updated;
     },
 
     async delete(caller: Caller, id: string): Promise<void> {
@@ -140,6 +144,7 @@ export function createProjectsService(options: ProjectsServiceOptions) {
           changes: { before: snapshotOf(project) },
         });
       });
+      await options.cache.invalidate(caller.principal.tenantId, [projectAccessCacheKey(id)]);
     },
 
     /** How many projects the organization has. */

@@ -2,6 +2,7 @@ import type { ProjectServiceService } from '@bulkhead/contracts';
 import { isAppError, notFound, type AppError } from '@bulkhead/errors';
 import type { GrpcClient } from '@bulkhead/grpc-kit';
 import { requireProjectPermission, seesEveryProject, type ProjectPermission } from '@bulkhead/permissions';
+import { PROJECT_ACCESS_TTL_SECONDS, projectAccessCacheKey, type TenantCache } from '@bulkhead/tenant-cache';
 import type { Caller } from '../caller';
 
 /** The most projects a restricted caller's workflow list looks through. */
@@ -19,12 +20,21 @@ export interface ProjectAccess {
   visibleProjects(caller: Caller): Promise<string[] | undefined>;
 }
 
-export function createProjectAccess(projects: GrpcClient<typeof ProjectServiceService>): ProjectAccess {
+/**
+ * Project access through the project service, the caller's role in each project cached per
+ * tenant (`projectAccessCacheKey`, dropped by the project service on every change to the
+ * project or its members). A project the caller cannot see is never cached.
+ */
+export function createProjectAccess(projects: GrpcClient<typeof ProjectServiceService>, cache: TenantCache): ProjectAccess {
+  const roleIn = (caller: Caller, projectId: string): Promise<string> =>
+    cache.getOrLoadField(caller.principal.tenantId, projectAccessCacheKey(projectId), caller.principal.subject, PROJECT_ACCESS_TTL_SECONDS, async () =>
+      (await projects.getProject({ id: projectId }, caller.upstream)).callerProjectRole,
+    );
   return {
     async require(caller, projectId, permission, hidden) {
       let projectRole: string;
       try {
-        projectRole = (await projects.getProject({ id: projectId }, caller.upstream)).callerProjectRole;
+        projectRole = await roleIn(caller, projectId);
       } catch (err) {
         if (isAppError(err) && err.kind === 'NOT_FOUND') throw hidden();
         throw err;

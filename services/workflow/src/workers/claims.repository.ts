@@ -152,7 +152,7 @@ export async function claimSteps(tx: TenantTx, owner: string, leaseMs: number, m
         SET status = 'running', attempts = e.attempts + 1, input = c.input::jsonb, lease_owner = $4,
             lease_until = now() + make_interval(secs => $5::double precision / 1000), started_at = coalesce(e.started_at, now())
        FROM unnest($2::uuid[], $3::text[]) AS c(id, input)
-      WHERE e.tenant_id = $1 AND e.id = c.id`,
+      WHERE e.tenant_id = $1 AND e.id = ANY($2::uuid[]) AND e.id = c.id`,
     [tx.tenantId, claims.map((claim) => claim.executionId), claims.map((claim) => JSON.stringify(claim.input)), owner, leaseMs],
   );
   return claims;
