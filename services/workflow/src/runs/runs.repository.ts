@@ -220,13 +220,7 @@ export const runsRepository = {
     return rows.map(toExecution);
   },
 
-  /** Queues step `stepIndex` of each run's generation, in one statement (once: a second call changes nothing). */
-  async queueSteps(tx: TenantTx, queued: ReadonlyArray<{ run: Pick<RunRecord, 'id' | 'generation' | 'steps'>; stepIndex: number }>): Promise<void> {
-    const values = queueValues(tx, queued);
-    if (values !== undefined) await tx.query(QUEUE_STEPS, values);
-  },
-
-  /** Like queueSteps for one step, when nothing in the transaction claims it: the insert goes out with COMMIT. */
+  /** Queues step `stepIndex` of the run's generation (once: a second call changes nothing); the insert goes out with COMMIT. */
   queueStepAtCommit(tx: TenantTx, run: Pick<RunRecord, 'id' | 'generation' | 'steps'>, stepIndex: number): void {
     const values = queueValues(tx, [{ run, stepIndex }]);
     if (values !== undefined) tx.atCommit(QUEUE_STEPS, values);

@@ -1,9 +1,8 @@
-import { sendBatch, type TenantTx } from '@bulkhead/database';
+import { sendBatch, uuidv7, type TenantTx } from '@bulkhead/database';
 import { limitsOf } from '@bulkhead/permissions';
 import { renderTemplate, type JsonValue } from '@bulkhead/templates';
 import type { Pool } from 'pg';
 import type { WorkflowStep } from '../definitions/step-definitions';
-import { runsRepository, type RunRecord } from '../runs/runs.repository';
 
 /** One claimed step execution: what the worker runs and how it reports back. */
 export interface StepClaim {
@@ -67,21 +66,25 @@ async function promotePendingRuns(tx: TenantTx): Promise<void> {
     await tx.query('INSERT INTO workflow_tenant_limits (tenant_id, concurrent_runs) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING', [tx.tenantId, limitsOf('').concurrentRuns]);
     limit = (await lockLimit()) ?? limitsOf('').concurrentRuns;
   }
-  const { rows: counted } = await tx.query<{ running: string }>(`SELECT count(*) AS running FROM workflow_runs WHERE tenant_id = $1 AND status = 'running'`, [tx.tenantId]);
-  const free = limit - Number(counted[0]?.running ?? 0);
-  if (free <= 0) return;
-  const { rows: started } = await tx.query<Pick<RunRecord, 'id' | 'generation' | 'steps'>>(
-    // MATERIALIZED: picked once. As an IN (…) subquery, a rescan could pick (and start) more
-    // than $2 runs, SKIP LOCKED passing over the rows it had itself just locked.
-    `WITH picked AS MATERIALIZED (
-       SELECT id FROM workflow_runs WHERE tenant_id = $1 AND status = 'pending' ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-     UPDATE workflow_runs r SET status = 'running', updated_at = now()
-       FROM picked WHERE r.tenant_id = $1 AND r.id = picked.id
-     RETURNING r.id, r.generation, r.steps`,
-    [tx.tenantId, free],
-  );
-  await runsRepository.queueSteps(tx, started.map((run) => ({ run, stepIndex: 0 })));
+  // Under that lock, one statement counts the running runs, starts the oldest pending ones into
+  // the free slots and queues their first steps (ids made here: one per possible slot).
+  await tx.query(PROMOTE_PENDING_RUNS, [tx.tenantId, limit, Array.from({ length: limit }, () => uuidv7())]);
 }
+
+// MATERIALIZED: picked once. As an IN (…) subquery, a rescan could pick (and start) more than
+// the free slots, SKIP LOCKED passing over the rows it had itself just locked.
+const PROMOTE_PENDING_RUNS = `WITH running AS (SELECT count(*) AS n FROM workflow_runs WHERE tenant_id = $1 AND status = 'running'),
+  picked AS MATERIALIZED (
+    SELECT id FROM workflow_runs WHERE tenant_id = $1 AND status = 'pending'
+     ORDER BY created_at, id LIMIT GREATEST(0, $2 - (SELECT n FROM running)) FOR UPDATE SKIP LOCKED),
+  started AS (
+    UPDATE workflow_runs r SET status = 'running', updated_at = now() FROM picked
+     WHERE r.tenant_id = $1 AND r.id = picked.id
+    RETURNING r.id, r.generation, r.steps -> 0 ->> 'id' AS step_id),
+  numbered AS (SELECT started.*, row_number() OVER (ORDER BY started.id) AS n FROM started WHERE step_id IS NOT NULL)
+INSERT INTO workflow_step_executions (tenant_id, id, run_id, generation, step_index, step_id, status)
+SELECT $1, ($3::uuid[])[numbered.n], numbered.id, numbered.generation, 0, numbered.step_id, 'pending' FROM numbered
+ON CONFLICT (tenant_id, run_id, generation, step_index) DO NOTHING`;
 
 interface ClaimableRow {
   id: string;
@@ -147,7 +150,9 @@ export async function claimSteps(tx: TenantTx, owner: string, leaseMs: number, m
       failures: row.failures,
     });
   }
-  await tx.query(
+  // Nothing in this transaction reads the lease back: it is written with COMMIT, the rows
+  // locked by the claim meanwhile.
+  tx.atCommit(
     `UPDATE workflow_step_executions e
         SET status = 'running', attempts = e.attempts + 1, input = c.input::jsonb, lease_owner = $4,
             lease_until = now() + make_interval(secs => $5::double precision / 1000), started_at = coalesce(e.started_at, now())
