@@ -38,10 +38,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * a lone busy tenant fills the free slots at once, several busy tenants take turns, and a
  * tenant that has just queued is served in the first pass with a free slot. Within a tenant,
  * its plan's concurrent-run limit decides how many runs move.
+ *
+ * Up to half the concurrency again is claimed ahead (`ready`): a finishing step hands its slot
+ * to a claimed one at once, and claiming, a few round trips, overlaps the agents' work instead
+ * of sitting between one step and the next. A claimed step counts as started (its lease runs).
  */
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const { db, logger } = options;
   const running = new Set<Promise<void>>();
+  const ready: StepClaim[] = [];
+  const ahead = Math.max(1, Math.floor(options.concurrency / 2));
   const withWork = new Set<string>();
   const lastServed = new Map<string, number>();
   let tick = 0;
@@ -91,11 +97,20 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       .catch((err: unknown) => logger.error({ err, runId: claim.runId, stepId: claim.step.id }, 'step execution could not be recorded; it is retried after its lease'))
       .finally(() => {
         running.delete(task);
+        startReady();
         // Its run's next step, or a run waiting for the slot it freed, may be claimable now.
         withWork.add(claim.tenantId);
         nudge();
       });
     running.add(task);
+  };
+
+  /** Starts claimed steps while slots are free, oldest claim first. */
+  const startReady = () => {
+    for (let claim = ready.shift(); claim !== undefined; claim = ready.shift()) {
+      launch(claim);
+      if (running.size >= options.concurrency) break;
+    }
   };
 
   const scan = async (): Promise<void> => {
@@ -111,8 +126,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       .catch((err: unknown) => (logger.warn({ err, tenantId }, 'claiming steps failed'), []));
 
   const loop = async () => {
+    const room = () => options.concurrency + ahead - running.size - ready.length;
     while (!stopping) {
-      if (running.size >= options.concurrency) {
+      if (room() <= 0) {
         await idle(options.pollIntervalMs);
         continue;
       }
@@ -125,17 +141,17 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         continue;
       }
       const turn = [...withWork].sort((a, b) => (lastServed.get(a) ?? 0) - (lastServed.get(b) ?? 0));
-      const share = Math.max(1, Math.floor((options.concurrency - running.size) / turn.length));
+      const share = Math.max(1, Math.floor(room() / turn.length));
       for (const tenantId of turn) {
-        const free = options.concurrency - running.size;
-        if (stopping || free <= 0) break;
-        const claims = await claimFor(tenantId, Math.min(share, free));
+        if (stopping || room() <= 0) break;
+        const claims = await claimFor(tenantId, Math.min(share, room()));
         if (claims.length === 0) {
           withWork.delete(tenantId);
           continue;
         }
         lastServed.set(tenantId, ++tick);
-        for (const claim of claims) launch(claim);
+        ready.push(...claims);
+        if (running.size < options.concurrency) startReady();
       }
     }
   };
@@ -153,7 +169,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       stopping = true;
       nudge();
       await looping;
-      await Promise.race([Promise.allSettled([...running]), sleep(graceMs)]);
+      // Steps claimed ahead start as slots free; all of them get the grace to finish.
+      const finished = (async () => {
+        while (running.size > 0) await Promise.allSettled([...running]);
+      })();
+      await Promise.race([finished, sleep(graceMs)]);
     },
   };
 }
