@@ -146,13 +146,18 @@ export const toExecution = (row: ExecutionRow): StepExecutionRecord => ({
 });
 
 export const runsRepository = {
-  async insert(tx: TenantTx, input: { workflowId: string; projectId: string; workflowVersion: number; steps: WorkflowStep[]; input: JsonValue; createdBy: string }): Promise<RunRecord> {
+  /**
+   * A pending run of the workflow's current definition (its steps and version copied in the
+   * same statement); undefined when the tenant has no such workflow.
+   */
+  async insertFromWorkflow(tx: TenantTx, input: { workflowId: string; input: JsonValue; createdBy: string }): Promise<RunRecord | undefined> {
     const { rows } = await tx.query<RunRow>(
       `INSERT INTO workflow_runs (tenant_id, id, workflow_id, project_id, workflow_version, steps, status, input, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING ${RUN_COLUMNS}`,
-      [tx.tenantId, uuidv7(), input.workflowId, input.projectId, input.workflowVersion, JSON.stringify(input.steps), JSON.stringify(input.input), input.createdBy],
+       SELECT $1, $2, w.id, w.project_id, w.version, w.steps, 'pending', $4, $5 FROM workflows w WHERE w.tenant_id = $1 AND w.id = $3
+       RETURNING ${RUN_COLUMNS}`,
+      [tx.tenantId, uuidv7(), input.workflowId, JSON.stringify(input.input), input.createdBy],
     );
-    return toRun(rows[0] as RunRow);
+    return rows[0] === undefined ? undefined : toRun(rows[0]);
   },
 
   async find(tx: TenantTx, id: string, forUpdate = false): Promise<RunRecord | undefined> {

@@ -6,7 +6,7 @@ import { limitsOf } from '@bulkhead/permissions';
 import type { OrgPlanSource } from '@bulkhead/tenant-cache';
 import type { JsonValue } from '@bulkhead/templates';
 import type { Caller } from '../caller';
-import { runNotFound, type ProjectAccess } from '../definitions/project-access';
+import { runNotFound, workflowNotFound, type ProjectAccess } from '../definitions/project-access';
 import type { WorkflowsService } from '../definitions/workflows.service';
 import { requireControlAllowed, statusAfter, type RunControl } from './run-transitions';
 import { runsRepository, type RunRecord, type RunStatus, type StepExecutionRecord } from './runs.repository';
@@ -67,25 +67,25 @@ export function createRunsService(options: RunsServiceOptions) {
   };
 
   return {
+    /**
+     * One transaction: the run is inserted from the workflow's current definition, then the
+     * caller's right to start it is checked (their project role, cached; a miss asks the
+     * project service with the transaction open), and a refusal rolls the insert back.
+     */
     async start(caller: Caller, workflowId: string, input: JsonValue): Promise<RunWithSteps> {
-      const [workflow, plan] = await Promise.all([options.workflows.accessible(caller, workflowId, 'runs.control'), options.plans.planOf(caller)]);
-      const { concurrentRuns } = limitsOf(plan);
+      const plan = options.plans.planOf(caller);
+      plan.catch(() => undefined);
       const run = await db.withTenant(ctxOf(caller), async (tx) => {
-        rememberConcurrencyLimit(tx, concurrentRuns);
-        const created = await runsRepository.insert(tx, {
-          workflowId,
-          projectId: workflow.projectId,
-          workflowVersion: workflow.version,
-          steps: workflow.steps,
-          input,
-          createdBy: caller.principal.subject,
-        });
+        const created = await runsRepository.insertFromWorkflow(tx, { workflowId, input, createdBy: caller.principal.subject });
+        if (created === undefined) throw workflowNotFound();
+        await projects.require(caller, created.projectId, 'runs.control', workflowNotFound);
+        rememberConcurrencyLimit(tx, limitsOf(await plan).concurrentRuns);
         await recordAuditEvent(tx, {
           ...auditedBy(caller),
           action: 'run.started',
           resource: { type: 'run', id: created.id },
           outcome: 'success',
-          metadata: { workflowId, workflowVersion: workflow.version },
+          metadata: { workflowId, workflowVersion: created.workflowVersion },
         });
         return created;
       });
