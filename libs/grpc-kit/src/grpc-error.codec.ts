@@ -42,7 +42,8 @@ export function grpcStatusName(code: number): string {
   return GrpcStatus[code] ?? `CODE_${code}`;
 }
 
-function isServiceError(err: unknown): err is ServiceError {
+/** Whether `err` is a gRPC call's error (a status from a peer), e.g. the `cause` of a mapped AppError. */
+export function isGrpcStatusError(err: unknown): err is ServiceError {
   return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number';
 }
 
@@ -68,7 +69,7 @@ function readErrorInfo(metadata: Metadata | undefined): ErrorInfo | undefined {
  */
 export function fromGrpcError(err: unknown): AppError {
   if (isAppError(err)) return err;
-  if (!isServiceError(err)) return new AppError({ kind: 'INTERNAL', code: 'INTERNAL', message: 'Internal error', cause: err });
+  if (!isGrpcStatusError(err)) return new AppError({ kind: 'INTERNAL', code: 'INTERNAL', message: 'Internal error', cause: err });
 
   const info = readErrorInfo(err.metadata);
   const statusKind = kindOfGrpcStatus(err.code);

@@ -8,7 +8,7 @@ export type {
   GrpcClientOptions,
   ParentCall,
 } from './client';
-export { fromGrpcError, grpcStatusName, toGrpcStatusError } from './grpc-error.codec';
+export { fromGrpcError, grpcStatusName, isGrpcStatusError, toGrpcStatusError } from './grpc-error.codec';
 export type { GrpcStatusError } from './grpc-error.codec';
 export type { HealthReporter, ServingStatus } from './health.service';
 export { composeServerMiddleware } from './middleware';

@@ -1,8 +1,11 @@
+import { isAppError } from '@bulkhead/errors';
+import { isGrpcStatusError } from '@bulkhead/grpc-kit';
 import type { Logger, Registry } from '@bulkhead/observability';
 import type { TokenVerifier } from '@bulkhead/tokens';
 import { registerApiKeyRoutes } from './api-keys/api-keys.routes';
 import { registerAgentRoutes } from './agents/agents.routes';
 import { registerAuditRoutes } from './audit/audit.routes';
+import type { GatewayAudit } from './audit-events/gateway-audit';
 import { registerAuthRoutes } from './auth/auth.routes';
 import { createApiKeyExchange } from './authentication/api-key-exchange';
 import { createAuthentication, type CallerGuard } from './authentication/authentication.hooks';
@@ -48,6 +51,8 @@ export interface GatewayAppDependencies {
   agents?: AgentClient;
   /** The workflow service; without it `/v1/workflows` and `/v1/runs` answer 503. */
   workflows?: WorkflowClient;
+  /** Records the 403s the gateway answers itself as `access.denied`; default none. */
+  deniedAudit?: Pick<GatewayAudit, 'denied'> | undefined;
 }
 
 /** The REST app with every route registered, not yet listening. */
@@ -59,6 +64,15 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
   const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }), deps.callerGuards, idempotency);
   const app = await createHttpApp(deps.logger);
   if (idempotency !== undefined) app.addHook('onRoute', withIdempotencyKeyHeader);
+  const { deniedAudit } = deps;
+  if (deniedAudit !== undefined) {
+    app.addHook('onError', async (request, _reply, err) => {
+      const caller = authentication.authenticatedCallerOf(request);
+      // A backend's refusal arrives as a gRPC error and is recorded by that backend.
+      if (caller === undefined || !isAppError(err) || err.kind !== 'PERMISSION_DENIED' || isGrpcStatusError(err.cause)) return;
+      deniedAudit.denied(caller, { callOptions: authentication.callOptionsOf(request), route: `${request.method} ${request.routeOptions.url ?? request.url}`, error: err });
+    });
+  }
   registerOpsRoutes(app, { registry: deps.registry, checkReadiness: deps.checkReadiness });
   registerAuthRoutes(app, { auth: deps.auth, authentication });
   registerApiKeyRoutes(app, { auth: deps.auth, authentication });

@@ -11,7 +11,7 @@ import type { gatewayConfigShape } from "./gateway.config";
 import { startGateway } from "./gateway.server";
 import { startGrpcEdge } from "./grpc-edge/grpc-edge.server";
 import { createRedisIdempotencyStore } from "./idempotency/idempotency-store";
-import { startRateLimitAudit } from "./rate-limit/rate-limit-audit";
+import { startGatewayAudit } from './audit-events/gateway-audit';
 import { requestsPerMinuteOf } from "./rate-limit/rate-limit.config";
 import { createRedisTokenBucket } from "./rate-limit/redis-token-bucket";
 import { createTenantPlans } from "./rate-limit/tenant-plans";
@@ -79,7 +79,7 @@ export async function bootstrapGateway(
   const agents = config.AGENT_GRPC_ADDRESS === undefined ? undefined : createAgentUpstream(config.AGENT_GRPC_ADDRESS, config.UPSTREAM_DEADLINE_MS);
   const workflows = config.WORKFLOW_GRPC_ADDRESS === undefined ? undefined : createWorkflowUpstream(config.WORKFLOW_GRPC_ADDRESS, config.UPSTREAM_DEADLINE_MS);
   const { logger, registry } = dependencies;
-  const rateLimitAudit = startRateLimitAudit(
+  const gatewayAudit = startGatewayAudit(
     {
       brokers: config.KAFKA_BROKERS,
       topic: config.AUDIT_TOPIC,
@@ -98,7 +98,7 @@ export async function bootstrapGateway(
     requestsPerMinute: requestsPerMinuteOf(config),
     logger,
     registry,
-    audit: rateLimitAudit,
+    audit: gatewayAudit,
   });
   const callerGuards: CallerGuard[] = [createRateLimitGuard(rateLimit)];
   if (config.BASE_DOMAIN !== undefined) {
@@ -134,6 +134,7 @@ export async function bootstrapGateway(
       ...(workflows === undefined ? {} : { workflows: workflows.client }),
       callerGuards,
       idempotencyStore: createRedisIdempotencyStore(redis),
+      deniedAudit: gatewayAudit,
     },
   );
   const edge = await startGrpcEdge(
@@ -159,7 +160,7 @@ export async function bootstrapGateway(
       audit?.close();
       agents?.close();
       workflows?.close();
-      await rateLimitAudit?.close();
+      await gatewayAudit?.close();
       authentication.close();
       redis.disconnect();
     },

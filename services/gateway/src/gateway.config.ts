@@ -35,7 +35,7 @@ export const gatewayConfigShape = {
   AUDIT_TOPIC: envFields.string().default("audit.events"),
   /** At most one access.rate_limited event per tenant per this many seconds. */
   AUDIT_RATE_LIMIT_SAMPLE_SECONDS: envFields.positiveInt().default(60),
-  /** Sampled events waiting for Kafka at most; past it samples are dropped (counted). */
+  /** The gateway's own audit events (rate-limit samples, its 403s) waiting for Kafka at most; past it they are dropped (counted). */
   AUDIT_RATE_LIMIT_QUEUE_SIZE: envFields.positiveInt().default(1000),
   /** Deadline of each call to a backend; past it the request answers 503 naming the backend. */
   UPSTREAM_DEADLINE_MS: envFields.positiveInt().default(5000),

@@ -328,3 +328,28 @@ describe('the audit catalogue, through the gateway', () => {
     ]);
   });
 });
+
+describe('refusals the gateway answers itself', () => {
+  it('are logged once each as access.denied in the caller’s tenant, naming the route and the refusal', async () => {
+    const owner = await signUp(api, 'cat-gw-denied');
+    const other = await signUp(api, 'cat-gw-other');
+    refused(await api.call('GET', `/v1/orgs/${owner.orgId}`, { token: owner.tokens.accessToken, headers: { 'x-tenant-id': other.orgId } }), 403);
+    refused(await call(owner, 'GET', `/v1/platform/audit/events?tenantId=${other.orgId}`), 403);
+    const codes = async () =>
+      withPgClient(devstack.auditDatabase.ownerUrl, async (client) =>
+        (
+          await client.query<{ actor_id: string; code: string; route: string }>(
+            `SELECT actor_id, event -> 'metadata' ->> 'errorCode' AS code, event -> 'metadata' ->> 'route' AS route FROM audit_events WHERE tenant_id = $1 AND action = 'access.denied' ORDER BY seq`,
+            [owner.orgId],
+          )
+        ).rows,
+      );
+    await eventually(async () => expect(await codes()).toHaveLength(2), 30_000);
+    expect(await codes()).toEqual([
+      { actor_id: owner.userId, code: 'TENANT_MISMATCH', route: 'GET /v1/orgs/:orgId' },
+      { actor_id: owner.userId, code: 'PLATFORM_ROLE_REQUIRED', route: 'GET /v1/platform/audit/events' },
+    ]);
+    // Nothing lands in the organization whose id was named.
+    expect(await logged(other.orgId, 'access.denied')).toEqual([]);
+  });
+});

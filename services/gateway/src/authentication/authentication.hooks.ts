@@ -45,6 +45,8 @@ export interface Authentication {
   };
   /** The caller of a request that went through {@link Authentication.hooks}. */
   callerOf(request: FastifyRequest): AuthenticatedCaller;
+  /** The caller, once the request's credential was accepted; undefined before or without one. */
+  authenticatedCallerOf(request: FastifyRequest): AuthenticatedCaller | undefined;
   /** Options of a gRPC call made on the caller's behalf: its access token is forwarded. */
   callOptionsOf(request: FastifyRequest): ClientCallOptions;
 }
@@ -91,6 +93,7 @@ export function createAuthentication(
       },
     },
     callerOf,
+    authenticatedCallerOf: (request) => callers.get(request),
     callOptionsOf: (request) => upstreamCallOptions(request, callerOf(request).accessToken),
   };
 }

@@ -145,4 +145,30 @@ describe('authentication at the gateway', () => {
       expect(fixture.fake.callCount('exchangeApiKey')).toBe(exchanges + 1);
     });
   });
+
+  describe('the gateway’s own refusals', () => {
+    it('are recorded as access.denied (route and code) for the caller; a backend’s 403 is left to the backend', async () => {
+      const denied: Array<{ tenantId: string; route: string; code: string }> = [];
+      const recording = await createGatewayFixture({
+        deniedAudit: { denied: (caller, request) => denied.push({ tenantId: caller.principal.tenantId, route: request.route, code: request.error.code }) },
+      });
+      try {
+        const authorization = `Bearer ${await recording.tokens.sign()}`;
+        const mismatch = await recording.app.inject({ method: 'GET', url: '/v1/auth/me', headers: { authorization, 'x-tenant-id': OTHER_TENANT_ID } });
+        expect(mismatch.statusCode).toBe(403);
+        const platform = await recording.app.inject({ method: 'GET', url: `/v1/platform/audit/events?tenantId=${OTHER_TENANT_ID}`, headers: { authorization } });
+        expect(platform.statusCode).toBe(403);
+        recording.projectService.failNext('createProject', new AppError({ kind: 'PERMISSION_DENIED', code: 'PERMISSION_DENIED', message: 'no' }));
+        const backend = await recording.app.inject({ method: 'POST', url: '/v1/projects', headers: { authorization }, payload: { name: 'Nope' } });
+        expect(backend.statusCode).toBe(403);
+        expect(await recording.app.inject({ method: 'GET', url: '/v1/auth/me' })).toMatchObject({ statusCode: 401 });
+        expect(denied).toEqual([
+          { tenantId: TENANT_ID, route: 'GET /v1/auth/me', code: 'TENANT_MISMATCH' },
+          { tenantId: TENANT_ID, route: 'GET /v1/platform/audit/events', code: 'PLATFORM_ROLE_REQUIRED' },
+        ]);
+      } finally {
+        await recording.close();
+      }
+    });
+  });
 });

@@ -9,7 +9,7 @@ import type { AuthenticatedCaller } from '../authentication/request-authenticato
 import { upstreamCallOptions } from '../upstream/upstream-call';
 import { bucketPoliciesOf, rateLimitHeaders, retryAfterSeconds, type BucketState, type RequestsPerMinuteByPlan } from './rate-limit.policy';
 import type { TokenBucket } from './redis-token-bucket';
-import type { RateLimitAudit } from './rate-limit-audit';
+import type { GatewayAudit } from '../audit-events/gateway-audit';
 import { PLAN_CACHE_KEY, type TenantPlans } from './tenant-plans';
 
 /** What {@link createTenantRateLimiter} is built from. */
@@ -20,7 +20,7 @@ export interface TenantRateLimitDependencies {
   logger: Logger;
   registry: Registry;
   /** Told of every refusal (it samples them into the audit log); absent, refusals are only counted. */
-  audit?: Pick<RateLimitAudit, 'refused'> | undefined;
+  audit?: Pick<GatewayAudit, 'rateLimited'> | undefined;
 }
 
 /** The outcome of one call against its tenant's bucket. */
@@ -88,7 +88,7 @@ export function createTenantRateLimiter(deps: TenantRateLimitDependencies): Tena
       const headers = rateLimitHeaders(policy, state);
       if (state.allowed) return { allowed: true, plan, requestsPerMinute: policy.capacity, headers };
       refused.inc({ plan });
-      deps.audit?.refused(caller, { callOptions, plan, requestsPerMinute: policy.capacity });
+      deps.audit?.rateLimited(caller, { callOptions, plan, requestsPerMinute: policy.capacity });
       return { allowed: false, plan, requestsPerMinute: policy.capacity, headers, retryAfterSeconds: retryAfterSeconds(policy, state) };
     },
   };

@@ -45,9 +45,9 @@ export function createUpstreamClients(addresses: { auth: string; org: string; pr
 
 /**
  * Starts the fake backends and builds the gateway's app against them with a local verifier;
- * `options` adds the optional collaborators (an idempotency store).
+ * `options` adds the optional collaborators (an idempotency store, the recorder of denials).
  */
-export async function createGatewayFixture(options: Pick<GatewayAppDependencies, 'idempotencyStore'> = {}): Promise<GatewayFixture> {
+export async function createGatewayFixture(options: Pick<GatewayAppDependencies, 'idempotencyStore' | 'deniedAudit'> = {}): Promise<GatewayFixture> {
   const logger = createLogger({ service: 'gateway-spec', level: 'silent' });
   const tokens = await createTestTokens();
   const [fake, orgService, projectService] = await Promise.all([

@@ -1,9 +1,10 @@
 import { auditEnvelopeSchema } from '@bulkhead/audit';
+import { AppError } from '@bulkhead/errors';
 import { CLIENT_IP_METADATA_KEY } from '@bulkhead/contracts';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
 import type { Principal } from '@bulkhead/tokens';
 import { Metadata } from '@grpc/grpc-js';
-import { createRateLimitAudit } from './rate-limit-audit';
+import { createGatewayAudit } from './gateway-audit';
 
 const principal = (tenantId: string): Principal => ({
   type: 'apiKey',
@@ -23,7 +24,7 @@ function setup(options: { maxQueued?: number; kafkaDown?: boolean; redisDown?: b
   const keys = new Set<string>();
   const sent: { topic: string; acks?: number; messages: { key: string; value: string }[] }[] = [];
   const registry = createMetricsRegistry('gateway-spec');
-  const audit = createRateLimitAudit({
+  const audit = createGatewayAudit({
     redis: {
       set: (async (key: string) => {
         if (options.redisDown) throw new Error('redis down');
@@ -49,12 +50,12 @@ function setup(options: { maxQueued?: number; kafkaDown?: boolean; redisDown?: b
   const metadata = new Metadata();
   metadata.set(CLIENT_IP_METADATA_KEY, '203.0.113.5');
   const refuse = (tenantId: string) =>
-    audit.refused({ principal: principal(tenantId), accessToken: 'jwt' }, { callOptions: { requestId: 'req-9', metadata }, plan: 'basic', requestsPerMinute: 60 });
+    audit.rateLimited({ principal: principal(tenantId), accessToken: 'jwt' }, { callOptions: { requestId: 'req-9', metadata }, plan: 'basic', requestsPerMinute: 60 });
   const settle = async () => {
     await new Promise((resolve) => setImmediate(resolve));
     await audit.flush();
   };
-  return { refuse, settle, sent, keys, registry };
+  return { audit, refuse, settle, sent, keys, registry };
 }
 
 describe('rate-limit audit sampling', () => {
@@ -91,9 +92,29 @@ describe('rate-limit audit sampling', () => {
     const noRedis = setup({ redisDown: true });
     expect(() => noRedis.refuse(A)).not.toThrow();
     await noRedis.settle();
-    const dropped = (s: ReturnType<typeof setup>) => s.registry.getSingleMetricAsString('bulkhead_gateway_rate_limit_audit_dropped_total');
+    const dropped = (s: ReturnType<typeof setup>) => s.registry.getSingleMetricAsString('bulkhead_gateway_audit_dropped_total');
     expect(await dropped(full)).toContain('reason="queue_full",service="gateway-spec"} 1');
     expect(await dropped(down)).toContain('reason="kafka",service="gateway-spec"} 1');
     expect(await dropped(noRedis)).toContain('reason="redis",service="gateway-spec"} 1');
+  });
+});
+
+describe('the gateway’s own denials', () => {
+  it('produce one access.denied each, unsampled, in the caller’s tenant, naming the route and the refusal', async () => {
+    const { audit, settle, sent, keys } = setup();
+    const error = new AppError({ kind: 'PERMISSION_DENIED', code: 'TENANT_MISMATCH', message: 'no' });
+    for (let i = 0; i < 3; i += 1) audit.denied({ principal: principal(A), accessToken: 'jwt' }, { callOptions: { requestId: `req-${i}` }, route: 'GET /v1/auth/me', error });
+    await settle();
+    const events = sent.flatMap((record) => record.messages).map((m) => auditEnvelopeSchema.parse(JSON.parse(m.value)).event);
+    expect(events.map((event) => event.requestId)).toEqual(['req-0', 'req-1', 'req-2']);
+    expect(events[0]).toMatchObject({
+      tenantId: A,
+      action: 'access.denied',
+      outcome: 'denied',
+      actor: { type: 'apiKey', id: principal(A).subject },
+      resource: { type: 'route', id: 'GET /v1/auth/me' },
+      metadata: { route: 'GET /v1/auth/me', errorKind: 'PERMISSION_DENIED', errorCode: 'TENANT_MISMATCH', refusedBy: 'gateway' },
+    });
+    expect(keys.size).toBe(0);
   });
 });
