@@ -1,0 +1,2 @@
+export { openShardedService } from './sharded-service';
+export type { ShardedService, ShardedServiceBaseConfig } from './sharded-service';
