@@ -91,28 +91,6 @@ function setStatusValues(tx: TenantTx, id: string, status: RunStatus, options: S
   return [tx.tenantId, id, status, final, options.error !== undefined, options.error ?? null, options.newGeneration === true];
 }
 
-const QUEUE_STEPS = `INSERT INTO workflow_step_executions (tenant_id, id, run_id, generation, step_index, step_id, status)
-  SELECT $1, q.id, q.run_id, q.generation, q.step_index, q.step_id, 'pending'
-    FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::text[]) AS q(id, run_id, generation, step_index, step_id)
-  ON CONFLICT (tenant_id, run_id, generation, step_index) DO NOTHING`;
-
-/** The values of QUEUE_STEPS for the steps that exist; undefined when none does. */
-function queueValues(tx: TenantTx, queued: ReadonlyArray<{ run: Pick<RunRecord, 'id' | 'generation' | 'steps'>; stepIndex: number }>): unknown[] | undefined {
-  const steps = queued.flatMap(({ run, stepIndex }) => {
-    const step = run.steps[stepIndex];
-    return step === undefined ? [] : [{ run, stepIndex, stepId: step.id }];
-  });
-  if (steps.length === 0) return undefined;
-  return [
-    tx.tenantId,
-    steps.map(() => uuidv7()),
-    steps.map((s) => s.run.id),
-    steps.map((s) => s.run.generation),
-    steps.map((s) => s.stepIndex),
-    steps.map((s) => s.stepId),
-  ];
-}
-
 const toRun = (row: RunRow): RunRecord => ({
   id: row.id,
   workflowId: row.workflow_id,
@@ -227,8 +205,13 @@ export const runsRepository = {
 
   /** Queues step `stepIndex` of the run's generation (once: a second call changes nothing); the insert goes out with COMMIT. */
   queueStepAtCommit(tx: TenantTx, run: Pick<RunRecord, 'id' | 'generation' | 'steps'>, stepIndex: number): void {
-    const values = queueValues(tx, [{ run, stepIndex }]);
-    if (values !== undefined) tx.atCommit(QUEUE_STEPS, values);
+    const step = run.steps[stepIndex];
+    if (step === undefined) return;
+    tx.atCommit(
+      `INSERT INTO workflow_step_executions (tenant_id, id, run_id, generation, step_index, step_id, status)
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (tenant_id, run_id, generation, step_index) DO NOTHING`,
+      [tx.tenantId, uuidv7(), run.id, run.generation, stepIndex, step.id],
+    );
   },
 
   /** Steps of the run still waiting to start never will (cancel, reset). */

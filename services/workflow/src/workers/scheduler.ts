@@ -19,8 +19,6 @@ export interface SchedulerOptions {
 }
 
 export interface Scheduler {
-  /** Steps running now. */
-  readonly inFlight: number;
   /** The tenant has work now (a run started, resumed or reset here): it is tried at once, without waiting for the next scan. */
   notify(tenantId: string): void;
   /** Stops claiming; waits up to `graceMs` for running steps (the rest are reclaimed after their lease). */
@@ -158,9 +156,6 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const looping = loop().catch((err: unknown) => logger.error({ err }, 'workflow scheduler stopped'));
 
   return {
-    get inFlight() {
-      return running.size;
-    },
     notify(tenantId) {
       withWork.add(tenantId);
       nudge();
