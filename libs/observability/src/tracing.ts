@@ -61,15 +61,18 @@ export function startTracing(options: TracingOptions): Tracing {
   );
   trace.setGlobalTracerProvider(provider);
 
-  // HTTP, gRPC and Kafka carry the trace context across processes, so they are instrumented even
-  // when nothing is recorded. PostgreSQL and Redis calls are leaves that propagate nothing: when no
-  // span is recorded their instrumentation only costs (context binding, unsampled spans) on every
-  // statement and command of the hot paths.
+  // HTTP and gRPC carry a request's trace context from process to process, so they are
+  // instrumented even when nothing is recorded. PostgreSQL and Redis calls are leaves that
+  // propagate nothing, and Kafka carries only audit events, which hold their request's trace id
+  // in the event itself (the relay produces them from a loop outside any request, the consumer is
+  // the end of the line): when no span is recorded their instrumentation only costs (context
+  // binding, an unsampled span per statement, command or message) on the hot paths.
   const instrumentations: Instrumentation[] = [
     new HttpInstrumentation(),
     new GrpcInstrumentation(),
-    new KafkaJsInstrumentation(),
-    ...(recording ? [new PgInstrumentation({ requireParentSpan: true }), new IORedisInstrumentation({ requireParentSpan: true })] : []),
+    ...(recording
+      ? [new KafkaJsInstrumentation(), new PgInstrumentation({ requireParentSpan: true }), new IORedisInstrumentation({ requireParentSpan: true })]
+      : []),
   ];
   const unregister = registerInstrumentations({ tracerProvider: provider, instrumentations });
 

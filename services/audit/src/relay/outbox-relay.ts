@@ -42,13 +42,24 @@ const DEFAULT_BACKOFF: RelayBackoff = { initialMs: 100, maxMs: 5000 };
 /** How often, at most, a loop that keeps finding full batches counts the rest of its backlog. */
 const BACKLOG_COUNT_INTERVAL_MS = 1000;
 
-const CLAIM = 'SELECT tenant_id, id, payload FROM audit_outbox ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED';
-const DELETE_CLAIMED = 'DELETE FROM audit_outbox WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))';
+/**
+ * Claims the oldest rows and deletes them in one statement; the transaction stays open while
+ * they are produced, so a failed produce rolls the delete back and the rows stay. The payload
+ * comes back as text, produced as it is (no parse and re-serialisation per row).
+ */
+const CLAIM = `
+  WITH claimed AS (
+    SELECT tenant_id, id FROM audit_outbox ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED
+  ), deleted AS (
+    DELETE FROM audit_outbox AS o USING claimed AS c WHERE o.tenant_id = c.tenant_id AND o.id = c.id
+    RETURNING o.tenant_id, o.id, o.payload, o.created_at
+  )
+  SELECT tenant_id, id, payload::text AS payload FROM deleted ORDER BY created_at, id`;
 
 interface OutboxRow {
   tenant_id: string;
   id: string;
-  payload: unknown;
+  payload: string;
 }
 
 /** The delay before retry number `failures` (1, 2, …): exponential, capped, with ±50% jitter below the cap. */
@@ -59,9 +70,9 @@ export function backoffDelay(failures: number, backoff: RelayBackoff, random: ()
 
 /**
  * Starts one relay loop per outbox source (DESIGN "Audit pipeline", ADR 0005). Each loop, in a
- * transaction with `app.audit_relay` on: claims the oldest rows (`FOR UPDATE SKIP LOCKED`, so
- * replicas share the work), produces them to `topic` keyed by tenant id with the envelope as
- * value and header `event-id`, deletes them and commits. An empty or partial batch waits `pollIntervalMs` before the next.
+ * transaction with `app.audit_relay` on: claims and deletes the oldest rows (`FOR UPDATE SKIP
+ * LOCKED`, so replicas share the work), produces them to `topic` keyed by tenant id with the
+ * envelope as value and header `event-id`, and commits. An empty or partial batch waits `pollIntervalMs` before the next.
  * A Kafka or database failure rolls the batch back (the rows stay) and the loop retries with
  * backoff, logging once per outage and once on recovery; a source that is down stalls only its
  * own loop. Rows produced whose delete then fails are produced again: at least once, and the
@@ -97,9 +108,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           if (rows.length === 0) return 0;
           await producer.send(
             topic,
-            rows.map((row) => ({ key: row.tenant_id, value: JSON.stringify(row.payload), headers: { 'event-id': row.id } })),
+            rows.map((row) => ({ key: row.tenant_id, value: row.payload, headers: { 'event-id': row.id } })),
           );
-          await client.query(DELETE_CLAIMED, [rows.map((row) => row.tenant_id), rows.map((row) => row.id)]);
           if (rows.length < batchSize) metrics.backlog.set({ source: source.id }, 0);
           else if (Date.now() - lastCount >= BACKLOG_COUNT_INTERVAL_MS) {
             lastCount = Date.now();
