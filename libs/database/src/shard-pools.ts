@@ -47,6 +47,11 @@ export function createShardPools(options: ShardPoolsOptions): ShardPools {
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
       // withTenant sends BEGIN, set_config and the first statement without waiting in between.
       pipeline: true,
+      // Statements are prepared per connection (with-tenant.ts); plan each once, for any tenant.
+      // A custom plan, made anew on every call, estimates the tenant's rows from the statistics,
+      // and a tenant they have not seen yet (a new one's first burst) counts as one row: the
+      // planner then scans all its rows by tenant_id instead of looking ids up (ADR 0007).
+      options: '-c plan_cache_mode=force_generic_plan',
     });
     // An idle connection dropped by a restarting shard must not crash the process.
     pool.on('error', (err) => options.onIdleError?.(shardId, err));
