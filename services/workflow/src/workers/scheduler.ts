@@ -43,7 +43,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const { db, logger } = options;
+  /** Agent calls in flight, one per slot. */
   const running = new Set<Promise<void>>();
+  /** Agents' outcomes being stored. */
+  const recording = new Set<Promise<void>>();
   const ready: StepClaim[] = [];
   const ahead = Math.max(1, Math.floor(options.concurrency / 2));
   const withWork = new Set<string>();
@@ -65,14 +68,15 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       };
     });
 
-  const execute = async (claim: StepClaim): Promise<void> => {
-    const ctx = { tenantId: claim.tenantId };
+  /** Calls the step's agent, renewing the lease while it runs. */
+  const invoke = async (claim: StepClaim): Promise<AgentOutcome> => {
     const renew = setInterval(() => {
-      db.withTenant(ctx, (tx) => renewLease(tx, claim, options.owner, options.leaseMs)).catch((err: unknown) => logger.warn({ err, runId: claim.runId }, 'lease renewal failed'));
+      db.withTenant({ tenantId: claim.tenantId }, (tx) => renewLease(tx, claim, options.owner, options.leaseMs)).catch((err: unknown) =>
+        logger.warn({ err, runId: claim.runId }, 'lease renewal failed'),
+      );
     }, Math.max(1000, Math.floor(options.leaseMs / 3)));
-    let outcome: AgentOutcome;
     try {
-      outcome = await options.agents.invoke({
+      return await options.agents.invoke({
         tenantId: claim.tenantId,
         agentId: claim.step.agentId,
         input: claim.input,
@@ -82,32 +86,58 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     } finally {
       clearInterval(renew);
     }
-    // A failure to record (a shard down) leaves the lease to expire: the step is claimed again
-    // and the agent replays the outcome it recorded under the same execution key.
-    const recorded = await db.withTenant(ctx, (tx) =>
+  };
+
+  /**
+   * Stores the agent's outcome. A failure to record (a shard down) leaves the lease to expire:
+   * the step is claimed again and the agent replays the outcome it recorded under the same
+   * execution key.
+   */
+  const record = async (claim: StepClaim, outcome: AgentOutcome): Promise<void> => {
+    const recorded = await db.withTenant({ tenantId: claim.tenantId }, (tx) =>
       outcome.ok ? recordStepSucceeded(tx, claim, options.owner, outcome.output) : recordStepFailed(tx, claim, options.owner, outcome.error, outcome.retryable),
     );
     if (recorded === 'lost') logger.warn({ runId: claim.runId, stepId: claim.step.id }, 'step finished after its lease passed to another worker; its result was dropped');
   };
 
+  /**
+   * Runs a claimed step in a slot. The slot is the agent call: it is free again once the agent
+   * has answered, and the outcome is recorded beside the next call (at most `concurrency`
+   * records at once), so a slot never waits on the shard between one agent call and the next.
+   */
   const launch = (claim: StepClaim) => {
-    const task = execute(claim)
-      .catch((err: unknown) => logger.error({ err, runId: claim.runId, stepId: claim.step.id }, 'step execution could not be recorded; it is retried after its lease'))
-      .finally(() => {
-        running.delete(task);
+    const call: Promise<void> = invoke(claim).then(
+      (outcome) => {
+        running.delete(call);
+        const storing: Promise<void> = record(claim, outcome)
+          .catch((err: unknown) => logger.error({ err, runId: claim.runId, stepId: claim.step.id }, 'step outcome could not be recorded; it is retried after its lease'))
+          .finally(() => {
+            recording.delete(storing);
+            startReady();
+            // Its run's next step, or a run waiting for the slot it freed, may be claimable now.
+            withWork.add(claim.tenantId);
+            nudge();
+          });
+        recording.add(storing);
         startReady();
-        // Its run's next step, or a run waiting for the slot it freed, may be claimable now.
-        withWork.add(claim.tenantId);
         nudge();
-      });
-    running.add(task);
+      },
+      (err: unknown) => {
+        running.delete(call);
+        logger.error({ err, runId: claim.runId, stepId: claim.step.id }, 'step execution failed; it is retried after its lease');
+        startReady();
+        nudge();
+      },
+    );
+    running.add(call);
   };
 
-  /** Starts claimed steps while slots are free, oldest claim first. */
+  /** Starts claimed steps while slots are free (and records can keep up), oldest claim first. */
   const startReady = () => {
-    for (let claim = ready.shift(); claim !== undefined; claim = ready.shift()) {
+    while (running.size < options.concurrency && recording.size < options.concurrency) {
+      const claim = ready.shift();
+      if (claim === undefined) break;
       launch(claim);
-      if (running.size >= options.concurrency) break;
     }
   };
 
@@ -149,7 +179,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         }
         lastServed.set(tenantId, ++tick);
         ready.push(...claims);
-        if (running.size < options.concurrency) startReady();
+        startReady();
       }
     }
   };
@@ -166,7 +196,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       await looping;
       // Steps claimed ahead start as slots free; all of them get the grace to finish.
       const finished = (async () => {
-        while (running.size > 0) await Promise.allSettled([...running]);
+        while (running.size + recording.size > 0) await Promise.allSettled([...running, ...recording]);
       })();
       await Promise.race([finished, sleep(graceMs)]);
     },
