@@ -1,5 +1,5 @@
 import { sendBatch, uuidv7, type TenantTx } from '@bulkhead/database';
-import { limitsOf } from '@bulkhead/permissions';
+import { limitsOf, PLAN_LIMITS } from '@bulkhead/permissions';
 import { renderTemplate, type JsonValue } from '@bulkhead/templates';
 import type { Pool } from 'pg';
 import type { WorkflowStep } from '../definitions/step-definitions';
@@ -54,29 +54,24 @@ const TENANTS_WITH_WORK = `SELECT tenant_id FROM workflow_runs WHERE status = 'p
    WHERE r.status = 'running'
      AND ((e.status = 'pending' AND e.next_attempt_at <= now()) OR (e.status = 'running' AND e.lease_until < now()))`;
 
-/**
- * Starts pending runs while the tenant is under its plan's concurrent-run limit (oldest first).
- * The tenant's limit row is locked first, so two workers cannot both fill its last slot.
- */
-async function promotePendingRuns(tx: TenantTx): Promise<void> {
-  const lockLimit = async () =>
-    (await tx.query<{ concurrent_runs: number }>('SELECT concurrent_runs FROM workflow_tenant_limits WHERE tenant_id = $1 FOR UPDATE', [tx.tenantId])).rows[0]?.concurrent_runs;
-  let limit = await lockLimit();
-  if (limit === undefined) {
-    await tx.query('INSERT INTO workflow_tenant_limits (tenant_id, concurrent_runs) VALUES ($1, $2) ON CONFLICT (tenant_id) DO NOTHING', [tx.tenantId, limitsOf('').concurrentRuns]);
-    limit = (await lockLimit()) ?? limitsOf('').concurrentRuns;
-  }
-  // Under that lock, one statement counts the running runs, starts the oldest pending ones into
-  // the free slots and queues their first steps (ids made here: one per possible slot).
-  await tx.query(PROMOTE_PENDING_RUNS, [tx.tenantId, limit, Array.from({ length: limit }, () => uuidv7())]);
-}
+/** The most runs one promotion can start: the largest plan's concurrent-run limit (ids are made for each). */
+const MOST_SLOTS = Math.max(...Object.values(PLAN_LIMITS).map((limits) => limits.concurrentRuns));
 
-// MATERIALIZED: picked once. As an IN (…) subquery, a rescan could pick (and start) more than
-// the free slots, SKIP LOCKED passing over the rows it had itself just locked.
-const PROMOTE_PENDING_RUNS = `WITH running AS (SELECT count(*) AS n FROM workflow_runs WHERE tenant_id = $1 AND status = 'running'),
+/**
+ * Starts pending runs while the tenant is under its plan's concurrent-run limit (oldest first),
+ * and queues their first steps, in one statement. The tenant's limit row is locked first, so two
+ * workers cannot both fill its last slot. Every start writes that row in the run's transaction
+ * (runs.service.ts); without one the default plan's limit applies. MATERIALIZED: `picked` once.
+ * As an IN (…) subquery, a rescan could pick (and start) more than the free slots, SKIP LOCKED
+ * passing over the rows it had itself just locked.
+ */
+const PROMOTE_PENDING_RUNS = `WITH slots AS (SELECT concurrent_runs FROM workflow_tenant_limits WHERE tenant_id = $1 FOR UPDATE),
+  running AS (SELECT count(*) AS n FROM workflow_runs WHERE tenant_id = $1 AND status = 'running'),
   picked AS MATERIALIZED (
     SELECT id FROM workflow_runs WHERE tenant_id = $1 AND status = 'pending'
-     ORDER BY created_at, id LIMIT GREATEST(0, $2 - (SELECT n FROM running)) FOR UPDATE SKIP LOCKED),
+     ORDER BY created_at, id
+     LIMIT GREATEST(0, coalesce((SELECT concurrent_runs FROM slots), $2) - (SELECT n FROM running))
+     FOR UPDATE SKIP LOCKED),
   started AS (
     UPDATE workflow_runs r SET status = 'running', updated_at = now() FROM picked
      WHERE r.tenant_id = $1 AND r.id = picked.id
@@ -85,6 +80,16 @@ const PROMOTE_PENDING_RUNS = `WITH running AS (SELECT count(*) AS n FROM workflo
 INSERT INTO workflow_step_executions (tenant_id, id, run_id, generation, step_index, step_id, status)
 SELECT $1, ($3::uuid[])[numbered.n], numbered.id, numbered.generation, 0, numbered.step_id, 'pending' FROM numbered
 ON CONFLICT (tenant_id, run_id, generation, step_index) DO NOTHING`;
+
+/** The tenant's oldest runnable steps of running runs (due, or with an expired lease), locked. */
+const CLAIMABLE = `SELECT e.id, e.run_id, e.generation, e.step_index, e.attempts, e.failures, r.steps, r.input
+   FROM workflow_step_executions e
+   JOIN workflow_runs r ON r.tenant_id = e.tenant_id AND r.id = e.run_id AND r.generation = e.generation
+  WHERE e.tenant_id = $1 AND r.status = 'running'
+    AND ((e.status = 'pending' AND e.next_attempt_at <= now()) OR (e.status = 'running' AND e.lease_until < now()))
+  ORDER BY e.next_attempt_at, e.id
+  LIMIT $2
+  FOR UPDATE OF e SKIP LOCKED`;
 
 interface ClaimableRow {
   id: string;
@@ -119,18 +124,11 @@ async function earlierOutputs(tx: TenantTx, rows: readonly ClaimableRow[]): Prom
  * however many it claims.
  */
 export async function claimSteps(tx: TenantTx, owner: string, leaseMs: number, max: number): Promise<StepClaim[]> {
-  await promotePendingRuns(tx);
-  const { rows } = await tx.query<ClaimableRow>(
-    `SELECT e.id, e.run_id, e.generation, e.step_index, e.attempts, e.failures, r.steps, r.input
-       FROM workflow_step_executions e
-       JOIN workflow_runs r ON r.tenant_id = e.tenant_id AND r.id = e.run_id AND r.generation = e.generation
-      WHERE e.tenant_id = $1 AND r.status = 'running'
-        AND ((e.status = 'pending' AND e.next_attempt_at <= now()) OR (e.status = 'running' AND e.lease_until < now()))
-      ORDER BY e.next_attempt_at, e.id
-      LIMIT $2
-      FOR UPDATE OF e SKIP LOCKED`,
-    [tx.tenantId, max],
-  );
+  // One round trip: the claim is written right behind the promotion and sees the steps it queued.
+  const [, { rows }] = await Promise.all([
+    tx.query(PROMOTE_PENDING_RUNS, [tx.tenantId, limitsOf('').concurrentRuns, Array.from({ length: MOST_SLOTS }, () => uuidv7())]),
+    tx.query<ClaimableRow>(CLAIMABLE, [tx.tenantId, max]),
+  ]);
   if (rows.length === 0) return [];
   const outputs = await earlierOutputs(tx, rows);
   const claims: StepClaim[] = [];
