@@ -22,7 +22,9 @@ export type ShardedServiceBaseConfig = ShardedServiceSettings & {
  */
 export async function openShardedService(config: ShardedServiceBaseConfig, scope: string, logger: Logger) {
   const db = await openServiceTenantDatabase(config, scope, (source, err) => logger.warn({ err, source }, 'idle database connection failed'));
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
+  // Auto-pipelining: the commands issued in one tick (a request's cache reads, concurrent
+  // requests') leave in one write, a system call and a wake-up of Redis fewer each.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true, enableAutoPipelining: true });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   try {
     await redis.connect();

@@ -26,6 +26,9 @@ export interface RunWithSteps {
   executions: StepExecutionRecord[];
 }
 
+/** Workflows whose project a process keeps (the oldest is forgotten first). */
+const WORKFLOW_PROJECTS_KEPT = 10_000;
+
 const CONTROL_ACTIONS: Readonly<Record<RunControl, AuditAction>> = {
   pause: 'run.paused',
   resume: 'run.resumed',
@@ -55,6 +58,12 @@ function rememberConcurrencyLimit(tx: TenantTx, concurrentRuns: number): void {
 export function createRunsService(options: RunsServiceOptions) {
   const { db, projects } = options;
   const ctxOf = (caller: Caller) => ({ tenantId: caller.principal.tenantId });
+  /**
+   * The project of each workflow this process started a run of, by `tenantId/workflowId`. A
+   * workflow never moves to another project, so the next start checks the caller's role in it
+   * before inserting; the insert still finds the workflow in the tenant's shard or answers 404.
+   */
+  const projectOfWorkflow = new Map<string, string>();
 
   const load = async (caller: Caller, id: string): Promise<RunWithSteps> => {
     const found = await db.withTenant(ctxOf(caller), async (tx) => {
@@ -68,17 +77,22 @@ export function createRunsService(options: RunsServiceOptions) {
 
   return {
     /**
-     * One transaction: the run is inserted from the workflow's current definition, then the
+     * One transaction: the run is inserted from the workflow's current definition, and the
      * caller's right to start it is checked (their project role, cached; a miss asks the
-     * project service with the transaction open), and a refusal rolls the insert back.
+     * project service): before the transaction when the workflow's project is known here, else
+     * after the insert, with the transaction open, where a refusal rolls the insert back.
      */
     async start(caller: Caller, workflowId: string, input: JsonValue): Promise<RunWithSteps> {
       const plan = options.plans.planOf(caller);
       plan.catch(() => undefined);
+      const workflowKey = `${caller.principal.tenantId}/${workflowId}`;
+      const knownProject = projectOfWorkflow.get(workflowKey);
+      // The role is read beside the plan (one write to Redis), and a refusal costs no transaction.
+      if (knownProject !== undefined) await projects.require(caller, knownProject, 'runs.control', workflowNotFound);
       const run = await db.withTenant(ctxOf(caller), async (tx) => {
         const created = await runsRepository.insertFromWorkflow(tx, { workflowId, input, createdBy: caller.principal.subject });
         if (created === undefined) throw workflowNotFound();
-        await projects.require(caller, created.projectId, 'runs.control', workflowNotFound);
+        if (created.projectId !== knownProject) await projects.require(caller, created.projectId, 'runs.control', workflowNotFound);
         rememberConcurrencyLimit(tx, limitsOf(await plan).concurrentRuns);
         await recordAuditEvent(tx, {
           ...auditedBy(caller),
@@ -89,6 +103,8 @@ export function createRunsService(options: RunsServiceOptions) {
         });
         return created;
       });
+      if (projectOfWorkflow.size >= WORKFLOW_PROJECTS_KEPT) projectOfWorkflow.delete(projectOfWorkflow.keys().next().value as string);
+      projectOfWorkflow.set(workflowKey, run.projectId);
       options.onRunnable?.(caller.principal.tenantId);
       return { run, executions: [] };
     },
