@@ -140,8 +140,11 @@ export function createAgentsService(options: AgentsServiceOptions) {
     async invoke(caller: Caller, id: string, input: JsonValue, executionKey: string | undefined): Promise<{ invocation: InvocationRecord; replayed: boolean }> {
       requirePermission(caller.principal, 'agents.invoke');
       const prepared = await db.withTenant(ctxOf(caller), async (tx) => {
-        const agent = await requireAgent(tx, id);
-        const recorded = executionKey === undefined ? undefined : await invocationsRepository.findByKey(tx, id, executionKey);
+        // Both reads go out in the transaction's first round trip.
+        const [agent, recorded] = await Promise.all([
+          requireAgent(tx, id),
+          executionKey === undefined ? undefined : invocationsRepository.findByKey(tx, id, executionKey),
+        ]);
         if (recorded !== undefined) return { recorded };
         if (agent.status !== 'active') {
           throw new AppError({ kind: 'FAILED_PRECONDITION', code: 'AGENT_DISABLED', message: 'The agent is disabled.' });
