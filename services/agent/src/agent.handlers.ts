@@ -3,7 +3,7 @@ import { parseRequest, readPage, type ServiceImplementation } from '@bulkhead/gr
 import type { JsonValue } from '@bulkhead/templates';
 import { z } from 'zod';
 import type { AgentRecord } from './agents/agents.repository';
-import type { AgentsService } from './agents/agents.service';
+import type { AgentsService, InvokedOnce } from './agents/agents.service';
 import { callerOf, type AgentCallContext } from './caller';
 import type { DocumentRecord } from './documents/documents.repository';
 import { invalidAgent, validateAgentConfig } from './kinds/agent-kinds';
@@ -12,7 +12,11 @@ import { invalidAgent, validateAgentConfig } from './kinds/agent-kinds';
 export const MAX_INPUT_BYTES = 64 * 1024;
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
+/** The most invocations one InvokeAgentBatch call carries. */
+export const MAX_BATCH_ITEMS = 100;
+
 const uuid = z.uuid('must be a UUID');
+const executionKey = z.string().max(200, 'must be at most 200 characters');
 const name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
 const status = z.enum(['active', 'disabled'], 'must be active or disabled');
 const page = z.object({ pageSize: z.number(), cursor: z.string() }).optional();
@@ -25,7 +29,11 @@ const schemas = {
   byId: z.object({ id: uuid }),
   list: z.object({ page }),
   update: z.object({ id: uuid, name: name.optional(), status: status.optional(), credentials, replaceCredentials: z.boolean() }),
-  invoke: z.object({ agentId: uuid, executionKey: z.string().max(200, 'must be at most 200 characters') }),
+  invoke: z.object({ agentId: uuid, executionKey }),
+  invokeBatch: z.object({
+    agentId: uuid,
+    items: z.array(z.object({ executionKey }), 'is required').min(1, 'must have at least one item').max(MAX_BATCH_ITEMS, `must have at most ${MAX_BATCH_ITEMS} items`),
+  }),
   addDocument: z.object({
     agentId: uuid,
     title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
@@ -54,16 +62,24 @@ const toDocument = (document: DocumentRecord): agentV1.Document => ({
   createdAt: document.createdAt.toISOString(),
 });
 
-/** The invocation input: JSON text (empty = {}); 422 naming `input` otherwise. */
-function inputOf(text: string): JsonValue {
+/** The invocation input: JSON text (empty = {}); 422 naming `field` otherwise. */
+function inputOf(text: string, field = 'input'): JsonValue {
   if (text.trim() === '') return {};
-  if (Buffer.byteLength(text) > MAX_INPUT_BYTES) throw invalidAgent([{ field: 'input', description: `must be at most ${MAX_INPUT_BYTES} bytes` }]);
+  if (Buffer.byteLength(text) > MAX_INPUT_BYTES) throw invalidAgent([{ field, description: `must be at most ${MAX_INPUT_BYTES} bytes` }]);
   try {
     return JSON.parse(text) as JsonValue;
   } catch {
-    throw invalidAgent([{ field: 'input', description: 'must be valid JSON' }]);
+    throw invalidAgent([{ field, description: 'must be valid JSON' }]);
   }
 }
+
+const toInvocationResponse = ({ invocation, replayed }: InvokedOnce): agentV1.InvokeAgentResponse => ({
+  invocationId: invocation.id,
+  outputJson: invocation.output === null ? '' : JSON.stringify(invocation.output),
+  error: invocation.error ?? '',
+  durationMs: invocation.durationMs,
+  replayed,
+});
 
 export function createAgentHandlers(agents: AgentsService): ServiceImplementation<typeof AgentServiceService, AgentCallContext> {
   return {
@@ -99,14 +115,15 @@ export function createAgentHandlers(agents: AgentsService): ServiceImplementatio
     },
     async invokeAgent(request, ctx) {
       const { agentId, executionKey } = parseRequest(schemas.invoke, request);
-      const { invocation, replayed } = await agents.invoke(callerOf(ctx), agentId, inputOf(request.inputJson), executionKey === '' ? undefined : executionKey);
-      return {
-        invocationId: invocation.id,
-        outputJson: invocation.output === null ? '' : JSON.stringify(invocation.output),
-        error: invocation.error ?? '',
-        durationMs: invocation.durationMs,
-        replayed,
-      };
+      return toInvocationResponse(await agents.invoke(callerOf(ctx), agentId, inputOf(request.inputJson), executionKey === '' ? undefined : executionKey));
+    },
+    async invokeAgentBatch(request, ctx) {
+      const { agentId, items } = parseRequest(schemas.invokeBatch, request);
+      const invocations = items.map((item, index) => ({
+        input: inputOf(request.items[index]?.inputJson ?? '', `items[${index}].input`),
+        executionKey: item.executionKey === '' ? undefined : item.executionKey,
+      }));
+      return { results: (await agents.invokeBatch(callerOf(ctx), agentId, invocations)).map(toInvocationResponse) };
     },
     async addDocument(request, ctx) {
       const input = parseRequest(schemas.addDocument, request);

@@ -199,6 +199,48 @@ describe('invoking', () => {
   });
 });
 
+describe('batched invocations (the workflow workers’ calls)', () => {
+  it('run each item in order, replay known keys, name the bad item, and refuse the whole batch for another org or a disabled agent', async () => {
+    const owner = await signUp(api, 'ag-batch');
+    const other = await signUp(api, 'ag-batch-other');
+    const agent = await created(call<Agent>(owner, 'POST', '/v1/agents', { name: 'hook', kind: 'http', config: { url: `${target.url}/batch`, body: { n: '{{input.n}}' } } }));
+    const client = createGrpcClient(AgentServiceClient, platform.grpcAddress('agent'));
+    try {
+      const as = (who: SignedUp) => ({ metadata: bearerMetadata(who.tokens.accessToken) });
+      const item = (n: number, executionKey = `run-${n}/0`) => ({ inputJson: JSON.stringify({ n }), executionKey });
+      const sentTo = () => target.received.filter((r) => r.path === '/batch').map((r) => r.body);
+
+      const first = await client.invokeAgentBatch({ agentId: agent.id, items: [item(1), item(2), item(3)] }, as(owner));
+      expect(first.results.map((r) => [JSON.parse(r.outputJson).status, r.error, r.replayed])).toEqual([[200, '', false], [200, '', false], [200, '', false]]);
+      expect(sentTo()).toEqual(expect.arrayContaining([{ n: 1 }, { n: 2 }, { n: 3 }]));
+      expect(sentTo()).toHaveLength(3);
+
+      // Keys already recorded are replayed, new ones run; results keep the items' order.
+      const second = await client.invokeAgentBatch({ agentId: agent.id, items: [item(4), item(2), item(5, 'run-5/0')] }, as(owner));
+      expect(second.results.map((r) => r.replayed)).toEqual([false, true, false]);
+      expect(second.results[1]).toEqual({ ...first.results[1], replayed: true });
+      expect(sentTo()).toHaveLength(5);
+      expect((await recordedInvocations(owner.orgId, agent.id)).map((r) => r.execution_key).sort()).toEqual(['run-1/0', 'run-2/0', 'run-3/0', 'run-4/0', 'run-5/0']);
+
+      const bad = await rejection(client.invokeAgentBatch({ agentId: agent.id, items: [item(6), { inputJson: '{not json', executionKey: 'run-7/0' }] }, as(owner)));
+      expect([bad.kind, bad.fieldViolations.map((v) => v.field)]).toEqual(['UNPROCESSABLE', ['items[1].input']]);
+      const tooMany = await rejection(client.invokeAgentBatch({ agentId: agent.id, items: Array.from({ length: 101 }, (_, n) => item(100 + n)) }, as(owner)));
+      expect([tooMany.kind, tooMany.fieldViolations.map((v) => v.field)]).toEqual(['INVALID_ARGUMENT', ['items']]);
+      const foreign = await rejection(client.invokeAgentBatch({ agentId: agent.id, items: [item(8), item(1)] }, as(other)));
+      expect(foreign.kind).toBe('NOT_FOUND');
+      expect(await recordedInvocations(other.orgId, agent.id)).toEqual([]);
+
+      expectStatus(await call(owner, 'PATCH', `/v1/agents/${agent.id}`, { status: 'disabled' }), 200);
+      const disabled = await rejection(client.invokeAgentBatch({ agentId: agent.id, items: [item(9), item(1)] }, as(owner)));
+      expect([disabled.kind, disabled.code]).toEqual(['FAILED_PRECONDITION', 'AGENT_DISABLED']);
+      expect(sentTo()).toHaveLength(5);
+      expect(await recordedInvocations(owner.orgId, agent.id)).toHaveLength(5);
+    } finally {
+      closeGrpcClient(client);
+    }
+  });
+});
+
 describe('isolation between organizations', () => {
   it('org B using org A’s ids gets 404 on every agent route (as owner and as member), lists never show A’s, and A is unchanged', async () => {
     const a = await signUp(api, 'ag-iso-a');

@@ -22,6 +22,18 @@ export interface AgentsServiceOptions {
 
 export const agentNotFound = () => notFound('Agent');
 
+/** One run asked of an agent: its input, and the idempotency key that replays a recorded run. */
+export interface InvocationItem {
+  input: JsonValue;
+  executionKey: string | undefined;
+}
+
+/** An invocation as answered: recorded by this call, or replayed from an earlier one. */
+export interface InvokedOnce {
+  invocation: InvocationRecord;
+  replayed: boolean;
+}
+
 function nameTaken(): AppError {
   return new AppError({
     kind: 'ALREADY_EXISTS',
@@ -67,6 +79,70 @@ export function createAgentsService(options: AgentsServiceOptions) {
   const ctxOf = (caller: Caller) => ({ tenantId: caller.principal.tenantId });
   const sealed = (tx: TenantTx, agentId: string, credentials: Record<string, string> | undefined) =>
     credentials === undefined || Object.keys(credentials).length === 0 ? Promise.resolve(null) : envelope.seal(tx, agentId, credentials);
+
+  /**
+   * Runs the agent once per item, as {@link invoke} each, in two transactions whatever the
+   * number of items: the agent and the items' known execution keys are read in one, the
+   * items not seen before run side by side outside any transaction, and their invocations
+   * and audit events are recorded in the other. A refusal (no permission, agent missing,
+   * agent disabled while an item has to run) refuses every item. Results in item order.
+   */
+  const invokeBatch = async (caller: Caller, id: string, items: readonly InvocationItem[]): Promise<InvokedOnce[]> => {
+    requirePermission(caller.principal, 'agents.invoke');
+    const keys = items.flatMap((item) => (item.executionKey === undefined ? [] : [item.executionKey]));
+    const prepared = await db.withTenant(ctxOf(caller), async (tx) => {
+      // Both reads go out in the transaction's first round trip.
+      const [agent, recorded] = await Promise.all([requireAgent(tx, id), invocationsRepository.findByKeys(tx, id, keys)]);
+      const toRun = items.filter((item) => item.executionKey === undefined || !recorded.has(item.executionKey));
+      if (toRun.length === 0) return { agent, credentials: {}, recorded };
+      if (agent.status !== 'active') {
+        throw new AppError({ kind: 'FAILED_PRECONDITION', code: 'AGENT_DISABLED', message: 'The agent is disabled.' });
+      }
+      const credentials = agent.credentialsSealed === null ? {} : await envelope.open(tx, id, agent.credentialsSealed);
+      return { agent, credentials, recorded };
+    });
+    const { agent, credentials, recorded } = prepared;
+    const replayOf = (item: InvocationItem) => (item.executionKey === undefined ? undefined : recorded.get(item.executionKey));
+    const ran = await Promise.all(
+      items.map(async (item) => {
+        if (replayOf(item) !== undefined) return undefined;
+        const started = performance.now();
+        const outcome = await options.runner.run(agent, item.input, { tenantId: caller.principal.tenantId, credentials });
+        return { outcome, durationMs: Math.round(performance.now() - started) };
+      }),
+    );
+    if (ran.every((run) => run === undefined)) return items.map((item) => ({ invocation: replayOf(item) as InvocationRecord, replayed: true }));
+    return db.withTenant(ctxOf(caller), async (tx) => {
+      // Every insert is written without waiting for the one before.
+      const results = await Promise.all(
+        items.map(async (item, index): Promise<InvokedOnce> => {
+          const run = ran[index];
+          if (run === undefined) return { invocation: replayOf(item) as InvocationRecord, replayed: true };
+          const { outcome, durationMs } = run;
+          const { invocation, inserted } = await invocationsRepository.record(tx, {
+            agentId: id,
+            executionKey: item.executionKey,
+            input: item.input,
+            output: outcome.ok ? outcome.output : null,
+            error: outcome.ok ? null : outcome.error,
+            durationMs,
+            invokedBy: caller.principal.subject,
+          });
+          if (inserted) {
+            await recordAuditEvent(tx, {
+              ...auditedBy(caller),
+              action: 'agent.invoked',
+              resource: { type: 'agent', id },
+              outcome: outcome.ok ? 'success' : 'failed',
+              metadata: { invocationId: invocation.id, durationMs, ...(item.executionKey === undefined ? {} : { executionKey: item.executionKey }), ...(outcome.ok ? {} : { error: outcome.error }) },
+            });
+          }
+          return { invocation, replayed: !inserted };
+        }),
+      );
+      return results;
+    });
+  };
 
   return {
     async create(caller: Caller, input: NewAgent): Promise<AgentRecord> {
@@ -137,48 +213,13 @@ export function createAgentsService(options: AgentsServiceOptions) {
      * (replayed) without running; two concurrent calls with one key run at most twice but record
      * once (the unique key decides), and both answer with the recorded one.
      */
-    async invoke(caller: Caller, id: string, input: JsonValue, executionKey: string | undefined): Promise<{ invocation: InvocationRecord; replayed: boolean }> {
-      requirePermission(caller.principal, 'agents.invoke');
-      const prepared = await db.withTenant(ctxOf(caller), async (tx) => {
-        // Both reads go out in the transaction's first round trip.
-        const [agent, recorded] = await Promise.all([
-          requireAgent(tx, id),
-          executionKey === undefined ? undefined : invocationsRepository.findByKey(tx, id, executionKey),
-        ]);
-        if (recorded !== undefined) return { recorded };
-        if (agent.status !== 'active') {
-          throw new AppError({ kind: 'FAILED_PRECONDITION', code: 'AGENT_DISABLED', message: 'The agent is disabled.' });
-        }
-        const credentials = agent.credentialsSealed === null ? {} : await envelope.open(tx, id, agent.credentialsSealed);
-        return { agent, credentials };
-      });
-      if ('recorded' in prepared && prepared.recorded !== undefined) return { invocation: prepared.recorded, replayed: true };
-      const { agent, credentials } = prepared as { agent: AgentRecord; credentials: Record<string, string> };
-      const started = performance.now();
-      const outcome = await options.runner.run(agent, input, { tenantId: caller.principal.tenantId, credentials });
-      const durationMs = Math.round(performance.now() - started);
-      return db.withTenant(ctxOf(caller), async (tx) => {
-        const { invocation, inserted } = await invocationsRepository.record(tx, {
-          agentId: id,
-          executionKey,
-          input,
-          output: outcome.ok ? outcome.output : null,
-          error: outcome.ok ? null : outcome.error,
-          durationMs,
-          invokedBy: caller.principal.subject,
-        });
-        if (inserted) {
-          await recordAuditEvent(tx, {
-            ...auditedBy(caller),
-            action: 'agent.invoked',
-            resource: { type: 'agent', id },
-            outcome: outcome.ok ? 'success' : 'failed',
-            metadata: { invocationId: invocation.id, durationMs, ...(executionKey === undefined ? {} : { executionKey }), ...(outcome.ok ? {} : { error: outcome.error }) },
-          });
-        }
-        return { invocation, replayed: !inserted };
-      });
+    async invoke(caller: Caller, id: string, input: JsonValue, executionKey: string | undefined): Promise<InvokedOnce> {
+      const [result] = await invokeBatch(caller, id, [{ input, executionKey }]);
+      if (result === undefined) throw new Error('a batch of one invocation answered none');
+      return result;
     },
+
+    invokeBatch,
 
     async addDocument(caller: Caller, agentId: string, title: string, content: string): Promise<DocumentRecord> {
       requirePermission(caller.principal, 'agents.documents.manage');

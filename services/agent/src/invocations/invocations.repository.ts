@@ -28,6 +28,17 @@ export const invocationsRepository = {
     return rows[0] === undefined ? undefined : toRecord(rows[0]);
   },
 
+  /** The agent's invocations recorded under `executionKeys`, by key. */
+  async findByKeys(tx: TenantTx, agentId: string, executionKeys: readonly string[]): Promise<Map<string, InvocationRecord>> {
+    if (executionKeys.length === 0) return new Map();
+    const { rows } = await tx.query<InvocationRow>(`SELECT ${COLUMNS} FROM agent_invocations WHERE tenant_id = $1 AND agent_id = $2 AND execution_key = ANY($3::text[])`, [
+      tx.tenantId,
+      agentId,
+      executionKeys,
+    ]);
+    return new Map(rows.map((row) => [row.execution_key as string, toRecord(row)]));
+  },
+
   /** Records the invocation; with a key already recorded, returns that one (`inserted` false). */
   async record(
     tx: TenantTx,
