@@ -4,7 +4,7 @@ import { AppError, isAppError, type ErrorKind } from '@bulkhead/errors';
 import type { GrpcClient } from '@bulkhead/grpc-kit';
 import type { JsonValue } from '@bulkhead/templates';
 import { bearerMetadata } from '@bulkhead/tokens';
-import type { AgentDirectory, AgentInvoker } from './agents';
+import type { AgentDirectory, AgentInvoker, AgentOutcome } from './agents';
 
 /** Refusals that no retry changes: the agent is gone, disabled, or the input is wrong. */
 const PERMANENT: ReadonlySet<ErrorKind> = new Set(['NOT_FOUND', 'PERMISSION_DENIED', 'FAILED_PRECONDITION', 'INVALID_ARGUMENT', 'UNPROCESSABLE', 'UNAUTHENTICATED']);
@@ -50,23 +50,28 @@ export function createAgentDirectory(agents: GrpcClient<typeof AgentServiceServi
   };
 }
 
-/** Workers' invocations: a service token for the tenant, the step's timeout as the deadline. */
+/** Workers' invocations: one call per batch, a service token for the tenant, the steps' timeout as the deadline. */
 export function createAgentInvoker(agents: GrpcClient<typeof AgentServiceService>, tokens: ServiceTokenSource): AgentInvoker {
   return {
-    async invoke(invocation) {
+    async invoke(batch) {
+      const every = (outcome: AgentOutcome): AgentOutcome[] => batch.items.map(() => outcome);
       try {
-        const token = await tokens.tokenFor(invocation.tenantId);
-        const response = await agents.invokeAgent(
-          { agentId: invocation.agentId, inputJson: JSON.stringify(invocation.input), executionKey: invocation.executionKey },
-          { metadata: bearerMetadata(token), deadline: new Date(Date.now() + invocation.timeoutMs) },
+        const token = await tokens.tokenFor(batch.tenantId);
+        const { results } = await agents.invokeAgentBatch(
+          { agentId: batch.agentId, items: batch.items.map((item) => ({ inputJson: JSON.stringify(item.input), executionKey: item.executionKey })) },
+          { metadata: bearerMetadata(token), deadline: new Date(Date.now() + batch.timeoutMs) },
         );
-        if (response.error !== '') return { ok: false, error: response.error, retryable: true };
-        return { ok: true, output: (response.outputJson === '' ? null : JSON.parse(response.outputJson)) as JsonValue, replayed: response.replayed };
+        return batch.items.map((_, index): AgentOutcome => {
+          const result = results[index];
+          if (result === undefined) return { ok: false, error: 'the agent service answered too few results', retryable: true };
+          if (result.error !== '') return { ok: false, error: result.error, retryable: true };
+          return { ok: true, output: (result.outputJson === '' ? null : JSON.parse(result.outputJson)) as JsonValue, replayed: result.replayed };
+        });
       } catch (err) {
         if (isAppError(err)) {
-          return { ok: false, error: err.kind === 'DEADLINE_EXCEEDED' ? `timed out after ${invocation.timeoutMs} ms` : `${err.code}: ${err.message}`, retryable: !PERMANENT.has(err.kind) };
+          return every({ ok: false, error: err.kind === 'DEADLINE_EXCEEDED' ? `timed out after ${batch.timeoutMs} ms` : `${err.code}: ${err.message}`, retryable: !PERMANENT.has(err.kind) });
         }
-        return { ok: false, error: err instanceof Error ? err.message : String(err), retryable: true };
+        return every({ ok: false, error: err instanceof Error ? err.message : String(err), retryable: true });
       }
     },
   };

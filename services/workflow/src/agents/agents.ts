@@ -8,14 +8,17 @@ export interface AgentDirectory {
   requireAgents(caller: Caller, steps: readonly WorkflowStep[]): Promise<void>;
 }
 
-/** One invocation a worker asks of the agent service, for a tenant. */
-export interface AgentInvocation {
+/** Invocations of one agent that a worker asks of the agent service together, for a tenant. */
+export interface AgentBatch {
   tenantId: string;
   agentId: string;
-  input: JsonValue;
-  /** Idempotency key: the agent service replays the recorded outcome of a key it has seen. */
-  executionKey: string;
+  /** The deadline of the call. */
   timeoutMs: number;
+  items: readonly {
+    input: JsonValue;
+    /** Idempotency key: the agent service replays the recorded outcome of a key it has seen. */
+    executionKey: string;
+  }[];
 }
 
 /** How an invocation ended: output, or an error and whether trying again may help. */
@@ -23,5 +26,6 @@ export type AgentOutcome = { ok: true; output: JsonValue; replayed: boolean } | 
 
 /** Invokes agents for workers (with a service token for the tenant). */
 export interface AgentInvoker {
-  invoke(invocation: AgentInvocation): Promise<AgentOutcome>;
+  /** The outcome of each item, in order; a refused or failed call is every item's outcome. */
+  invoke(batch: AgentBatch): Promise<AgentOutcome[]>;
 }

@@ -43,10 +43,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function startScheduler(options: SchedulerOptions): Scheduler {
   const { db, logger } = options;
-  /** Agent calls in flight, one per slot. */
+  /** Agent calls in flight, and the slots (steps) they hold. */
   const running = new Set<Promise<void>>();
-  /** Agents' outcomes being stored. */
+  let busy = 0;
+  /** Agents' outcomes being stored, and how many steps they record. */
   const recording = new Set<Promise<void>>();
+  let storing = 0;
   const ready: StepClaim[] = [];
   const ahead = Math.max(1, Math.floor(options.concurrency / 2));
   const withWork = new Set<string>();
@@ -68,20 +70,21 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       };
     });
 
-  /** Calls the step's agent, renewing the lease while it runs. */
-  const invoke = async (claim: StepClaim): Promise<AgentOutcome> => {
+  /** Calls the steps' agent in one request, renewing their leases while it runs. */
+  const invoke = async (claims: readonly StepClaim[]): Promise<AgentOutcome[]> => {
+    const [first] = claims as [StepClaim, ...StepClaim[]];
+    const ctx = { tenantId: first.tenantId };
     const renew = setInterval(() => {
-      db.withTenant({ tenantId: claim.tenantId }, (tx) => renewLease(tx, claim, options.owner, options.leaseMs)).catch((err: unknown) =>
-        logger.warn({ err, runId: claim.runId }, 'lease renewal failed'),
+      db.withTenant(ctx, (tx) => Promise.all(claims.map((claim) => renewLease(tx, claim, options.owner, options.leaseMs)))).catch((err: unknown) =>
+        logger.warn({ err, runIds: claims.map((claim) => claim.runId) }, 'lease renewal failed'),
       );
     }, Math.max(1000, Math.floor(options.leaseMs / 3)));
     try {
       return await options.agents.invoke({
-        tenantId: claim.tenantId,
-        agentId: claim.step.agentId,
-        input: claim.input,
-        executionKey: `${claim.executionId}/${claim.failures}`,
-        timeoutMs: claim.step.timeoutMs,
+        tenantId: first.tenantId,
+        agentId: first.step.agentId,
+        timeoutMs: first.step.timeoutMs,
+        items: claims.map((claim) => ({ input: claim.input, executionKey: `${claim.executionId}/${claim.failures}` })),
       });
     } finally {
       clearInterval(renew);
@@ -89,42 +92,59 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   };
 
   /**
-   * Stores the agent's outcome. A failure to record (a shard down) leaves the lease to expire:
-   * the step is claimed again and the agent replays the outcome it recorded under the same
-   * execution key.
+   * Stores the agent's outcomes, in one transaction. A failure to record (a shard down) leaves
+   * the leases to expire: the steps are claimed again and the agent replays the outcomes it
+   * recorded under the same execution keys.
    */
-  const record = async (claim: StepClaim, outcome: AgentOutcome): Promise<void> => {
-    const recorded = await db.withTenant({ tenantId: claim.tenantId }, (tx) =>
-      outcome.ok ? recordStepSucceeded(tx, claim, options.owner, outcome.output) : recordStepFailed(tx, claim, options.owner, outcome.error, outcome.retryable),
+  const record = async (claims: readonly StepClaim[], outcomes: readonly AgentOutcome[]): Promise<void> => {
+    const [first] = claims as [StepClaim, ...StepClaim[]];
+    const recorded = await db.withTenant({ tenantId: first.tenantId }, (tx) =>
+      Promise.all(
+        claims.map((claim, index) => {
+          const outcome = outcomes[index] ?? { ok: false, error: 'the agent service answered too few results', retryable: true };
+          return outcome.ok ? recordStepSucceeded(tx, claim, options.owner, outcome.output) : recordStepFailed(tx, claim, options.owner, outcome.error, outcome.retryable);
+        }),
+      ),
     );
-    if (recorded === 'lost') logger.warn({ runId: claim.runId, stepId: claim.step.id }, 'step finished after its lease passed to another worker; its result was dropped');
+    recorded.forEach((result, index) => {
+      const claim = claims[index] as StepClaim;
+      if (result === 'lost') logger.warn({ runId: claim.runId, stepId: claim.step.id }, 'step finished after its lease passed to another worker; its result was dropped');
+    });
   };
 
   /**
-   * Runs a claimed step in a slot. The slot is the agent call: it is free again once the agent
-   * has answered, and the outcome is recorded beside the next call (at most `concurrency`
-   * records at once), so a slot never waits on the shard between one agent call and the next.
+   * Runs claimed steps of one tenant and agent in one slot each, with one agent call. The slots
+   * are the agent's work: they are free again once the agent has answered, and the outcomes are
+   * recorded beside the next calls (at most `concurrency` steps being recorded), so a slot
+   * never waits on the shard between one agent call and the next.
    */
-  const launch = (claim: StepClaim) => {
-    const call: Promise<void> = invoke(claim).then(
-      (outcome) => {
+  const launch = (claims: readonly StepClaim[]) => {
+    const tenantId = (claims[0] as StepClaim).tenantId;
+    const runIds = claims.map((claim) => claim.runId);
+    busy += claims.length;
+    const call: Promise<void> = invoke(claims).then(
+      (outcomes) => {
         running.delete(call);
-        const storing: Promise<void> = record(claim, outcome)
-          .catch((err: unknown) => logger.error({ err, runId: claim.runId, stepId: claim.step.id }, 'step outcome could not be recorded; it is retried after its lease'))
+        busy -= claims.length;
+        storing += claims.length;
+        const stored: Promise<void> = record(claims, outcomes)
+          .catch((err: unknown) => logger.error({ err, runIds }, 'step outcomes could not be recorded; the steps are retried after their leases'))
           .finally(() => {
-            recording.delete(storing);
+            recording.delete(stored);
+            storing -= claims.length;
             startReady();
-            // Its run's next step, or a run waiting for the slot it freed, may be claimable now.
-            withWork.add(claim.tenantId);
+            // Their runs' next steps, or runs waiting for the slots they freed, may be claimable now.
+            withWork.add(tenantId);
             nudge();
           });
-        recording.add(storing);
+        recording.add(stored);
         startReady();
         nudge();
       },
       (err: unknown) => {
         running.delete(call);
-        logger.error({ err, runId: claim.runId, stepId: claim.step.id }, 'step execution failed; it is retried after its lease');
+        busy -= claims.length;
+        logger.error({ err, runIds }, 'step execution failed; the steps are retried after their leases');
         startReady();
         nudge();
       },
@@ -132,12 +152,24 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     running.add(call);
   };
 
-  /** Starts claimed steps while slots are free (and records can keep up), oldest claim first. */
+  /** Whether two claims can share an agent call: the same tenant, agent and timeout. */
+  const sameCall = (a: StepClaim, b: StepClaim) => a.tenantId === b.tenantId && a.step.agentId === b.step.agentId && a.step.timeoutMs === b.step.timeoutMs;
+
+  /**
+   * Starts claimed steps while slots are free (and records keep up), oldest claim first, each
+   * with the later claims that can share its agent call.
+   */
   const startReady = () => {
-    while (running.size < options.concurrency && recording.size < options.concurrency) {
-      const claim = ready.shift();
-      if (claim === undefined) break;
-      launch(claim);
+    while (busy < options.concurrency && storing < options.concurrency) {
+      const first = ready.shift();
+      if (first === undefined) break;
+      const batch = [first];
+      for (let index = 0; index < ready.length && busy + batch.length < options.concurrency; ) {
+        const next = ready[index] as StepClaim;
+        if (sameCall(first, next)) batch.push(...ready.splice(index, 1));
+        else index += 1;
+      }
+      launch(batch);
     }
   };
 
@@ -154,7 +186,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       .catch((err: unknown) => (logger.warn({ err, tenantId }, 'claiming steps failed'), []));
 
   const loop = async () => {
-    const room = () => options.concurrency + ahead - running.size - ready.length;
+    const room = () => options.concurrency + ahead - busy - ready.length;
     while (!stopping) {
       if (room() <= 0) {
         await idle(options.pollIntervalMs);
