@@ -101,7 +101,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     const recorded = await db.withTenant({ tenantId: first.tenantId }, (tx) =>
       Promise.all(
         claims.map((claim, index) => {
-          const outcome = outcomes[index] ?? { ok: false, error: 'the agent service answered too few results', retryable: true };
+          // The invoker answers one outcome per item, in order.
+          const outcome = outcomes[index] as AgentOutcome;
           return outcome.ok ? recordStepSucceeded(tx, claim, options.owner, outcome.output) : recordStepFailed(tx, claim, options.owner, outcome.error, outcome.retryable);
         }),
       ),
