@@ -1,3 +1,4 @@
+import { BoundedMap } from '@bulkhead/bounded-map';
 import type { Shard, ShardMap } from '@bulkhead/config';
 import { AppError } from '@bulkhead/errors';
 import { jumpConsistentHash, tenantHash64 } from './jump-hash';
@@ -32,13 +33,12 @@ export function createShardRouter(options: ShardRouterOptions): ShardRouter {
   const byId = new Map(shards.map((shard) => [shard.id, shard]));
   // The hashed shard of a tenant never changes for this map: computed (SHA-256 and the jump) once
   // per tenant seen, not on every unit of work. Bounded: past the limit the oldest is forgotten.
-  const hashed = new Map<string, Shard>();
+  const hashed = new BoundedMap<string, Shard>(HASHED_TENANTS_KEPT);
   const hashedShardOf = (tenantId: string): Shard => {
     const known = hashed.get(tenantId);
     if (known !== undefined) return known;
     const shard = shards[jumpConsistentHash(tenantHash64(tenantId), shards.length)];
     if (shard === undefined) throw new RangeError('jump hash returned a bucket outside the shard map');
-    if (hashed.size >= HASHED_TENANTS_KEPT) hashed.delete(hashed.keys().next().value as string);
     hashed.set(tenantId, shard);
     return shard;
   };

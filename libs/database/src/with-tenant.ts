@@ -1,3 +1,4 @@
+import { BoundedMap } from '@bulkhead/bounded-map';
 import { createHash } from 'node:crypto';
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { isUuid } from './jump-hash';
@@ -210,7 +211,7 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
 
 /** Statement texts whose prepared-statement name is known; past this the oldest is forgotten. */
 const NAMED_TEXTS_KEPT = 1000;
-const statementNames = new Map<string, string>();
+const statementNames = new BoundedMap<string, string>(NAMED_TEXTS_KEPT);
 
 /**
  * The name a single statement is prepared under on each connection (the hash of its text): the
@@ -221,7 +222,6 @@ function statementNameOf(text: string): string {
   let name = statementNames.get(text);
   if (name === undefined) {
     name = `bulkhead_${createHash('sha1').update(text).digest('hex')}`;
-    if (statementNames.size >= NAMED_TEXTS_KEPT) statementNames.delete(statementNames.keys().next().value as string);
     statementNames.set(text, name);
   }
   return name;

@@ -1,3 +1,4 @@
+import { BoundedMap } from '@bulkhead/bounded-map';
 import { auditedBy, recordAuditEvent, type AuditAction } from '@bulkhead/audit';
 import type { TenantDatabase, TenantTx } from '@bulkhead/database';
 import { notFound } from '@bulkhead/errors';
@@ -63,7 +64,7 @@ export function createRunsService(options: RunsServiceOptions) {
    * workflow never moves to another project, so the next start checks the caller's role in it
    * before inserting; the insert still finds the workflow in the tenant's shard or answers 404.
    */
-  const projectOfWorkflow = new Map<string, string>();
+  const projectOfWorkflow = new BoundedMap<string, string>(WORKFLOW_PROJECTS_KEPT);
 
   const load = async (caller: Caller, id: string): Promise<RunWithSteps> => {
     const found = await db.withTenant(ctxOf(caller), async (tx) => {
@@ -103,7 +104,6 @@ export function createRunsService(options: RunsServiceOptions) {
         });
         return created;
       });
-      if (projectOfWorkflow.size >= WORKFLOW_PROJECTS_KEPT) projectOfWorkflow.delete(projectOfWorkflow.keys().next().value as string);
       projectOfWorkflow.set(workflowKey, run.projectId);
       options.onRunnable?.(caller.principal.tenantId);
       return { run, executions: [] };
