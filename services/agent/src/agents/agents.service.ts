@@ -93,8 +93,7 @@ export function createAgentsService(options: AgentsServiceOptions) {
     const prepared = await db.withTenant(ctxOf(caller), async (tx) => {
       // Both reads go out in the transaction's first round trip.
       const [agent, recorded] = await Promise.all([requireAgent(tx, id), invocationsRepository.findByKeys(tx, id, keys)]);
-      const toRun = items.filter((item) => item.executionKey === undefined || !recorded.has(item.executionKey));
-      if (toRun.length === 0) return { agent, credentials: {}, recorded };
+      if (items.every((item) => item.executionKey !== undefined && recorded.has(item.executionKey))) return { agent, credentials: {}, recorded };
       if (agent.status !== 'active') {
         throw new AppError({ kind: 'FAILED_PRECONDITION', code: 'AGENT_DISABLED', message: 'The agent is disabled.' });
       }
@@ -114,7 +113,7 @@ export function createAgentsService(options: AgentsServiceOptions) {
     if (ran.every((run) => run === undefined)) return items.map((item) => ({ invocation: replayOf(item) as InvocationRecord, replayed: true }));
     return db.withTenant(ctxOf(caller), async (tx) => {
       // Every insert is written without waiting for the one before.
-      const results = await Promise.all(
+      return Promise.all(
         items.map(async (item, index): Promise<InvokedOnce> => {
           const run = ran[index];
           if (run === undefined) return { invocation: replayOf(item) as InvocationRecord, replayed: true };
@@ -140,7 +139,6 @@ export function createAgentsService(options: AgentsServiceOptions) {
           return { invocation, replayed: !inserted };
         }),
       );
-      return results;
     });
   };
 

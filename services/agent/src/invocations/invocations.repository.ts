@@ -23,11 +23,6 @@ const COLUMNS = 'id, agent_id, execution_key, output, error, duration_ms';
 const toRecord = (row: InvocationRow): InvocationRecord => ({ id: row.id, agentId: row.agent_id, executionKey: row.execution_key, output: row.output, error: row.error, durationMs: row.duration_ms });
 
 export const invocationsRepository = {
-  async findByKey(tx: TenantTx, agentId: string, executionKey: string): Promise<InvocationRecord | undefined> {
-    const { rows } = await tx.query<InvocationRow>(`SELECT ${COLUMNS} FROM agent_invocations WHERE tenant_id = $1 AND agent_id = $2 AND execution_key = $3`, [tx.tenantId, agentId, executionKey]);
-    return rows[0] === undefined ? undefined : toRecord(rows[0]);
-  },
-
   /** The agent's invocations recorded under `executionKeys`, by key. */
   async findByKeys(tx: TenantTx, agentId: string, executionKeys: readonly string[]): Promise<Map<string, InvocationRecord>> {
     if (executionKeys.length === 0) return new Map();
@@ -52,7 +47,8 @@ export const invocationsRepository = {
       [tx.tenantId, uuidv7(), input.agentId, input.executionKey ?? null, JSON.stringify(input.input), input.output === null ? null : JSON.stringify(input.output), input.error, input.durationMs, input.invokedBy],
     );
     if (rows[0] !== undefined) return { invocation: toRecord(rows[0]), inserted: true };
-    const existing = await invocationsRepository.findByKey(tx, input.agentId, input.executionKey ?? '');
+    const key = input.executionKey ?? '';
+    const existing = (await invocationsRepository.findByKeys(tx, input.agentId, [key])).get(key);
     return { invocation: existing as InvocationRecord, inserted: false };
   },
 };
