@@ -75,7 +75,7 @@ export function backoffDelay(failures: number, backoff: RelayBackoff, random: ()
  * envelope as value and header `event-id`, and commits. An empty or partial batch waits `pollIntervalMs` before the next.
  * A Kafka or database failure rolls the batch back (the rows stay) and the loop retries with
  * backoff, logging once per outage and once on recovery; a source that is down stalls only its
- * own loop. Rows produced whose delete then fails are produced again: at least once, and the
+ * own loop. Rows produced whose COMMIT then fails are produced again: at least once, and the
  * compliance-log consumer drops ids it already logged.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
