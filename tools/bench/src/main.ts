@@ -9,7 +9,7 @@ import { gatewayAuthScenario } from './scenarios/gateway-auth.scenario';
 import { kafkaRoundtripScenario } from './scenarios/kafka-roundtrip.scenario';
 import { loginStallScenario } from './scenarios/login-stall.scenario';
 import { pgSelectScenario } from './scenarios/pg-select.scenario';
-import { projectGetScenario } from './scenarios/project-get.scenario';
+import { projectGetBareScenario, projectGetScenario, projectGetVsBareScenario } from './scenarios/project-get.scenario';
 import { shardsVsOneScenario } from './scenarios/shards-vs-one.scenario';
 import { tenantContextReadScenario, tenantContextTransactionScenario } from './scenarios/tenant-context.scenario';
 import { workflowRunsScenario, workflowStartLatencyScenario } from './scenarios/workflow-runs.scenario';
@@ -17,6 +17,8 @@ import { workflowRunsScenario, workflowStartLatencyScenario } from './scenarios/
 const SCENARIOS: readonly Scenario[] = [
   pgSelectScenario,
   projectGetScenario,
+  projectGetBareScenario,
+  projectGetVsBareScenario,
   kafkaRoundtripScenario,
   auditPipelineScenario,
   auditLagScenario,

@@ -4,20 +4,106 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
-import { closedLoop, type Scenario } from '../harness';
+import { closedLoop, type PreparedScenario, type Scenario, type ScenarioOptions, type Workload } from '../harness';
+import { startBareReadPath, type BareReadPath } from './bare-read-path/bare-read-path';
+import { GET_PROJECT } from './bare-read-path/bare-read-path.shared';
 import { startIdentityPlatform } from './identity-platform';
 import { findPgbench, runPgbench } from './pgbench';
 
-/** The SELECT the project service runs for GetProject (services/project projects.repository.ts). */
-const GET_PROJECT = `SELECT p.id, p.name, p.description, p.settings, p.archived, p.created_by, p.created_at, p.updated_at,
-  to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at, m.role AS project_role
-  FROM projects p
-  LEFT JOIN project_members m ON m.tenant_id = p.tenant_id AND m.project_id = p.id AND m.user_id = :user
-  WHERE p.tenant_id = :tenant AND p.id = :project`;
+/** The project service's default SHARD_POOL_SIZE: the bare read path's pool is as large. */
+const SERVICE_POOL_SIZE = 10;
 
 function claimsOf(accessToken: string): { sub: string; tid: string } {
   const payload = accessToken.split('.')[1] ?? '';
   return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub: string; tid: string };
+}
+
+/** The three ways of reading one project, each a workload at the same client count. */
+interface ProjectReads {
+  /** pgbench running the service's SELECT in a tenant transaction on the project's shard. */
+  pgbench: Workload;
+  /** `GET /v1/projects/{id}` through Bulkhead's gateway and project service. */
+  bulkhead: Workload;
+  /** The same request through fastify → grpc-js → pg with nothing of Bulkhead's. */
+  bare?: Workload;
+  close(): Promise<void>;
+}
+
+/** A closed loop of `GET /v1/projects/{id}` against `baseUrl` from an undici pool of `concurrency`. */
+function restReads(name: string, baseUrl: string, projectId: string, options: ScenarioOptions, headers: Record<string, string>) {
+  // pgbench is a C client; Node's fetch costs this process ~0.8 ms of CPU per request, taken from
+  // the services under test on a small machine. undici's pool (the engine under fetch, without
+  // the WHATWG layers) sends the same keep-alive requests for ~0.1 ms.
+  const pool = new Pool(baseUrl, { connections: options.concurrency });
+  const get = async (): Promise<void> => {
+    const { statusCode, body } = await pool.request({ method: 'GET', path: `/v1/projects/${projectId}`, headers });
+    await body.arrayBuffer();
+    if (statusCode !== 200) throw new Error(`GET ${baseUrl}/v1/projects/${projectId} answered ${statusCode}`);
+  };
+  return { workload: { name, run: () => closedLoop(options.durationMs, options.concurrency, get) }, close: () => pool.close() };
+}
+
+/** Signs up a user, creates a project through the gateway, and opens the reads of it. */
+async function openProjectReads(options: ScenarioOptions, withBare: boolean): Promise<ProjectReads> {
+  const devstack = loadDevstackEnv();
+  const identity = await startIdentityPlatform();
+  const { sub, tid } = claimsOf(identity.accessToken);
+  const created = await fetch(`${identity.platform.gatewayUrl}/v1/projects`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${identity.accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Bench project' }),
+  });
+  if (created.status !== 201) throw new Error(`creating the project answered ${created.status}: ${await created.text()}`);
+  const { id } = (await created.json()) as { id: string };
+
+  const shards = devstack.shards.map((s) => ({ id: s.id, url: s.url }));
+  const shard = await createShardRouter({ shards, placements: createInMemoryPlacementSource() }).shardFor(tid);
+  const workDir = mkdtempSync(path.join(tmpdir(), 'bulkhead-bench-'));
+  const script = path.join(workDir, 'get-project.sql');
+  writeFileSync(
+    script,
+    [
+      'BEGIN;',
+      `SELECT set_config('app.tenant_id', '${tid}', true);`,
+      // pgbench variables are numbers: the ids (UUIDs our own platform made) go in as literals, and
+      // the colons of the time format are spelled chr(58) so pgbench does not take them for variables.
+      `${GET_PROJECT.replace(/\n\s*/g, ' ')
+        .replace('$1', `'${tid}'`)
+        .replace('$2', `'${id}'`)
+        .replace('$3', `'${sub}'`)
+        .replace('HH24:MI:SS', "HH24' || chr(58) || 'MI' || chr(58) || 'SS")};`,
+      'COMMIT;',
+      '',
+    ].join('\n'),
+  );
+  const pgbench = findPgbench();
+  const bulkhead = restReads(`GET /v1/projects/{id} through the gateway (undici pool of ${options.concurrency})`, identity.platform.gatewayUrl, id, options, {
+    authorization: `Bearer ${identity.accessToken}`,
+  });
+  let bareStack: BareReadPath | undefined;
+  let bare: ReturnType<typeof restReads> | undefined;
+  if (withBare) {
+    bareStack = await startBareReadPath({ shardUrl: shard.url, tenantId: tid, userId: sub, poolSize: SERVICE_POOL_SIZE });
+    bare = restReads(`the same GET through bare fastify → grpc-js → pg (undici pool of ${options.concurrency})`, bareStack.gatewayUrl, id, options, {});
+  }
+  return {
+    pgbench: {
+      name: `pgbench -c ${options.concurrency}: BEGIN, set_config, the SELECT, COMMIT on ${shard.id}`,
+      run: () => runPgbench(pgbench, shard.url, script, options.concurrency, options.durationMs),
+    },
+    bulkhead: bulkhead.workload,
+    ...(bare === undefined ? {} : { bare: bare.workload }),
+    async close() {
+      rmSync(workDir, { recursive: true, force: true });
+      await Promise.all([bulkhead.close(), bare?.close(), bareStack?.stop()]);
+      await identity.platform.stop();
+    },
+  };
+}
+
+function bareOf(reads: ProjectReads): Workload {
+  if (reads.bare === undefined) throw new Error('the bare read path was not started');
+  return reads.bare;
 }
 
 /**
@@ -30,67 +116,40 @@ function claimsOf(accessToken: string): { sub: string; tid: string } {
 export const projectGetScenario: Scenario = {
   name: 'project-get',
   description: 'GET /v1/projects/{id} through gateway → project → shard vs pgbench running the same SELECT in a tenant transaction',
-  async prepare({ durationMs, concurrency }) {
-    const devstack = loadDevstackEnv();
-    const identity = await startIdentityPlatform();
-    const { sub, tid } = claimsOf(identity.accessToken);
-    const created = await fetch(`${identity.platform.gatewayUrl}/v1/projects`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${identity.accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Bench project' }),
-    });
-    if (created.status !== 201) throw new Error(`creating the project answered ${created.status}: ${await created.text()}`);
-    const { id } = (await created.json()) as { id: string };
-
-    const shards = devstack.shards.map((s) => ({ id: s.id, url: s.url }));
-    const shard = await createShardRouter({ shards, placements: createInMemoryPlacementSource() }).shardFor(tid);
-    const workDir = mkdtempSync(path.join(tmpdir(), 'bulkhead-bench-'));
-    const script = path.join(workDir, 'get-project.sql');
-    writeFileSync(
-      script,
-      [
-        'BEGIN;',
-        `SELECT set_config('app.tenant_id', '${tid}', true);`,
-        // pgbench variables are numbers: the ids (UUIDs our own platform made) go in as literals, and
-        // the colons of the time format are spelled chr(58) so pgbench does not take them for variables.
-        `${GET_PROJECT.replace(/\n\s*/g, ' ')
-          .replace(':tenant', `'${tid}'`)
-          .replace(':project', `'${id}'`)
-          .replace(':user', `'${sub}'`)
-          .replace('HH24:MI:SS', "HH24' || chr(58) || 'MI' || chr(58) || 'SS")};`,
-        'COMMIT;',
-        '',
-      ].join('\n'),
-    );
-    const pgbench = findPgbench();
-    // pgbench is a C client; Node's fetch costs this process ~0.8 ms of CPU per request, taken from
-    // the services under test on a small machine. undici's pool (the engine under fetch, without
-    // the WHATWG layers) sends the same keep-alive requests for ~0.1 ms.
-    const gateway = new Pool(identity.platform.gatewayUrl, { connections: concurrency });
-    const getProject = async (): Promise<void> => {
-      const { statusCode, body } = await gateway.request({
-        method: 'GET',
-        path: `/v1/projects/${id}`,
-        headers: { authorization: `Bearer ${identity.accessToken}` },
-      });
-      await body.arrayBuffer();
-      if (statusCode !== 200) throw new Error(`GET /v1/projects/${id} answered ${statusCode}`);
-    };
+  async prepare(options): Promise<PreparedScenario> {
+    const reads = await openProjectReads(options, false);
     return {
-      baseline: {
-        name: `pgbench -c ${concurrency}: BEGIN, set_config, the SELECT, COMMIT on ${shard.id}`,
-        run: () => runPgbench(pgbench, shard.url, script, concurrency, durationMs),
-      },
-      subject: {
-        name: `GET /v1/projects/{id} through the gateway (undici pool of ${concurrency})`,
-        run: () => closedLoop(durationMs, concurrency, getProject),
-      },
+      baseline: reads.pgbench,
+      subject: reads.bulkhead,
       target: { minRatio: 0.2, meaning: 'the whole REST → gRPC → shard read ≥ 20% of pgbench running its SELECT' },
-      async close() {
-        rmSync(workDir, { recursive: true, force: true });
-        await gateway.close();
-        await identity.platform.stop();
-      },
+      close: () => reads.close(),
     };
+  },
+};
+
+/**
+ * The ceiling of `project-get` on this machine: the same request through the raw libraries the
+ * platform is built on (fastify, grpc-js with the generated codec, pg), in two processes like the
+ * services, vs pgbench. No Bulkhead code can make the real path faster than this.
+ */
+export const projectGetBareScenario: Scenario = {
+  name: 'project-get-bare',
+  description: 'GET /v1/projects/{id} through bare fastify → grpc-js → pg (no Bulkhead code) vs pgbench running the same SELECT',
+  async prepare(options): Promise<PreparedScenario> {
+    const reads = await openProjectReads(options, true);
+    return { baseline: reads.pgbench, subject: bareOf(reads), close: () => reads.close() };
+  },
+};
+
+/**
+ * What Bulkhead adds to the read path (token checks, rate limit, permission table, RLS tenant
+ * context, validation, logs, traces, metrics): its `GET /v1/projects/{id}` vs the bare libraries'.
+ */
+export const projectGetVsBareScenario: Scenario = {
+  name: 'project-get-vs-bare',
+  description: "GET /v1/projects/{id} through Bulkhead's gateway → project → shard vs the same request through the bare libraries",
+  async prepare(options): Promise<PreparedScenario> {
+    const reads = await openProjectReads(options, true);
+    return { baseline: bareOf(reads), subject: reads.bulkhead, close: () => reads.close() };
   },
 };
