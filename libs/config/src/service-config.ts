@@ -38,8 +38,8 @@ export const shardedServiceConfigShape = {
   /** Filled into every shard URL that carries no user (a ConfigMap holds no secrets). */
   SHARD_DATABASE_USER: envFields.string().optional(),
   SHARD_DATABASE_PASSWORD: envFields.string().optional(),
-  /** The most connections this process opens to one shard. */
-  SHARD_POOL_SIZE: envFields.positiveInt().default(10),
+  /** The most connections this process opens to one PostgreSQL server, shared evenly by the shards it holds. */
+  SHARD_SERVER_POOL_SIZE: envFields.positiveInt().default(10),
   /** Where tenant placement overrides are read (the identity database; SELECT on `tenant_placements` suffices). */
   PLACEMENT_DATABASE_URL: envFields.url(['postgres', 'postgresql']),
   /** How long a tenant's placement is cached before it is read again. */

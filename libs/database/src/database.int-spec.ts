@@ -67,7 +67,7 @@ describe('@bulkhead/database against the devstack', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'bulkhead-migrations-'));
     await writeFile(path.join(dir, '0001_items.sql'), itemsMigration);
-    pools = createShardPools({ shards: serviceShards, maxPerShard: 4, connectionTimeoutMs: 1500 });
+    pools = createShardPools({ shards: serviceShards, maxPerServer: 8, connectionTimeoutMs: 1500 });
     router = createShardRouter({ shards: serviceShards, placements: createInMemoryPlacementSource() });
     db = createTenantDatabase({ router, pools });
   });
@@ -177,7 +177,7 @@ describe('@bulkhead/database against the devstack', () => {
   });
 
   it('rolls back every statement when one inside the work fails, and the connection serves the next call', async () => {
-    const single = createShardPools({ shards: serviceShards, maxPerShard: 1, connectionTimeoutMs: 1500 });
+    const single = createShardPools({ shards: serviceShards, maxPerServer: 1, connectionTimeoutMs: 1500 });
     const singleDb = createTenantDatabase({ router, pools: single });
     const pidOf = (tx: TenantTx) => tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then((r) => r.rows[0]?.pid);
     try {
@@ -229,7 +229,7 @@ describe('@bulkhead/database against the devstack', () => {
   });
 
   it('runs a single statement as its own tenant-scoped unit of work', async () => {
-    const single = createShardPools({ shards: serviceShards, maxPerShard: 1, connectionTimeoutMs: 1500 });
+    const single = createShardPools({ shards: serviceShards, maxPerServer: 1, connectionTimeoutMs: 1500 });
     const singleDb = createTenantDatabase({ router, pools: single });
     try {
       const [tenantA, tenantB] = [randomUUID(), randomUUID()];
@@ -253,7 +253,7 @@ describe('@bulkhead/database against the devstack', () => {
   });
 
   it('prepares a single statement once per connection, parses it again when the schema changed its result, and keeps a bounded number', async () => {
-    const single = createShardPools({ shards: serviceShards, maxPerShard: 1, connectionTimeoutMs: 1500 });
+    const single = createShardPools({ shards: serviceShards, maxPerServer: 1, connectionTimeoutMs: 1500 });
     const singleDb = createTenantDatabase({ router, pools: single });
     const tenantId = randomUUID();
     const shardId = (await router.shardFor(tenantId)).id;
@@ -315,7 +315,7 @@ describe('@bulkhead/database against the devstack', () => {
   });
 
   it('runs a unit of work again, once and from the start, when a schema change made one of its prepared statements stale', async () => {
-    const single = createShardPools({ shards: serviceShards, maxPerShard: 1, connectionTimeoutMs: 1500 });
+    const single = createShardPools({ shards: serviceShards, maxPerServer: 1, connectionTimeoutMs: 1500 });
     const singleDb = createTenantDatabase({ router, pools: single });
     const tenantId = randomUUID();
     const shardId = (await router.shardFor(tenantId)).id;

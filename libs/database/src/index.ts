@@ -7,7 +7,7 @@ export { assertMigrated, migrateShards, MIGRATIONS_TABLE, runMigrations } from '
 export type { AssertMigratedOptions, MigrateShardsOptions, MigrationReport, RunMigrationsOptions } from './migration-runner';
 export { createCachedPlacementSource, pgPlacementLookup } from './placement-source';
 export type { CachedPlacementSourceOptions, PlacementLookup, PlacementSource, Queryable } from './placement-source';
-export { createShardPools } from './shard-pools';
+export { createShardPools, poolSizesOf } from './shard-pools';
 export type { ShardPools, ShardPoolsOptions } from './shard-pools';
 export { createShardRouter } from './shard-router';
 export { sendBatch } from './statement-batch';

@@ -6,8 +6,11 @@ import { isConnectionError, shardUnavailable } from './shard-unavailable';
 export interface ShardPoolsOptions {
   /** The shards, with the service role's URLs. */
   shards: ShardMap;
-  /** The most connections one shard's pool opens; default 10. */
-  maxPerShard?: number;
+  /**
+   * The most connections the process opens to one PostgreSQL server, shared evenly by the shards
+   * it holds (at least one each; see {@link poolSizesOf}); default 10.
+   */
+  maxPerServer?: number;
   /** How long to wait for a connection before the shard counts as unavailable; default 2000. */
   connectionTimeoutMs?: number;
   /** Called with errors of idle connections (a shard restarting); default: ignored. */
@@ -30,9 +33,29 @@ export type AcquireShardClient = (shardId: string) => Promise<PoolClient>;
 
 const acquirers = new WeakMap<ShardPools, AcquireShardClient>();
 
+/** The server a shard's database lives on: the host and port of its URL. */
+function serverOf(url: string): string {
+  const { hostname, port } = new URL(url);
+  return `${hostname}:${port === '' ? '5432' : port}`;
+}
+
+/**
+ * Each shard's pool size: `maxPerServer` split evenly among the shards on the same server (its
+ * URL's host and port), rounded down, at least one. A process's connections to a server then stay
+ * within its budget however many shard databases the server holds; backends past what a server's
+ * cores can run add contention, not throughput (ADR 0008).
+ */
+export function poolSizesOf(shards: ShardMap, maxPerServer: number): Map<string, number> {
+  const servers = shards.map((shard) => serverOf(shard.url));
+  const shardsOn = new Map<string, number>();
+  for (const server of servers) shardsOn.set(server, (shardsOn.get(server) ?? 0) + 1);
+  return new Map(shards.map((shard, i) => [shard.id, Math.max(1, Math.floor(maxPerServer / (shardsOn.get(servers[i] ?? '') ?? 1)))]));
+}
+
 /** Creates the {@link ShardPools} of a process. */
 export function createShardPools(options: ShardPoolsOptions): ShardPools {
   const urls = new Map(options.shards.map((shard) => [shard.id, shard.url]));
+  const sizes = poolSizesOf(options.shards, options.maxPerServer ?? 10);
   const pools = new Map<string, Pool>();
   let closed = false;
 
@@ -40,10 +63,11 @@ export function createShardPools(options: ShardPoolsOptions): ShardPools {
     const existing = pools.get(shardId);
     if (existing !== undefined) return existing;
     const url = urls.get(shardId);
-    if (url === undefined) throw new RangeError(`unknown shard "${shardId}"`);
+    const size = sizes.get(shardId);
+    if (url === undefined || size === undefined) throw new RangeError(`unknown shard "${shardId}"`);
     const pool = new Pool({
       connectionString: url,
-      max: options.maxPerShard ?? 10,
+      max: size,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
       // withTenant sends BEGIN, set_config and the first statement without waiting in between.
       pipeline: true,

@@ -12,7 +12,8 @@ export interface OpenTenantDatabaseOptions {
   shards: ShardMap;
   /** Filled into shard URLs without a user. */
   credentials?: { user?: string | undefined; password?: string | undefined };
-  maxPerShard: number;
+  /** The most connections to one PostgreSQL server, shared by its shards. */
+  maxPerServer: number;
   /** The identity database, where `tenant_placements` is read. */
   placementDatabaseUrl: string;
   placementCacheTtlMs: number;
@@ -44,7 +45,7 @@ export async function openTenantDatabase(options: OpenTenantDatabaseOptions): Pr
   const router = createShardRouter({ shards, placements });
   const pools = createShardPools({
     shards,
-    maxPerShard: options.maxPerShard,
+    maxPerServer: options.maxPerServer,
     ...(options.onIdleError === undefined ? {} : { onIdleError: options.onIdleError }),
   });
   const database = createTenantDatabase({ router, pools });
@@ -67,7 +68,7 @@ export function shardMigrationsDir(migrationsRoot: string, scope: string): strin
 /** The variables of `shardedServiceConfigShape` that {@link openServiceTenantDatabase} reads. */
 export type ShardedServiceSettings = Pick<
   EnvConfig<typeof shardedServiceConfigShape>,
-  'SHARD_MAP' | 'SHARD_DATABASE_USER' | 'SHARD_DATABASE_PASSWORD' | 'SHARD_POOL_SIZE' | 'PLACEMENT_DATABASE_URL' | 'PLACEMENT_CACHE_TTL_MS' | 'MIGRATIONS_DIR'
+  'SHARD_MAP' | 'SHARD_DATABASE_USER' | 'SHARD_DATABASE_PASSWORD' | 'SHARD_SERVER_POOL_SIZE' | 'PLACEMENT_DATABASE_URL' | 'PLACEMENT_CACHE_TTL_MS' | 'MIGRATIONS_DIR'
 >;
 
 /** {@link openTenantDatabase} for a sharded service, from its configuration and migrations scope. */
@@ -79,7 +80,7 @@ export function openServiceTenantDatabase(
   return openTenantDatabase({
     shards: config.SHARD_MAP,
     credentials: { user: config.SHARD_DATABASE_USER, password: config.SHARD_DATABASE_PASSWORD },
-    maxPerShard: config.SHARD_POOL_SIZE,
+    maxPerServer: config.SHARD_SERVER_POOL_SIZE,
     placementDatabaseUrl: config.PLACEMENT_DATABASE_URL,
     placementCacheTtlMs: config.PLACEMENT_CACHE_TTL_MS,
     migrationsDir: shardMigrationsDir(config.MIGRATIONS_DIR, scope),

@@ -103,7 +103,7 @@ export function devstackShardRouter(devstack: DevstackEnv, identity: Queryable):
 export function openOutboxShards(devstack: DevstackEnv): Promise<OpenedTenantDatabase> {
   return openTenantDatabase({
     shards: devstack.shards.map((shard) => ({ id: shard.id, url: shard.url })),
-    maxPerShard: 2,
+    maxPerServer: 4,
     placementDatabaseUrl: devstack.identityDatabase.url,
     placementCacheTtlMs: 60_000,
     migrationsDir: shardMigrationsDir(path.join(workspaceRoot(), 'services'), 'audit'),

@@ -47,7 +47,7 @@ beforeAll(async () => {
   });
   database = await openTenantDatabase({
     shards: config.SHARD_MAP,
-    maxPerShard: 2,
+    maxPerServer: 4,
     placementDatabaseUrl: environment['PLACEMENT_DATABASE_URL'] ?? '',
     placementCacheTtlMs: 60_000,
     migrationsDir: path.join(servicesDir, 'audit', 'migrations', 'shards'),

@@ -132,7 +132,7 @@ export async function openBenchOutbox(auditDb: Pool): Promise<BenchOutbox> {
   const platform = await startPlatform({ services: ['auth', 'audit'], devstack, env: { auth: { ORG_GRPC_ADDRESS: '127.0.0.1:9' }, audit: { LOG_LEVEL: 'error' } } });
   const shards = await openTenantDatabase({
     shards: devstack.shards.map((shard) => ({ id: shard.id, url: shard.url })),
-    maxPerShard: TENANTS,
+    maxPerServer: TENANTS,
     placementDatabaseUrl: devstack.identityDatabase.url,
     placementCacheTtlMs: 60_000,
     migrationsDir: shardMigrationsDir(path.join(workspaceRoot(), 'services'), 'audit'),

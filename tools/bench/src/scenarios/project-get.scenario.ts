@@ -1,4 +1,4 @@
-import { createInMemoryPlacementSource, createShardRouter } from '@bulkhead/database';
+import { createInMemoryPlacementSource, createShardRouter, poolSizesOf } from '@bulkhead/database';
 import { loadDevstackEnv } from '@bulkhead/testkit';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +10,8 @@ import { GET_PROJECT } from './bare-read-path/bare-read-path.shared';
 import { startIdentityPlatform } from './identity-platform';
 import { findPgbench, runPgbench } from './pgbench';
 
-/** The project service's default SHARD_POOL_SIZE: the bare read path's pool is as large. */
-const SERVICE_POOL_SIZE = 10;
+/** The project service's default SHARD_SERVER_POOL_SIZE: the bare read path's pool is the shard's share of it. */
+const SERVICE_SERVER_POOL_SIZE = 10;
 
 function claimsOf(accessToken: string): { sub: string; tid: string } {
   const payload = accessToken.split('.')[1] ?? '';
@@ -83,7 +83,7 @@ async function openProjectReads(options: ScenarioOptions, withBare: boolean): Pr
   let bareStack: BareReadPath | undefined;
   let bare: ReturnType<typeof restReads> | undefined;
   if (withBare) {
-    bareStack = await startBareReadPath({ shardUrl: shard.url, tenantId: tid, userId: sub, poolSize: SERVICE_POOL_SIZE });
+    bareStack = await startBareReadPath({ shardUrl: shard.url, tenantId: tid, userId: sub, poolSize: poolSizesOf(shards, SERVICE_SERVER_POOL_SIZE).get(shard.id) ?? 1 });
     bare = restReads(`the same GET through bare fastify → grpc-js → pg (undici pool of ${options.concurrency})`, bareStack.gatewayUrl, id, options, {});
   }
   return {

@@ -10,10 +10,9 @@ const ROWS_PER_TENANT = 200;
 /**
  * Sharding on one box: the same tenant workload (9 point reads to 1 small write, each through
  * `queryWithTenant` on the RLS table) routed over the four devstack shards vs a shard map of
- * shard-0 alone, from the same number of clients. Each shard's pool may hold as many connections
- * as there are clients, as a service's per-shard pool (SHARD_POOL_SIZE) does: splitting one
- * pool's connections between the shards would measure queueing behind an unlucky small pool,
- * not the cost of sharding.
+ * shard-0 alone, from the same number of clients. Both sides may open as many connections to each
+ * PostgreSQL server as there are clients, as a service's SHARD_SERVER_POOL_SIZE allows: the one
+ * database's pool holds them all, the four shards share their server's (ADR 0008).
  */
 export const shardsVsOneScenario: Scenario = {
   name: 'shards-vs-one',
@@ -23,7 +22,7 @@ export const shardsVsOneScenario: Scenario = {
     const owners = devstack.shards.map((s) => s.ownerUrl);
     const seeded = await seedTenantTables(owners, TENANTS, ROWS_PER_TENANT);
     const open = (shards: ShardMap) => {
-      const pools = createShardPools({ shards, maxPerShard: concurrency });
+      const pools = createShardPools({ shards, maxPerServer: concurrency });
       return { pools, db: createTenantDatabase({ router: createShardRouter({ shards, placements: createInMemoryPlacementSource() }), pools }) };
     };
     const all = open(devstack.shards.map((s) => ({ id: s.id, url: s.url })));

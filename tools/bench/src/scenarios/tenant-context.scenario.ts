@@ -26,7 +26,7 @@ function tenantContextScenario(name: string, subjectName: string, read: TenantRe
       const seeded = await seedTenantTables([shard.ownerUrl], TENANTS, ROWS_PER_TENANT);
       const raw = new Pool({ connectionString: shard.url, max: concurrency });
       const shards = [{ id: shard.id, url: shard.url }];
-      const pools = createShardPools({ shards, maxPerShard: concurrency });
+      const pools = createShardPools({ shards, maxPerServer: concurrency });
       const db = createTenantDatabase({ router: createShardRouter({ shards, placements: createInMemoryPlacementSource() }), pools });
       const found = (rowCount: number | null): void => {
         if (rowCount !== 1) throw new Error(`expected one row, got ${String(rowCount)}`);
