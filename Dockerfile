@@ -20,6 +20,8 @@ WORKDIR /app
 # packages (@bufbuild/buf-darwin-*) out of the lockfile, and `npm ci` then refuses it.
 FROM base AS deps
 COPY package.json package-lock.json ./
+# The postinstall script (patch-package) fixes dependencies from patches/ (ADR 0009).
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
 
 FROM deps AS build
@@ -34,6 +36,8 @@ RUN mkdir -p /app/image/services \
 FROM base AS prod-deps
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm install --omit=dev --ignore-scripts --no-audit --no-fund
+# This install runs no scripts: the packages patches/ fixes come from the full install, patched.
+COPY --from=deps /app/node_modules/kafkajs ./node_modules/kafkajs
 
 FROM base AS runtime
 ARG SERVICE

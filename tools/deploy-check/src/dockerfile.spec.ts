@@ -47,6 +47,15 @@ describe('the service Dockerfile', () => {
     expect(runtimeCopies.some((args) => args.startsWith('--from=deps'))).toBe(false);
   });
 
+  it('ships the dependencies that patches/ fixes as patched by the full install', () => {
+    const patched = readdirSync(path.join(WORKSPACE_ROOT, 'patches'))
+      .filter((file) => file.endsWith('.patch'))
+      .map((file) => file.slice(0, file.lastIndexOf('+')).replace('+', '/'));
+    expect(patched.length).toBeGreaterThan(0);
+    expect(copies(stageNamed('deps'))).toContain('patches ./patches');
+    for (const name of patched) expect(copies(stageNamed('prod-deps'))).toContain(`--from=deps /app/node_modules/${name} ./node_modules/${name}`);
+  });
+
   it('runs as user 10001 in production mode, the way the chart expects', () => {
     const runtime = stageNamed('runtime');
     expect(dockerfile.stages.at(-1)).toBe(runtime);
