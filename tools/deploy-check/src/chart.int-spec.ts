@@ -1,4 +1,4 @@
-import { loadConfig, shardMapField, withShardCredentials } from '@bulkhead/config';
+import { loadConfig, serviceConfigShape, shardMapField, withShardCredentials } from '@bulkhead/config';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -294,6 +294,18 @@ describe.each([
     for (const rule of spec.rules) {
       expect(rule.http.paths[0]?.backend.service).toEqual({ name: `${RELEASE}-gateway`, port: { name: 'http' } });
     }
+  });
+});
+
+describe('tracing', () => {
+  const configOf = (files: readonly string[]): Record<string, string> =>
+    named(render(files).objects, 'ConfigMap', `${RELEASE}-config`)['data'] as Record<string, string>;
+
+  it('is off by default, and on with a collector URL: the traces endpoint the services read', () => {
+    expect(loadConfig(serviceConfigShape, configOf([])).OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).toBeUndefined();
+    const data = configOf([valuesFile('tracing', { global: { otelExporterOtlpEndpoint: 'http://otel-collector.observability:4318/' } })]);
+    expect(loadConfig(serviceConfigShape, data).OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).toBe('http://otel-collector.observability:4318/v1/traces');
+    expect(Object.keys(data).filter((key) => key.startsWith('OTEL_'))).toEqual(['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
   });
 });
 
