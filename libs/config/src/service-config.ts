@@ -11,7 +11,7 @@ export const serviceConfigShape = {
   /** Port of `/healthz`, `/readyz` and `/metrics`. */
   METRICS_PORT: envFields.port().default(9464),
   LOG_LEVEL: envFields.oneOf(['debug', 'info', 'warn', 'error']).default('info'),
-  /** OTLP/HTTP traces endpoint; unset means spans are created and propagated but not exported. */
+  /** OTLP/HTTP traces endpoint (`<collector>/v1/traces`); unset, tracing is off and nothing is instrumented (ADR 0010). */
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: envFields.url(['http', 'https']).optional(),
   /** How long in-flight calls may run after SIGTERM before they are cut. */
   SHUTDOWN_GRACE_MS: envFields.positiveInt().default(10_000),
