@@ -29,10 +29,8 @@ export const auditConfigShape = {
   IDENTITY_DATABASE_URL: envFields.url(['postgres', 'postgresql']),
   /** The most outbox rows one relay transaction claims and produces. */
   RELAY_BATCH_SIZE: envFields.positiveInt().default(500),
-  /** How long a relay loop waits after a partial batch, and after finding its outbox empty. */
+  /** How long a relay loop waits after finding its outbox empty. */
   RELAY_POLL_INTERVAL_MS: envFields.positiveInt().default(250),
-  /** The longest wait between polls of an outbox that stays empty (the wait doubles per empty poll). */
-  RELAY_IDLE_POLL_MAX_MS: envFields.positiveInt().default(1000),
   /** The auth service: the JWKS that verifies reviewers' access tokens. */
   AUTH_GRPC_ADDRESS: shardedServiceConfigShape.AUTH_GRPC_ADDRESS,
   /** Where revoked sessions are listed (checked on every reviewer call). */

@@ -79,7 +79,6 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
         topic: config.AUDIT_TOPIC,
         batchSize: config.RELAY_BATCH_SIZE,
         pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
-        idlePollMaxMs: config.RELAY_IDLE_POLL_MAX_MS,
         logger,
         registry,
       })

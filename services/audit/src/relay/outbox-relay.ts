@@ -25,13 +25,8 @@ export interface OutboxRelayOptions {
   topic: string;
   /** The most rows one transaction claims and produces. */
   batchSize: number;
-  /** The wait after a partial batch, and after the first empty one. */
+  /** The wait after finding an outbox empty. */
   pollIntervalMs: number;
-  /**
-   * The longest wait between polls of an outbox that stays empty: each empty poll doubles the
-   * wait, from `pollIntervalMs` up to this; a row found brings it back to `pollIntervalMs`.
-   */
-  idlePollMaxMs: number;
   backoff?: RelayBackoff;
   logger: Logger;
   registry: Registry;
@@ -77,9 +72,7 @@ export function backoffDelay(failures: number, backoff: RelayBackoff, random: ()
  * Starts one relay loop per outbox source (DESIGN "Audit pipeline", ADR 0005). Each loop, in a
  * transaction with `app.audit_relay` on: claims and deletes the oldest rows (`FOR UPDATE SKIP
  * LOCKED`, so replicas share the work), produces them to `topic` keyed by tenant id with the
- * envelope as value and header `event-id`, and commits. A partial batch waits `pollIntervalMs`
- * before the next; an outbox that stays empty is polled ever less often, down to once per
- * `idlePollMaxMs`.
+ * envelope as value and header `event-id`, and commits. An empty or partial batch waits `pollIntervalMs` before the next.
  * A Kafka or database failure rolls the batch back (the rows stay) and the loop retries with
  * backoff, logging once per outage and once on recovery; a source that is down stalls only its
  * own loop. Rows produced whose COMMIT then fails are produced again: at least once, and the
@@ -87,7 +80,6 @@ export function backoffDelay(failures: number, backoff: RelayBackoff, random: ()
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { topic, batchSize, pollIntervalMs, logger } = options;
-  const idlePollMaxMs = Math.max(pollIntervalMs, options.idlePollMaxMs);
   const producer = createRelayProducer({ brokers: options.brokers, clientId: options.clientId });
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const metrics = createRelayMetrics(options.registry);
@@ -108,10 +100,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const runLoop = async (source: OutboxSource, pool: Pool): Promise<void> => {
     let failures = 0;
     let lastCount = 0;
-    let idleWaitMs = pollIntervalMs;
     while (!stopping.signal.aborted) {
       try {
-        metrics.polls.inc({ source: source.id });
         const relayed = await withTransaction(pool, async (client) => {
           await client.query("SET LOCAL app.audit_relay = 'on'");
           const { rows } = await client.query<OutboxRow>(CLAIM, [batchSize]);
@@ -134,14 +124,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         else metrics.relayed.inc({ source: source.id }, relayed);
         // A partial batch emptied the outbox: waiting lets the next one gather rows instead of
         // relaying a steady trickle of writes one tiny transaction (and produce) after another.
-        // An idle outbox (most shards, most of the time) costs a transaction per idlePollMaxMs.
-        if (relayed === 0) {
-          await pause(idleWaitMs);
-          idleWaitMs = Math.min(idleWaitMs * 2, idlePollMaxMs);
-        } else {
-          idleWaitMs = pollIntervalMs;
-          if (relayed < batchSize) await pause(pollIntervalMs);
-        }
+        if (relayed < batchSize) await pause(pollIntervalMs);
       } catch (err) {
         failures += 1;
         metrics.failures.inc({ source: source.id });
@@ -170,7 +153,6 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 }
 
 interface RelayMetrics {
-  polls: Counter<'source'>;
   relayed: Counter<'source'>;
   failures: Counter<'source'>;
   backlog: Gauge<'source'>;
@@ -178,12 +160,6 @@ interface RelayMetrics {
 
 function createRelayMetrics(registry: Registry): RelayMetrics {
   return {
-    polls: new Counter({
-      name: 'bulkhead_audit_relay_polls_total',
-      help: 'Relay transactions run against an outbox, by source: an outbox that stays empty is polled once per RELAY_IDLE_POLL_MAX_MS.',
-      labelNames: ['source'],
-      registers: [registry],
-    }),
     relayed: new Counter({
       name: 'bulkhead_audit_relay_events_total',
       help: 'Outbox events produced to the audit topic and deleted, by source (shard id or identity).',
