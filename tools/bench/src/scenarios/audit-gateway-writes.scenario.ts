@@ -18,14 +18,8 @@ export const auditGatewayWritesScenario: Scenario = {
   async prepare({ durationMs, concurrency }) {
     const devstack = loadDevstackEnv();
     const identity = await startIdentityPlatform(['audit']);
-    const { tid } = JSON.parse(Buffer.from(identity.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { tid: string };
-    const created = await fetch(`${identity.platform.gatewayUrl}/v1/projects`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${identity.accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Bench project' }),
-    });
-    if (created.status !== 201) throw new Error(`creating the project answered ${created.status}: ${await created.text()}`);
-    const { id } = (await created.json()) as { id: string };
+    const { tid } = identity.claims;
+    const id = await identity.createProject('Bench project');
 
     let updates = 0;
     let relaying = true;

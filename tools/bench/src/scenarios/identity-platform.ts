@@ -7,6 +7,10 @@ export interface IdentityPlatform {
   email: string;
   password: string;
   accessToken: string;
+  /** The access token's subject (the user) and tenant (the org). */
+  claims: { sub: string; tid: string };
+  /** Creates a project in the user's org through the gateway; resolves to its id. */
+  createProject(name: string): Promise<string>;
   /** GET (or POST with a JSON body) against the gateway; throws on an unexpected status. */
   request(method: 'GET' | 'POST' | 'PATCH', path: string, options?: { token?: string; body?: unknown; expect?: number }): Promise<void>;
 }
@@ -45,5 +49,15 @@ export async function startIdentityPlatform(extraServices: readonly string[] = [
   });
   if (signUp.status !== 201) throw new Error(`sign-up answered ${signUp.status}: ${await signUp.text()}`);
   const { accessToken } = (await signUp.json()) as { accessToken: string };
-  return { platform, email, password, accessToken, request };
+  const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string; tid: string };
+  const createProject = async (name: string): Promise<string> => {
+    const created = await fetch(`${platform.gatewayUrl}/v1/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    if (created.status !== 201) throw new Error(`creating the project answered ${created.status}: ${await created.text()}`);
+    return ((await created.json()) as { id: string }).id;
+  };
+  return { platform, email, password, accessToken, claims, createProject, request };
 }

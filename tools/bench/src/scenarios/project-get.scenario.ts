@@ -13,11 +13,6 @@ import { findPgbench, runPgbench } from './pgbench';
 /** The project service's default SHARD_SERVER_POOL_SIZE: the bare read path's pool is the shard's share of it. */
 const SERVICE_SERVER_POOL_SIZE = 10;
 
-function claimsOf(accessToken: string): { sub: string; tid: string } {
-  const payload = accessToken.split('.')[1] ?? '';
-  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub: string; tid: string };
-}
-
 /** The three ways of reading one project, each a workload at the same client count. */
 interface ProjectReads {
   /** pgbench running the service's SELECT in a tenant transaction on the project's shard. */
@@ -47,14 +42,8 @@ function restReads(name: string, baseUrl: string, projectId: string, options: Sc
 async function openProjectReads(options: ScenarioOptions, withBare: boolean): Promise<ProjectReads> {
   const devstack = loadDevstackEnv();
   const identity = await startIdentityPlatform();
-  const { sub, tid } = claimsOf(identity.accessToken);
-  const created = await fetch(`${identity.platform.gatewayUrl}/v1/projects`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${identity.accessToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Bench project' }),
-  });
-  if (created.status !== 201) throw new Error(`creating the project answered ${created.status}: ${await created.text()}`);
-  const { id } = (await created.json()) as { id: string };
+  const { sub, tid } = identity.claims;
+  const id = await identity.createProject('Bench project');
 
   const shards = devstack.shards.map((s) => ({ id: s.id, url: s.url }));
   const shard = await createShardRouter({ shards, placements: createInMemoryPlacementSource() }).shardFor(tid);
