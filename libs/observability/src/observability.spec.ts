@@ -39,6 +39,20 @@ describe('createLogger', () => {
 });
 
 describe('startTracing', () => {
+  it('is off without an endpoint: no trace context, so logs and audit events get no trace id', async () => {
+    const tracing = startTracing({ serviceName: 'project' });
+    try {
+      let traceId: string | undefined = 'unset';
+      trace.getTracer('spec').startActiveSpan('create-project', (span) => {
+        traceId = currentTraceId();
+        span.end();
+      });
+      expect(traceId).toBeUndefined();
+    } finally {
+      await tracing.shutdown();
+    }
+  });
+
   it('exports spans over OTLP/HTTP to the configured endpoint', async () => {
     const bodies: unknown[] = [];
     const collector = createServer((req: IncomingMessage, res) => {
