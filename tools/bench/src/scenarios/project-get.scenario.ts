@@ -1,3 +1,4 @@
+import { loadConfig, shardedServiceConfigShape } from '@bulkhead/config';
 import { createInMemoryPlacementSource, createShardRouter, poolSizesOf } from '@bulkhead/database';
 import { loadDevstackEnv } from '@bulkhead/testkit';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { startIdentityPlatform } from './identity-platform';
 import { findPgbench, runPgbench } from './pgbench';
 
 /** The project service's default SHARD_SERVER_POOL_SIZE: the bare read path's pool is the shard's share of it. */
-const SERVICE_SERVER_POOL_SIZE = 10;
+const { SHARD_SERVER_POOL_SIZE } = loadConfig({ SHARD_SERVER_POOL_SIZE: shardedServiceConfigShape.SHARD_SERVER_POOL_SIZE }, {});
 
 /** The three ways of reading one project, each a workload at the same client count. */
 interface ProjectReads {
@@ -19,8 +20,8 @@ interface ProjectReads {
   pgbench: Workload;
   /** `GET /v1/projects/{id}` through Bulkhead's gateway and project service. */
   bulkhead: Workload;
-  /** The same request through fastify → grpc-js → pg with nothing of Bulkhead's. */
-  bare?: Workload;
+  /** Starts the same request through fastify → grpc-js → pg with nothing of Bulkhead's; closed with the rest. */
+  startBare(): Promise<Workload>;
   close(): Promise<void>;
 }
 
@@ -39,7 +40,7 @@ function restReads(name: string, baseUrl: string, projectId: string, options: Sc
 }
 
 /** Signs up a user, creates a project through the gateway, and opens the reads of it. */
-async function openProjectReads(options: ScenarioOptions, withBare: boolean): Promise<ProjectReads> {
+async function openProjectReads(options: ScenarioOptions): Promise<ProjectReads> {
   const devstack = loadDevstackEnv();
   const identity = await startIdentityPlatform();
   const { sub, tid } = identity.claims;
@@ -71,28 +72,23 @@ async function openProjectReads(options: ScenarioOptions, withBare: boolean): Pr
   });
   let bareStack: BareReadPath | undefined;
   let bare: ReturnType<typeof restReads> | undefined;
-  if (withBare) {
-    bareStack = await startBareReadPath({ shardUrl: shard.url, tenantId: tid, userId: sub, poolSize: poolSizesOf(shards, SERVICE_SERVER_POOL_SIZE).get(shard.id) ?? 1 });
-    bare = restReads(`the same GET through bare fastify → grpc-js → pg (undici pool of ${options.concurrency})`, bareStack.gatewayUrl, id, options, {});
-  }
   return {
     pgbench: {
       name: `pgbench -c ${options.concurrency}: BEGIN, set_config, the SELECT, COMMIT on ${shard.id}`,
       run: () => runPgbench(pgbench, shard.url, script, options.concurrency, options.durationMs),
     },
     bulkhead: bulkhead.workload,
-    ...(bare === undefined ? {} : { bare: bare.workload }),
+    async startBare() {
+      bareStack = await startBareReadPath({ shardUrl: shard.url, tenantId: tid, userId: sub, poolSize: poolSizesOf(shards, SHARD_SERVER_POOL_SIZE).get(shard.id) ?? 1 });
+      bare = restReads(`the same GET through bare fastify → grpc-js → pg (undici pool of ${options.concurrency})`, bareStack.gatewayUrl, id, options, {});
+      return bare.workload;
+    },
     async close() {
       rmSync(workDir, { recursive: true, force: true });
       await Promise.all([bulkhead.close(), bare?.close(), bareStack?.stop()]);
       await identity.platform.stop();
     },
   };
-}
-
-function bareOf(reads: ProjectReads): Workload {
-  if (reads.bare === undefined) throw new Error('the bare read path was not started');
-  return reads.bare;
 }
 
 /**
@@ -106,7 +102,7 @@ export const projectGetScenario: Scenario = {
   name: 'project-get',
   description: 'GET /v1/projects/{id} through gateway → project → shard vs pgbench running the same SELECT in a tenant transaction',
   async prepare(options): Promise<PreparedScenario> {
-    const reads = await openProjectReads(options, false);
+    const reads = await openProjectReads(options);
     return {
       baseline: reads.pgbench,
       subject: reads.bulkhead,
@@ -125,8 +121,8 @@ export const projectGetBareScenario: Scenario = {
   name: 'project-get-bare',
   description: 'GET /v1/projects/{id} through bare fastify → grpc-js → pg (no Bulkhead code) vs pgbench running the same SELECT',
   async prepare(options): Promise<PreparedScenario> {
-    const reads = await openProjectReads(options, true);
-    return { baseline: reads.pgbench, subject: bareOf(reads), close: () => reads.close() };
+    const reads = await openProjectReads(options);
+    return { baseline: reads.pgbench, subject: await reads.startBare(), close: () => reads.close() };
   },
 };
 
@@ -138,7 +134,7 @@ export const projectGetVsBareScenario: Scenario = {
   name: 'project-get-vs-bare',
   description: "GET /v1/projects/{id} through Bulkhead's gateway → project → shard vs the same request through the bare libraries",
   async prepare(options): Promise<PreparedScenario> {
-    const reads = await openProjectReads(options, true);
-    return { baseline: bareOf(reads), subject: reads.bulkhead, close: () => reads.close() };
+    const reads = await openProjectReads(options);
+    return { baseline: await reads.startBare(), subject: reads.bulkhead, close: () => reads.close() };
   },
 };

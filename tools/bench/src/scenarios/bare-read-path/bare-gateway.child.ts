@@ -1,5 +1,5 @@
 import { ProjectServiceClient } from '@bulkhead/contracts';
-import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import Fastify from 'fastify';
 import { requiredEnv, ready } from './bare-read-path.shared';
 
@@ -12,7 +12,7 @@ const projects = new ProjectServiceClient(requiredEnv('BARE_PROJECT_ADDRESS'), c
 const app = Fastify();
 app.get<{ Params: { id: string } }>('/v1/projects/:id', (request, reply) => {
   projects.getProject({ id: request.params.id }, (err: ServiceError | null, answer) => {
-    if (err !== null) void reply.status(err.code === 5 ? 404 : 500).send({ detail: err.details });
+    if (err !== null) void reply.status(err.code === status.NOT_FOUND ? 404 : 500).send({ detail: err.details });
     else void reply.send({ ...answer.project, callerProjectRole: answer.callerProjectRole });
   });
   return reply;
