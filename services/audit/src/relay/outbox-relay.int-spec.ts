@@ -181,6 +181,20 @@ describe('the outbox relay', () => {
     await eventually(async () => expect(await waiting([...tenants.map((tenant) => tenant.tenantId), orgId])).toBe(0), 10_000);
   });
 
+  it('relays a backlog several batches deep in the order it was recorded', async () => {
+    const [tenant] = await tenantsAcrossShards(1);
+    const tenantId = tenant?.tenantId ?? '';
+    // Three transactions of 60 events (batches are 50): claims cross transaction boundaries.
+    const events: AuditEvent[] = [];
+    for (let transaction = 0; transaction < 3; transaction++) {
+      events.push(...(await database.withTenant({ tenantId }, async (tx) => Promise.all(Array.from({ length: 60 }, () => recordAuditEvent(tx, input()))))));
+    }
+
+    startRelay();
+    await expectRelayedOnce(events);
+    expect(receivedOf(events.map((event) => event.id)).map((message) => message.event.id)).toEqual(events.map((event) => event.id));
+  });
+
   it('relays nothing of a transaction that rolled back', async () => {
     const [tenant] = await tenantsAcrossShards(1);
     const tenantId = tenant?.tenantId ?? '';

@@ -43,16 +43,19 @@ const DEFAULT_BACKOFF: RelayBackoff = { initialMs: 100, maxMs: 5000 };
 const BACKLOG_COUNT_INTERVAL_MS = 1000;
 
 /**
- * Claims the oldest rows and deletes them in one statement; the transaction stays open while
- * they are produced, so a failed produce rolls the delete back and the rows stay. The payload
- * comes back as text, produced as it is (no parse and re-serialisation per row).
+ * Claims the oldest rows (walking the `(created_at, id)` index) and deletes them in one
+ * statement; the transaction stays open while they are produced, so a failed produce rolls the
+ * delete back and the rows stay. The delete finds the claimed rows by their physical address
+ * (`ctid`, stable while this transaction holds their locks): joining back on the key, under the
+ * row-level-security filter, let the planner pick a scan per row. The payload comes back as
+ * text, produced as it is (no parse and re-serialisation per row).
  */
 const CLAIM = `
   WITH claimed AS (
-    SELECT tenant_id, id FROM audit_outbox ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED
+    SELECT ctid FROM audit_outbox ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED
   ), deleted AS (
-    DELETE FROM audit_outbox AS o USING claimed AS c WHERE o.tenant_id = c.tenant_id AND o.id = c.id
-    RETURNING o.tenant_id, o.id, o.payload, o.created_at
+    DELETE FROM audit_outbox WHERE ctid = ANY (ARRAY(SELECT ctid FROM claimed))
+    RETURNING tenant_id, id, payload, created_at
   )
   SELECT tenant_id, id, payload::text AS payload FROM deleted ORDER BY created_at, id`;
 
