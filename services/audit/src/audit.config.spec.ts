@@ -25,7 +25,7 @@ describe('audit config', () => {
   });
 
   it('runs the outbox relay by default, in batches of 500 polled every 200 ms, and can turn it off', () => {
-    expect(loadConfig(auditConfigShape, required)).toMatchObject({ RELAY_ENABLED: true, RELAY_BATCH_SIZE: 500, RELAY_POLL_INTERVAL_MS: 250 });
+    expect(loadConfig(auditConfigShape, required)).toMatchObject({ RELAY_ENABLED: true, RELAY_BATCH_SIZE: 500, RELAY_POLL_INTERVAL_MS: 100 });
     expect(loadConfig(auditConfigShape, { ...required, RELAY_ENABLED: 'false' }).RELAY_ENABLED).toBe(false);
   });
 

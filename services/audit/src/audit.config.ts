@@ -30,7 +30,7 @@ export const auditConfigShape = {
   /** The most outbox rows one relay transaction claims and produces. */
   RELAY_BATCH_SIZE: envFields.positiveInt().default(500),
   /** How long a relay loop waits after finding its outbox empty. */
-  RELAY_POLL_INTERVAL_MS: envFields.positiveInt().default(250),
+  RELAY_POLL_INTERVAL_MS: envFields.positiveInt().default(100),
   /** The auth service: the JWKS that verifies reviewers' access tokens. */
   AUTH_GRPC_ADDRESS: shardedServiceConfigShape.AUTH_GRPC_ADDRESS,
   /** Where revoked sessions are listed (checked on every reviewer call). */

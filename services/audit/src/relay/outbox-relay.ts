@@ -59,6 +59,9 @@ const CLAIM = `
   )
   SELECT tenant_id, id, payload::text AS payload FROM deleted ORDER BY created_at, id`;
 
+/** Whether the outbox holds a row, in one round trip and no transaction: how an idle loop polls. */
+const PEEK = 'SELECT 1 FROM audit_outbox ORDER BY created_at, id LIMIT 1';
+
 interface OutboxRow {
   tenant_id: string;
   id: string;
@@ -72,10 +75,12 @@ export function backoffDelay(failures: number, backoff: RelayBackoff, random: ()
 }
 
 /**
- * Starts one relay loop per outbox source (DESIGN "Audit pipeline", ADR 0005). Each loop, in a
- * transaction with `app.audit_relay` on: claims and deletes the oldest rows (`FOR UPDATE SKIP
- * LOCKED`, so replicas share the work), produces them to `topic` keyed by tenant id with the
- * envelope as value and header `event-id`, and commits. An empty or partial batch waits `pollIntervalMs` before the next.
+ * Starts one relay loop per outbox source (DESIGN "Audit pipeline", ADR 0005), on its own
+ * connection with `app.audit_relay` on. Each loop, in a transaction: claims and deletes the
+ * oldest rows (`FOR UPDATE SKIP LOCKED`, so replicas share the work), produces them to `topic`
+ * keyed by tenant id with the envelope as value and header `event-id`, and commits. A batch that
+ * is not full emptied the outbox: the loop waits `pollIntervalMs`, then peeks (one statement, no
+ * transaction) and waits again until a row shows up.
  * A Kafka or database failure rolls the batch back (the rows stay) and the loop retries with
  * backoff, logging once per outage and once on recovery; a source that is down stalls only its
  * own loop. Rows produced whose COMMIT then fails are produced again: at least once, and the
@@ -103,10 +108,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const runLoop = async (source: OutboxSource, pool: Pool): Promise<void> => {
     let failures = 0;
     let lastCount = 0;
+    // Whether the last batch emptied the outbox: the next looks before it opens a transaction.
+    let drained = false;
     while (!stopping.signal.aborted) {
       try {
+        if (drained && !(await pool.query(PEEK)).rowCount) {
+          await pause(pollIntervalMs);
+          continue;
+        }
         const relayed = await withTransaction(pool, async (client) => {
-          await client.query("SET LOCAL app.audit_relay = 'on'");
           const { rows } = await client.query<OutboxRow>(CLAIM, [batchSize]);
           if (rows.length === 0) return 0;
           await producer.send(
@@ -127,9 +137,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         else metrics.relayed.inc({ source: source.id }, relayed);
         // A partial batch emptied the outbox: waiting lets the next one gather rows instead of
         // relaying a steady trickle of writes one tiny transaction (and produce) after another.
-        if (relayed < batchSize) await pause(pollIntervalMs);
+        drained = relayed < batchSize;
+        if (drained) await pause(pollIntervalMs);
       } catch (err) {
         failures += 1;
+        drained = false;
         metrics.failures.inc({ source: source.id });
         if (failures === 1) logger.warn({ err, source: source.id }, 'audit relay cannot relay its outbox; retrying with backoff');
         await pause(backoffDelay(failures, backoff));
@@ -138,7 +150,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
 
   const pools = options.sources.map((source) => {
-    const pool = new Pool({ connectionString: source.url, max: 1, connectionTimeoutMillis: 2000 });
+    // app.audit_relay is on for the whole session: these connections are the relay's alone.
+    const pool = new Pool({ connectionString: source.url, max: 1, connectionTimeoutMillis: 2000, options: '-c app.audit_relay=on' });
     // Reported by the loop when its next batch fails; an unheard 'error' would crash the process.
     pool.on('error', (err) => logger.debug({ err, source: source.id }, 'idle outbox connection failed'));
     pool.on('connect', (client) => client.on('error', (err) => logger.debug({ err, source: source.id }, 'outbox connection lost')));
