@@ -4,8 +4,8 @@ export { AUDIT_EVENT_VERSION, auditEnvelopeSchema, auditEventSchema } from './au
 export type { AuditActor, AuditEnvelope, AuditEvent, AuditOutcome } from './audit-event';
 export { canonicalJson, chainHash, GENESIS_HASH } from './hash-chain';
 export { REDACTED, redactSecrets } from './redaction';
-export { auditMessageOf, recordAuditEvent, recordIdentityAuditEvent } from './record-audit-event';
-export type { AuditEventInput } from './record-audit-event';
+export { auditMessageOf, MAX_AUDIT_ENVELOPE_BYTES, recordAuditEvent, recordIdentityAuditEvent } from './record-audit-event';
+export type { AuditEventInput, AuditMessage } from './record-audit-event';
 export { auditActorOf, auditedBy, auditOriginOf, clientOf, forwardClientMetadata, FORWARDED_BY_METADATA_KEY } from './call-origin';
 export type { AuditOrigin } from './call-origin';
 export { createAccessDeniedAuditMiddleware, identityAuditRecorder, requestedResourceOf, shardAuditRecorder } from './access-denied.middleware';

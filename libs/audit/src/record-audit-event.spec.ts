@@ -1,5 +1,5 @@
 import type { TenantTx } from '@bulkhead/database';
-import { auditEnvelopeSchema, auditMessageOf, recordAuditEvent, REDACTED, type AuditEventInput } from './index';
+import { auditEnvelopeSchema, auditMessageOf, MAX_AUDIT_ENVELOPE_BYTES, recordAuditEvent, REDACTED, type AuditEventInput } from './index';
 
 const TENANT = '0193a7c2-7d4e-7b1a-9c3f-5e2d1a0b9c8e';
 const OTHER_TENANT = '0193a7c2-7d4e-7b1a-9c3f-5e2d1a0b9c8f';
@@ -67,5 +67,20 @@ describe('auditMessageOf', () => {
     expect(event).toMatchObject({ tenantId: TENANT, action: 'api_key.created', changes: { after: { secret: REDACTED } } });
     expect(auditEnvelopeSchema.parse(JSON.parse(value))).toEqual({ v: 1, event });
     expect(() => auditMessageOf(TENANT, { ...input, actor: { type: 'user', id: '' } })).toThrow(/actor.id/);
+  });
+
+  it('omits the changes of an event whose envelope would exceed the limit, and says how large they were', () => {
+    const definition = 'x'.repeat(MAX_AUDIT_ENVELOPE_BYTES);
+    const { event, value } = auditMessageOf(TENANT, { ...input, changes: { after: { definition } }, metadata: { workflowId: 'w-1' } });
+    expect(event.changes).toBeUndefined();
+    expect(event.metadata).toEqual({ workflowId: 'w-1', changesOmitted: { bytes: Buffer.byteLength(JSON.stringify({ after: { definition } })), limit: MAX_AUDIT_ENVELOPE_BYTES } });
+    expect(Buffer.byteLength(value)).toBeLessThanOrEqual(MAX_AUDIT_ENVELOPE_BYTES);
+    expect(auditEnvelopeSchema.parse(JSON.parse(value))).toEqual({ v: 1, event });
+  });
+
+  it('keeps the changes of an event just within the limit', () => {
+    const { event, value } = auditMessageOf(TENANT, { ...input, changes: { after: { definition: 'x'.repeat(MAX_AUDIT_ENVELOPE_BYTES - 1000) } } });
+    expect(event.changes?.after).toEqual({ definition: 'x'.repeat(MAX_AUDIT_ENVELOPE_BYTES - 1000) });
+    expect(Buffer.byteLength(value)).toBeLessThanOrEqual(MAX_AUDIT_ENVELOPE_BYTES);
   });
 });

@@ -13,11 +13,27 @@ export type AuditEventInput = Omit<AuditEvent, 'id' | 'tenantId' | 'occurredAt'>
 const INSERT_OUTBOX = 'INSERT INTO audit_outbox (tenant_id, id, payload) VALUES ($1, $2, $3)';
 
 /**
- * The complete, redacted event of `input` for `tenantId`, checked against the event schema.
- * An invalid event is a programming error (an action outside the catalogue, an empty actor id),
- * so it throws a plain Error naming the fields rather than a client-facing error.
+ * The largest envelope an event may have on the audit topic (the broker refuses a batch over
+ * 1 MiB, and the relay produces at most 512 KiB per request). An event over it keeps everything
+ * but its `changes`, and says so in `metadata.changesOmitted`.
  */
-function buildEvent(tenantId: string, input: AuditEventInput): AuditEvent {
+export const MAX_AUDIT_ENVELOPE_BYTES = 256 * 1024;
+
+/** An event and its envelope, as stored in the outbox and produced to the audit topic. */
+export interface AuditMessage {
+  event: AuditEvent;
+  value: string;
+}
+
+/**
+ * The complete, redacted event of `input` for `tenantId`, checked against the event schema, and
+ * its envelope as the outbox stores it and the relay produces it (keyed by the tenant id), with
+ * `changes` omitted if the envelope would exceed MAX_AUDIT_ENVELOPE_BYTES. The gateway, which
+ * has no outbox, produces it itself. An invalid event is a programming error (an action outside
+ * the catalogue, an empty actor id), so it throws a plain Error naming the fields rather than a
+ * client-facing error.
+ */
+export function auditMessageOf(tenantId: string, input: AuditEventInput): AuditMessage {
   const candidate = {
     ...input,
     id: uuidv7(),
@@ -30,7 +46,15 @@ function buildEvent(tenantId: string, input: AuditEventInput): AuditEvent {
     const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`).join('; ');
     throw new Error(`invalid audit event ${input.action}: ${fields}`);
   }
-  return parsed.data;
+  const event = parsed.data;
+  const value = envelopeOf(event);
+  if (Buffer.byteLength(value) <= MAX_AUDIT_ENVELOPE_BYTES) return { event, value };
+  const { changes, ...rest } = event;
+  const trimmed: AuditEvent = { ...rest, metadata: { ...event.metadata, changesOmitted: { bytes: Buffer.byteLength(JSON.stringify(changes ?? null)), limit: MAX_AUDIT_ENVELOPE_BYTES } } };
+  const trimmedValue = envelopeOf(trimmed);
+  const bytes = Buffer.byteLength(trimmedValue);
+  if (bytes > MAX_AUDIT_ENVELOPE_BYTES) throw new Error(`audit event ${input.action} is ${bytes} bytes without its changes, over the ${MAX_AUDIT_ENVELOPE_BYTES} an event may have`);
+  return { event: trimmed, value: trimmedValue };
 }
 
 function envelopeOf(event: AuditEvent): string {
@@ -46,8 +70,8 @@ function envelopeOf(event: AuditEvent): string {
  * COMMIT, in its round trip (`tx.atCommit`). Returns the recorded event.
  */
 export async function recordAuditEvent(tx: TenantTx, input: AuditEventInput): Promise<AuditEvent> {
-  const event = buildEvent(tx.tenantId, input);
-  tx.atCommit(INSERT_OUTBOX, [event.tenantId, event.id, envelopeOf(event)]);
+  const { event, value } = auditMessageOf(tx.tenantId, input);
+  tx.atCommit(INSERT_OUTBOX, [event.tenantId, event.id, value]);
   return event;
 }
 
@@ -60,18 +84,8 @@ export async function recordAuditEvent(tx: TenantTx, input: AuditEventInput): Pr
  */
 export async function recordIdentityAuditEvent(client: PoolClient, input: AuditEventInput & { tenantId: string }): Promise<AuditEvent> {
   const { tenantId, ...rest } = input;
-  const event = buildEvent(tenantId, rest);
+  const { event, value } = auditMessageOf(tenantId, rest);
   await client.query("SELECT set_config('app.tenant_id', $1, true)", [event.tenantId]);
-  await client.query(INSERT_OUTBOX, [event.tenantId, event.id, envelopeOf(event)]);
+  await client.query(INSERT_OUTBOX, [event.tenantId, event.id, value]);
   return event;
-}
-
-/**
- * The message of an event recorded without an outbox (the gateway has no database): the
- * complete, redacted, validated event of `input` for `tenantId`, and its envelope as the relay
- * produces it to the audit topic (keyed by the tenant id).
- */
-export function auditMessageOf(tenantId: string, input: AuditEventInput): { event: AuditEvent; value: string } {
-  const event = buildEvent(tenantId, input);
-  return { event, value: envelopeOf(event) };
 }

@@ -195,6 +195,18 @@ describe('the outbox relay', () => {
     expect(receivedOf(events.map((event) => event.id)).map((message) => message.event.id)).toEqual(events.map((event) => event.id));
   });
 
+  it('relays a batch larger than the broker takes in one request (the broker refuses over 1 MiB per partition)', async () => {
+    const [tenant] = await tenantsAcrossShards(1);
+    const tenantId = tenant?.tenantId ?? '';
+    // 40 events of ~60 KB, one tenant so one partition: ~2.4 MB in one claim of 50.
+    const large: AuditEventInput = { ...input('workflow.updated'), changes: { after: { definition: 'x'.repeat(60_000) } } };
+    const events = await database.withTenant({ tenantId }, async (tx) => Promise.all(Array.from({ length: 40 }, () => recordAuditEvent(tx, large))));
+
+    startRelay();
+    await expectRelayedOnce(events);
+    expect(receivedOf(events.map((event) => event.id)).map((message) => message.event.id)).toEqual(events.map((event) => event.id));
+  });
+
   it('relays nothing of a transaction that rolled back', async () => {
     const [tenant] = await tenantsAcrossShards(1);
     const tenantId = tenant?.tenantId ?? '';
