@@ -4,7 +4,7 @@ import { runScenario, type Scenario, type ScenarioReport } from './harness';
 import { formatReportTable } from './report';
 import { auditLagScenario } from './scenarios/audit-lag.scenario';
 import { auditGatewayWritesScenario } from './scenarios/audit-gateway-writes.scenario';
-import { auditPipelineScenario } from './scenarios/audit-pipeline.scenario';
+import { auditPipelineBareScenario, auditPipelineScenario, auditPipelineVsBareScenario } from './scenarios/audit-pipeline.scenario';
 import { gatewayAuthScenario } from './scenarios/gateway-auth.scenario';
 import { kafkaRoundtripScenario } from './scenarios/kafka-roundtrip.scenario';
 import { loginStallScenario } from './scenarios/login-stall.scenario';
@@ -21,6 +21,8 @@ const SCENARIOS: readonly Scenario[] = [
   projectGetVsBareScenario,
   kafkaRoundtripScenario,
   auditPipelineScenario,
+  auditPipelineBareScenario,
+  auditPipelineVsBareScenario,
   auditLagScenario,
   auditGatewayWritesScenario,
   gatewayAuthScenario,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { recordAuditEvent, type AuditEventInput } from '@bulkhead/audit';
-import { openTenantDatabase, shardMigrationsDir, uuidv7 } from '@bulkhead/database';
-import { loadDevstackEnv, startPlatform, workspaceRoot } from '@bulkhead/testkit';
+import { auditMessageOf, recordAuditEvent, type AuditEventInput } from '@bulkhead/audit';
+import { createInMemoryPlacementSource, createShardRouter, openTenantDatabase, shardMigrationsDir, uuidv7, type ShardRouter } from '@bulkhead/database';
+import { loadDevstackEnv, startPlatform, workspaceRoot, type DevstackEnv } from '@bulkhead/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
-import type { Scenario, WorkloadResult } from '../harness';
+import type { Scenario } from '../harness';
+import { openBareAuditPipeline } from './bare-audit-pipeline';
 import { produce } from './kafka-roundtrip.scenario';
 
 const EVENTS_PER_ROUND = 4000;
@@ -19,6 +20,81 @@ const sampleInput: AuditEventInput = {
   changes: { after: { description: 'x'.repeat(200) } },
 };
 
+/** H = 1/(1/A + 1/B): raw kafkajs produce+consume (A), then raw batched INSERTs (B) of the same events, one after the other. */
+interface RawHalves {
+  run(count: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openRawHalves(devstack: DevstackEnv): Promise<RawHalves> {
+  const kafka = new Kafka({ clientId: 'bulkhead-bench', brokers: devstack.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const runId = randomUUID().slice(0, 8);
+  const topic = `bench.audit-a.${runId}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  let received = 0;
+  let onReceived: (() => void) | undefined;
+  const consumer = kafka.consumer({ groupId: `bench-audit-${runId}`, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch }) => {
+      received += batch.messages.length;
+      onReceived?.();
+    },
+  });
+
+  // B: the same columns as the log, in a scratch table of the same database.
+  const auditDb = new Pool({ connectionString: devstack.auditDatabase.ownerUrl, max: 2 });
+  const scratch = `bench_audit_insert_${runId}`;
+  await auditDb.query(`CREATE TABLE ${scratch} (LIKE audit_events INCLUDING DEFAULTS)`);
+  const sampleEvent = JSON.stringify({ actor: { type: 'user', id: randomUUID() }, action: 'project.updated', resource: { type: 'project', id: randomUUID() }, outcome: 'success', changes: { after: { description: 'x'.repeat(200) } } });
+  let seq = 0;
+  const insertRaw = async (count: number) => {
+    for (let done = 0; done < count; done += INSERT_BATCH) {
+      const size = Math.min(INSERT_BATCH, count - done);
+      const ids = Array.from({ length: size }, () => uuidv7());
+      const seqs = Array.from({ length: size }, () => ++seq);
+      await auditDb.query(
+        `INSERT INTO ${scratch} (tenant_id, seq, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id, outcome, event, prev_hash, hash)
+         SELECT $1::uuid, s, i, now(), 'user', 'bench', 'project.updated', 'project', 'p', 'success', $2::jsonb, repeat('0', 64), repeat('f', 64)
+           FROM unnest($3::bigint[], $4::uuid[]) AS t(s, i)`,
+        [randomUUID(), sampleEvent, seqs, ids],
+      );
+    }
+  };
+
+  return {
+    async run(count) {
+      const target = received + count;
+      const allReceived = new Promise<void>((resolve) => {
+        onReceived = () => {
+          if (received >= target) resolve();
+        };
+      });
+      await produce(producer, topic, count);
+      await allReceived;
+      await insertRaw(count);
+    },
+    async close() {
+      await consumer.disconnect();
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] });
+      await admin.disconnect();
+      await auditDb.query(`DROP TABLE ${scratch}`);
+      await auditDb.end();
+    },
+  };
+}
+
+const H_NAME = 'H: raw kafkajs produce+consume (A), then raw batched INSERTs (B), same events';
+const BULKHEAD_NAME = 'outbox → relay → Kafka → consumer → hash-chained log, from the outbox commits to the last logged';
+const BARE_NAME = 'bare pipeline: raw pg outbox → raw kafkajs → raw pg log (no RLS, no validation, two indexes), same events';
+
 /**
  * The audit pipeline (issue 5): outbox rows on the shards → the audit service's relay → Kafka →
  * its consumer → committed in the hash-chained log, against H = 1/(1/A + 1/B), where A is raw
@@ -31,83 +107,107 @@ export const auditPipelineScenario: Scenario = {
   description: `${EVENTS_PER_ROUND} audit events of ${TENANTS} tenants per round: outbox → relay → Kafka → consumer → log vs H = 1/(1/A + 1/B) of raw kafkajs and raw batched inserts`,
   async prepare() {
     const devstack = loadDevstackEnv();
-
-    const kafka = new Kafka({ clientId: 'bulkhead-bench', brokers: devstack.kafkaBrokers, logLevel: logLevel.NOTHING });
-    const runId = randomUUID().slice(0, 8);
-    const topic = `bench.audit-a.${runId}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    let received = 0;
-    let onReceived: (() => void) | undefined;
-    const consumer = kafka.consumer({ groupId: `bench-audit-${runId}`, maxWaitTimeInMs: 50 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        received += batch.messages.length;
-        onReceived?.();
-      },
-    });
-
-    // B: the same columns as the log, in a scratch table of the same database.
-    const auditDb = new Pool({ connectionString: devstack.auditDatabase.ownerUrl, max: 2 });
-    const scratch = `bench_audit_insert_${runId}`;
-    await auditDb.query(`CREATE TABLE ${scratch} (LIKE audit_events INCLUDING DEFAULTS)`);
-    const sampleEvent = JSON.stringify({ actor: { type: 'user', id: randomUUID() }, action: 'project.updated', resource: { type: 'project', id: randomUUID() }, outcome: 'success', changes: { after: { description: 'x'.repeat(200) } } });
-    let seq = 0;
-    const insertRaw = async (count: number) => {
-      for (let done = 0; done < count; done += INSERT_BATCH) {
-        const size = Math.min(INSERT_BATCH, count - done);
-        const ids = Array.from({ length: size }, () => uuidv7());
-        const seqs = Array.from({ length: size }, () => ++seq);
-        await auditDb.query(
-          `INSERT INTO ${scratch} (tenant_id, seq, id, occurred_at, actor_type, actor_id, action, resource_type, resource_id, outcome, event, prev_hash, hash)
-           SELECT $1::uuid, s, i, now(), 'user', 'bench', 'project.updated', 'project', 'p', 'success', $2::jsonb, repeat('0', 64), repeat('f', 64)
-             FROM unnest($3::bigint[], $4::uuid[]) AS t(s, i)`,
-          [randomUUID(), sampleEvent, seqs, ids],
-        );
-      }
-    };
-
-    const outbox = await openBenchOutbox(auditDb);
-
+    const halves = await openRawHalves(devstack);
+    const outbox = await openBulkheadPipeline(devstack);
     return {
-      baseline: {
-        name: 'H: raw kafkajs produce+consume (A), then raw batched INSERTs (B), same events',
-        run: async (): Promise<WorkloadResult> => {
-          const target = received + EVENTS_PER_ROUND;
-          const allReceived = new Promise<void>((resolve) => {
-            onReceived = () => {
-              if (received >= target) resolve();
-            };
-          });
-          await produce(producer, topic, EVENTS_PER_ROUND);
-          await allReceived;
-          await insertRaw(EVENTS_PER_ROUND);
-          return { operations: EVENTS_PER_ROUND };
-        },
-      },
-      subject: {
-        name: 'outbox → relay → Kafka → consumer → hash-chained log, from the outbox commits to the last logged',
-        run: async (): Promise<WorkloadResult> => ({ operations: EVENTS_PER_ROUND, timedMs: await outbox.drain(EVENTS_PER_ROUND) }),
-      },
+      baseline: { name: H_NAME, run: async () => (await halves.run(EVENTS_PER_ROUND), { operations: EVENTS_PER_ROUND }) },
+      subject: { name: BULKHEAD_NAME, run: async () => ({ operations: EVENTS_PER_ROUND, timedMs: await outbox.drain(EVENTS_PER_ROUND) }) },
       target: { minRatio: 0.7, meaning: 'the audit pipeline ≥ 70% of H = 1/(1/A + 1/B)' },
-      async close() {
-        await consumer.disconnect();
-        await producer.disconnect();
-        await admin.deleteTopics({ topics: [topic] });
-        await admin.disconnect();
-        await auditDb.query(`DROP TABLE ${scratch}`);
-        await auditDb.end();
+      close: async () => {
+        await halves.close();
         await outbox.close();
       },
     };
   },
 };
+
+/**
+ * What the pipeline the issue requires can reach here at all: the same drain through a bare
+ * pipeline of raw pg and kafkajs (see {@link openBareAuditPipeline}), against H.
+ */
+export const auditPipelineBareScenario: Scenario = {
+  name: 'audit-pipeline-bare',
+  description: `${EVENTS_PER_ROUND} audit events of ${TENANTS} tenants per round: a bare pipeline of raw pg and kafkajs vs H`,
+  async prepare() {
+    const devstack = loadDevstackEnv();
+    const halves = await openRawHalves(devstack);
+    const bare = await openBarePipeline(devstack);
+    return {
+      baseline: { name: H_NAME, run: async () => (await halves.run(EVENTS_PER_ROUND), { operations: EVENTS_PER_ROUND }) },
+      subject: { name: BARE_NAME, run: async () => ({ operations: EVENTS_PER_ROUND, timedMs: await bare.drain(EVENTS_PER_ROUND) }) },
+      close: async () => {
+        await halves.close();
+        await bare.close();
+      },
+    };
+  },
+};
+
+/** Bulkhead's pipeline against the bare one, on the same drain: what Bulkhead's own code costs. */
+export const auditPipelineVsBareScenario: Scenario = {
+  name: 'audit-pipeline-vs-bare',
+  description: `${EVENTS_PER_ROUND} audit events of ${TENANTS} tenants per round: Bulkhead's pipeline vs the bare one`,
+  async prepare() {
+    const devstack = loadDevstackEnv();
+    const bare = await openBarePipeline(devstack);
+    const outbox = await openBulkheadPipeline(devstack);
+    return {
+      baseline: { name: BARE_NAME, run: async () => ({ operations: EVENTS_PER_ROUND, timedMs: await bare.drain(EVENTS_PER_ROUND) }) },
+      subject: { name: BULKHEAD_NAME, run: async () => ({ operations: EVENTS_PER_ROUND, timedMs: await outbox.drain(EVENTS_PER_ROUND) }) },
+      close: async () => {
+        await bare.close();
+        await outbox.close();
+      },
+    };
+  },
+};
+
+/** A drain of events through Bulkhead's pipeline. */
+interface PipelineDrain {
+  drain(count: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function openBulkheadPipeline(devstack: DevstackEnv): Promise<PipelineDrain> {
+  const auditDb = new Pool({ connectionString: devstack.auditDatabase.ownerUrl, max: 2 });
+  const outbox = await openBenchOutbox(auditDb);
+  return {
+    drain: (count) => outbox.drain(count),
+    close: async () => {
+      await outbox.close();
+      await auditDb.end();
+    },
+  };
+}
+
+/** The bare pipeline over TENANTS tenants spread evenly over the shards, writing envelopes like the real ones. */
+async function openBarePipeline(devstack: DevstackEnv): Promise<PipelineDrain> {
+  const router = createShardRouter({ shards: devstack.shards.map((shard) => ({ id: shard.id, url: shard.url })), placements: createInMemoryPlacementSource() });
+  const tenants = await Promise.all((await tenantsSpreadOverShards(router, devstack.shards.length)).map(async (tenantId) => ({ tenantId, shardUrl: (await router.shardFor(tenantId)).url })));
+  const bare = await openBareAuditPipeline(devstack, tenants);
+  return {
+    drain: (count) => bare.drain((tenantId) => auditMessageOf(tenantId, sampleInput).value, count),
+    close: () => bare.close(),
+  };
+}
+
+/**
+ * TENANTS new tenant ids, as many on every shard (a platform's many tenants spread evenly; a
+ * handful drawn at random would load one shard's relay loop with most of the events).
+ */
+async function tenantsSpreadOverShards(router: Pick<ShardRouter, 'shardFor'>, shardCount: number): Promise<string[]> {
+  const perShard = Math.ceil(TENANTS / shardCount);
+  const counts = new Map<string, number>();
+  const tenants: string[] = [];
+  while (tenants.length < TENANTS) {
+    const tenantId = uuidv7();
+    const { id } = await router.shardFor(tenantId);
+    if ((counts.get(id) ?? 0) >= perShard) continue;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+    tenants.push(tenantId);
+  }
+  return tenants;
+}
 
 /** Events recorded through the real outbox of the shards, in the transactions of TENANTS tenants. */
 export interface BenchOutbox {
@@ -138,7 +238,7 @@ export async function openBenchOutbox(auditDb: Pool): Promise<BenchOutbox> {
     migrationsDir: shardMigrationsDir(path.join(workspaceRoot(), 'services'), 'audit'),
     scope: 'audit',
   });
-  const tenants = Array.from({ length: TENANTS }, () => uuidv7());
+  const tenants = await tenantsSpreadOverShards(shards.router, devstack.shards.length);
   // Each tenant's chain head holds the sequence number of its last logged event, committed with
   // it: their sum is the number logged, read in TENANTS key lookups. (Counting the log's rows
   // cost the audit database a scan that grew with every round, every 5 ms.)
