@@ -6,7 +6,7 @@ import { loadDevstackEnv, startPlatform, workspaceRoot, type DevstackEnv } from 
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import type { Scenario } from '../harness';
-import { openBareAuditPipeline } from './bare-audit-pipeline';
+import { openBareAuditPipeline } from './bare-audit-pipeline/bare-audit-pipeline';
 import { produce } from './kafka-roundtrip.scenario';
 
 const EVENTS_PER_ROUND = 4000;

@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { GENESIS_HASH } from '@bulkhead/audit';
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { DevstackEnv } from '@bulkhead/testkit';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Pool, type PoolClient } from 'pg';
@@ -28,11 +29,10 @@ export interface BareAuditPipeline {
  * The audit pipeline built from the raw libraries alone, with only what the issue requires and
  * nothing of Bulkhead's: a scratch outbox per shard (no row-level security), claimed `FOR UPDATE
  * SKIP LOCKED` and deleted in batches of 500 by one loop per shard, each with its own idempotent
- * acks=all producer, started the moment the rows commit (no polling); one consumer group reading
- * 6 partitions concurrently, appending each batch in one transaction (chain heads locked,
- * duplicates dropped by id, `sha256(prevHash || value)` chained per tenant, rows inserted into a
- * log with its primary key and the id index only), offsets committed after it. Everything runs in
- * this process. What the required work costs on this machine: an upper bound for the real one.
+ * acks=all producer, started the moment the rows commit (no polling), in this process; and, in a
+ * child process of its own (see bare-log-consumer.child.ts), a consumer appending the batches to
+ * a hash-chained log with its primary key and the id index only. What the required work costs on
+ * this machine, each half with a core's worth of JavaScript: an upper bound for the real one.
  */
 export async function openBareAuditPipeline(devstack: DevstackEnv, tenants: readonly BareTenant[]): Promise<BareAuditPipeline> {
   const run = randomUUID().slice(0, 8);
@@ -44,7 +44,7 @@ export async function openBareAuditPipeline(devstack: DevstackEnv, tenants: read
   const shardUrls = [...new Set(tenants.map((tenant) => tenant.shardUrl))];
   const ownerOf = (url: string): string => devstack.shards.find((shard) => shard.url === url)?.ownerUrl ?? url;
   const shardPools = new Map(shardUrls.map((url) => [url, new Pool({ connectionString: ownerOf(url), max: tenants.length + 1 })]));
-  const auditDb = new Pool({ connectionString: devstack.auditDatabase.ownerUrl, max: PARTITIONS + 1 });
+  const auditDb = new Pool({ connectionString: devstack.auditDatabase.ownerUrl, max: 1 });
   for (const pool of shardPools.values()) {
     await pool.query(`CREATE TABLE ${outbox} (tenant_id uuid NOT NULL, id uuid NOT NULL, payload json NOT NULL,
       created_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (tenant_id, id))`);
@@ -65,74 +65,23 @@ export async function openBareAuditPipeline(devstack: DevstackEnv, tenants: read
     producers.set(url, producer);
   }
 
-  const consumer = kafka.consumer({ groupId: `bench-bare-audit-${run}`, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: PARTITIONS,
-    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
-      const last = batch.messages.at(-1);
-      if (last === undefined) return;
-      const events = batch.messages.map((message) => {
-        const value = message.value?.toString('utf8') ?? 'null';
-        const envelope = JSON.parse(value) as { event: { id: string; tenantId: string } };
-        return { id: envelope.event.id, tenantId: envelope.event.tenantId, value };
-      });
-      await appendBatch(auditDb, events);
-      resolveOffset(last.offset);
-      await commitOffsetsIfNecessary();
+  const consumer = fork(path.join(__dirname, 'bare-log-consumer.child.ts'), {
+    env: {
+      ...process.env,
+      BARE_LOG_TABLE: log,
+      BARE_HEADS_TABLE: heads,
+      BARE_PARTITIONS: String(PARTITIONS),
+      BARE_AUDIT_URL: devstack.auditDatabase.ownerUrl,
+      BARE_BROKERS: devstack.kafkaBrokers.join(','),
+      BARE_GROUP: `bench-bare-audit-${run}`,
+      BARE_TOPIC: topic,
     },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-
-  async function appendBatch(pool: Pool, events: readonly { id: string; tenantId: string; value: string }[]): Promise<void> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const tenantIds = [...new Set(events.map((event) => event.tenantId))].sort();
-      await client.query(`INSERT INTO ${heads} SELECT t, 0, $2 FROM unnest($1::uuid[]) AS t ORDER BY t ON CONFLICT DO NOTHING`, [tenantIds, GENESIS_HASH]);
-      const locked = await client.query<{ tenant_id: string; seq: string; hash: string }>(
-        `SELECT tenant_id, seq, hash FROM ${heads} WHERE tenant_id = ANY($1::uuid[]) ORDER BY tenant_id FOR UPDATE`,
-        [tenantIds],
-      );
-      const known = new Set((await client.query<{ id: string }>(`SELECT id FROM ${log} WHERE id = ANY($1::uuid[])`, [events.map((event) => event.id)])).rows.map((row) => row.id));
-      const chains = new Map(locked.rows.map((row) => [row.tenant_id, { seq: Number(row.seq), hash: row.hash }]));
-      const rows = { tenant: [] as string[], seq: [] as number[], id: [] as string[], event: [] as string[], prev: [] as string[], hash: [] as string[] };
-      for (const event of events) {
-        const chain = chains.get(event.tenantId);
-        if (chain === undefined || known.has(event.id)) continue;
-        known.add(event.id);
-        const hash = createHash('sha256').update(chain.hash).update(event.value).digest('hex');
-        rows.tenant.push(event.tenantId);
-        rows.seq.push(chain.seq + 1);
-        rows.id.push(event.id);
-        rows.event.push(event.value);
-        rows.prev.push(chain.hash);
-        rows.hash.push(hash);
-        chains.set(event.tenantId, { seq: chain.seq + 1, hash });
-      }
-      await client.query(`INSERT INTO ${log} SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::jsonb[], $5::text[], $6::text[])`, [
-        rows.tenant,
-        rows.seq,
-        rows.id,
-        rows.event,
-        rows.prev,
-        rows.hash,
-      ]);
-      const moved = [...chains.entries()];
-      await client.query(`UPDATE ${heads} AS h SET seq = u.seq, hash = u.hash FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS u(t, seq, hash) WHERE h.tenant_id = u.t`, [
-        moved.map(([tenantId]) => tenantId),
-        moved.map(([, chain]) => chain.seq),
-        moved.map(([, chain]) => chain.hash),
-      ]);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
+  await new Promise<void>((resolve, reject) => {
+    consumer.once('message', () => resolve());
+    consumer.once('exit', (code) => reject(new Error(`the bare log consumer exited (${code}) before it was ready`)));
+  });
 
   /** Claims, produces and deletes `url`'s outbox rows until `relayed()` says every event is out. */
   async function relayShard(url: string, done: () => boolean, relayed: (count: number) => void): Promise<void> {
@@ -190,7 +139,10 @@ export async function openBareAuditPipeline(devstack: DevstackEnv, tenants: read
       return performance.now() - started;
     },
     async close() {
-      await consumer.disconnect();
+      await new Promise<void>((resolve) => {
+        consumer.once('exit', () => resolve());
+        consumer.kill('SIGTERM');
+      });
       await Promise.all([...producers.values()].map((producer) => producer.disconnect()));
       await admin.deleteTopics({ topics: [topic] });
       await admin.disconnect();
