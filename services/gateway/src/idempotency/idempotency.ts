@@ -1,3 +1,4 @@
+import { canonicalJson } from '@bulkhead/audit';
 import { AppError } from '@bulkhead/errors';
 import type { Logger } from '@bulkhead/observability';
 import { tenantKey } from '@bulkhead/tenant-cache';
@@ -55,21 +56,10 @@ export function withIdempotencyKeyHeader(route: RouteOptions): void {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** JSON with every object's keys sorted, so `{a, b}` and `{b, a}` are one body. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value)
-      .filter(([, member]) => member !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 /** What a repeat must match: SHA-256 of the method, the path (no query) and the canonical body. */
 export function fingerprintOf(request: FastifyRequest): string {
   const path = request.url.split('?')[0] ?? '/';
+  // Canonical, so `{a, b}` and `{b, a}` are one body.
   const body = request.body === undefined ? '' : canonicalJson(request.body);
   return sha256(`${request.method}\n${path}\n${body}`);
 }
