@@ -146,6 +146,11 @@ async function waiting(tenantIds: readonly string[]): Promise<number> {
   return total;
 }
 
+/** Records `count` events of `tenantId` in one transaction, in order. */
+async function recordMany(tenantId: string, count: number, event: AuditEventInput = input()): Promise<AuditEvent[]> {
+  return database.withTenant({ tenantId }, (tx) => Promise.all(Array.from({ length: count }, () => recordAuditEvent(tx, event))));
+}
+
 const receivedOf = (ids: readonly string[]): Received[] => received.filter((message) => ids.includes(message.event.id));
 
 /** Waits until every one of `events` was received, then checks each arrived exactly once, keyed by its tenant. */
@@ -162,6 +167,13 @@ async function expectRelayedOnce(events: readonly AuditEvent[]): Promise<void> {
     expect(message?.event).toEqual(event);
   }
   expect(malformed).toEqual([]);
+}
+
+/** {@link expectRelayedOnce}, and in the order of `events`. */
+async function expectRelayedInOrder(events: readonly AuditEvent[]): Promise<void> {
+  await expectRelayedOnce(events);
+  const ids = events.map((event) => event.id);
+  expect(receivedOf(ids).map((message) => message.event.id)).toEqual(ids);
 }
 
 describe('the outbox relay', () => {
@@ -186,25 +198,19 @@ describe('the outbox relay', () => {
     const tenantId = tenant?.tenantId ?? '';
     // Three transactions of 60 events (batches are 50): claims cross transaction boundaries.
     const events: AuditEvent[] = [];
-    for (let transaction = 0; transaction < 3; transaction++) {
-      events.push(...(await database.withTenant({ tenantId }, async (tx) => Promise.all(Array.from({ length: 60 }, () => recordAuditEvent(tx, input()))))));
-    }
+    for (let transaction = 0; transaction < 3; transaction++) events.push(...(await recordMany(tenantId, 60)));
 
     startRelay();
-    await expectRelayedOnce(events);
-    expect(receivedOf(events.map((event) => event.id)).map((message) => message.event.id)).toEqual(events.map((event) => event.id));
+    await expectRelayedInOrder(events);
   });
 
   it('relays a batch larger than the broker takes in one request (the broker refuses over 1 MiB per partition)', async () => {
     const [tenant] = await tenantsAcrossShards(1);
-    const tenantId = tenant?.tenantId ?? '';
     // 40 events of ~60 KB, one tenant so one partition: ~2.4 MB in one claim of 50.
-    const large: AuditEventInput = { ...input('workflow.updated'), changes: { after: { definition: 'x'.repeat(60_000) } } };
-    const events = await database.withTenant({ tenantId }, async (tx) => Promise.all(Array.from({ length: 40 }, () => recordAuditEvent(tx, large))));
+    const events = await recordMany(tenant?.tenantId ?? '', 40, { ...input('workflow.updated'), changes: { after: { definition: 'x'.repeat(60_000) } } });
 
     startRelay();
-    await expectRelayedOnce(events);
-    expect(receivedOf(events.map((event) => event.id)).map((message) => message.event.id)).toEqual(events.map((event) => event.id));
+    await expectRelayedInOrder(events);
   });
 
   it('relays nothing of a transaction that rolled back', async () => {
