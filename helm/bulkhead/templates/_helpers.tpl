@@ -92,6 +92,7 @@ an ordered JSON array of {"id", "url"}, the URL without credentials. */}}
 {{- define "bulkhead.secretKeys" -}}
 {{- toJson (dict
   "shardDatabase" (list "SHARD_DATABASE_USER" "SHARD_DATABASE_PASSWORD")
+  "relayDatabase" (list "RELAY_DATABASE_USER" "RELAY_DATABASE_PASSWORD")
   "shardOwnerDatabase" (list "SHARD_OWNER_DATABASE_USER" "SHARD_OWNER_DATABASE_PASSWORD")
   "identityOwnerDatabase" (list "IDENTITY_DATABASE_OWNER_URL")
   "auditOwnerDatabase" (list "AUDIT_DATABASE_OWNER_URL")

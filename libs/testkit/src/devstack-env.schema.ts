@@ -27,6 +27,8 @@ export const devstackEnvSchema = z
     identityDatabase: database,
     /** audit's compliance-log database. */
     auditDatabase: database,
+    /** The audit relay's role on the shards and the identity database (ADR 0005), where the devstack knows it. */
+    auditRelay: z.object({ user: z.string().min(1), password: z.string().min(1) }).optional(),
     redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
     kafkaBrokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).min(1),
     /** argv that stops / starts each component the devstack manages (`pg-a`, `pg-b`, `redis`, `kafka`). */

@@ -56,7 +56,8 @@ export function loadDevstackEnv(options: LoadDevstackEnvOptions = {}): DevstackE
 /**
  * The environment variables services read, for the devstack's settings (see the README's
  * configuration reference): `SHARD_MAP`, `SHARD_OWNER_MAP`, the identity and audit database
- * URLs with their owner URLs, `PLACEMENT_DATABASE_URL` (where the sharded services read tenant
+ * URLs with their owner URLs, the audit relay's `RELAY_DATABASE_USER`/`_PASSWORD` where the
+ * devstack knows them, `PLACEMENT_DATABASE_URL` (where the sharded services read tenant
  * placements: the identity database, as the service role), `REDIS_URL`, `KAFKA_BROKERS`, and a
  * `SIGNING_KEY_ENCRYPTION_KEY`, the agent service's `AGENT_MASTER_KEY` and the workflow service's `WORKLOAD_KEY` (and auth's
  * `WORKLOAD_KEYS` register holding it), derived from the identity database's URL: local-only
@@ -73,6 +74,7 @@ export function toServiceEnvironment(env: DevstackEnv): Record<string, string> {
     PLACEMENT_DATABASE_URL: env.identityDatabase.url,
     AUDIT_DATABASE_URL: env.auditDatabase.url,
     AUDIT_DATABASE_OWNER_URL: env.auditDatabase.ownerUrl,
+    ...(env.auditRelay === undefined ? {} : { RELAY_DATABASE_USER: env.auditRelay.user, RELAY_DATABASE_PASSWORD: env.auditRelay.password }),
     REDIS_URL: env.redisUrl,
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     SIGNING_KEY_ENCRYPTION_KEY: createHash('sha256').update(`bulkhead-devstack:${env.identityDatabase.url}`).digest('base64'),

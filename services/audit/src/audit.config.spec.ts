@@ -8,6 +8,7 @@ const required = {
   IDENTITY_DATABASE_URL: 'postgres://app@db/identity',
   AUTH_GRPC_ADDRESS: 'auth:50051',
   REDIS_URL: 'redis://redis:6379',
+  RELAY_DATABASE_PASSWORD: 'relay-pw',
 };
 
 describe('audit config', () => {
@@ -24,9 +25,15 @@ describe('audit config', () => {
     });
   });
 
-  it('runs the outbox relay by default, in batches of 500 polled every 200 ms, and can turn it off', () => {
+  it('runs the outbox relay by default, in batches of 500 polled every 100 ms, and can turn it off', () => {
     expect(loadConfig(auditConfigShape, required)).toMatchObject({ RELAY_ENABLED: true, RELAY_BATCH_SIZE: 500, RELAY_POLL_INTERVAL_MS: 100 });
     expect(loadConfig(auditConfigShape, { ...required, RELAY_ENABLED: 'false' }).RELAY_ENABLED).toBe(false);
+  });
+
+  it("logs the relay in as its own role, whose password it requires", () => {
+    expect(loadConfig(auditConfigShape, required).RELAY_DATABASE_USER).toBe('bulkhead_audit_relay');
+    const { RELAY_DATABASE_PASSWORD: _omitted, ...withoutPassword } = required;
+    expect(() => loadConfig(auditConfigShape, withoutPassword)).toThrow(/RELAY_DATABASE_PASSWORD/);
   });
 
   it('names a missing database URL and an empty broker list', () => {

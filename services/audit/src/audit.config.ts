@@ -21,12 +21,16 @@ export const auditConfigShape = {
   MIGRATIONS_DIR: envFields.string().default('services'),
   /** The outbox relay (ADR 0005): off runs the compliance-log consumer alone (and lets the bench compare). */
   RELAY_ENABLED: envFields.boolean().default(true),
-  /** The shards whose `audit_outbox` the relay drains, as the service role. */
+  /** The shards whose `audit_outbox` the relay drains (reached as the relay role, whatever credentials the URLs carry). */
   SHARD_MAP: shardedServiceConfigShape.SHARD_MAP,
-  SHARD_DATABASE_USER: shardedServiceConfigShape.SHARD_DATABASE_USER,
-  SHARD_DATABASE_PASSWORD: shardedServiceConfigShape.SHARD_DATABASE_PASSWORD,
-  /** The identity database, whose `audit_outbox` holds the auth service's events, as the service role. */
+  /** The identity database, whose `audit_outbox` holds the auth service's events (reached as the relay role too). */
   IDENTITY_DATABASE_URL: envFields.url(['postgres', 'postgresql']),
+  /**
+   * The relay's own role: it alone may read and delete outbox rows (ADR 0005). The relay connects
+   * to every shard of SHARD_MAP and to IDENTITY_DATABASE_URL with these credentials.
+   */
+  RELAY_DATABASE_USER: envFields.string().default('bulkhead_audit_relay'),
+  RELAY_DATABASE_PASSWORD: envFields.string(),
   /** The most outbox rows one relay transaction claims and produces. */
   RELAY_BATCH_SIZE: envFields.positiveInt().default(500),
   /** How long a relay loop waits after finding its outbox empty. */

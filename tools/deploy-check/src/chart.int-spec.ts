@@ -166,7 +166,7 @@ describe.each([
   });
 
   it("opens each service's egress only to the engines it has credentials for", () => {
-    const databaseGroups = ['shardDatabase', 'identityDatabase', 'placementDatabase', 'auditDatabase'];
+    const databaseGroups = ['shardDatabase', 'relayDatabase', 'identityDatabase', 'placementDatabase', 'auditDatabase'];
     for (const service of services) {
       const groups = values.services[service]?.secrets ?? [];
       const expected = [
@@ -312,6 +312,7 @@ describe('tracing', () => {
 describe('secrets created from values', () => {
   const created = {
     shardDatabase: { SHARD_DATABASE_USER: 'bulkhead_app', SHARD_DATABASE_PASSWORD: 'app-pw' },
+    relayDatabase: { RELAY_DATABASE_USER: 'bulkhead_audit_relay', RELAY_DATABASE_PASSWORD: 'relay-pw' },
     shardOwnerDatabase: { SHARD_OWNER_DATABASE_USER: 'bulkhead_owner', SHARD_OWNER_DATABASE_PASSWORD: 'owner-pw' },
     identityOwnerDatabase: { IDENTITY_DATABASE_OWNER_URL: 'postgres://o:p@identity:5432/bulkhead_identity' },
     auditOwnerDatabase: { AUDIT_DATABASE_OWNER_URL: 'postgres://o:p@audit:5432/bulkhead_audit' },

@@ -85,11 +85,16 @@ describe('the engine manifests in k8s/', () => {
     expect(findPodSecurityProblems(objects)).toEqual([]);
   });
 
-  it('give every cluster the bulkhead_app service role the migrations grant to, subject to row-level security', () => {
+  it('give every cluster the bulkhead_app service role, and those with an outbox the relay role, the migrations grant to, subject to row-level security', () => {
     const clusters = ofKind(objects, 'Cluster');
-    const roles = clusters.flatMap((c) => spec<{ managed: { roles: { name: string; bypassrls: boolean }[] } }>(c).managed.roles);
-    expect(roles.map((r) => r.name)).toEqual(clusters.map(() => 'bulkhead_app'));
-    expect(roles.every((r) => r.bypassrls === false)).toBe(true);
+    const rolesOf = (cluster: (typeof clusters)[number]) => spec<{ managed: { roles: { name: string; bypassrls: boolean }[] } }>(cluster).managed.roles;
+    expect(Object.fromEntries(clusters.map((c) => [c.metadata.name, rolesOf(c).map((r) => r.name)]))).toEqual({
+      'bulkhead-shards-a': ['bulkhead_app', 'bulkhead_audit_relay'],
+      'bulkhead-shards-b': ['bulkhead_app', 'bulkhead_audit_relay'],
+      'bulkhead-identity': ['bulkhead_app', 'bulkhead_audit_relay'],
+      'bulkhead-audit': ['bulkhead_app'],
+    });
+    expect(clusters.flatMap(rolesOf).every((r) => r.bypassrls === false)).toBe(true);
   });
 
   it('declare the audit topic and its dead-letter topic with a retention', () => {

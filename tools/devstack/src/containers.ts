@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import type { DevstackEnv } from '@bulkhead/testkit';
 import type { DevstackSettings } from './devstack-settings';
 import { KAFKA_VERSION, ensureKafkaTopics } from './kafka.local';
-import { APP_ROLE, emptyPostgresEnv, OWNER_ROLE, POSTGRES_LAYOUT, type LocalPostgresEnv } from './postgres.local';
+import { APP_ROLE, emptyPostgresEnv, hasOutbox, OWNER_ROLE, POSTGRES_LAYOUT, RELAY_ROLE, type LocalPostgresEnv } from './postgres.local';
 
 type Control = DevstackEnv['controls'][string];
 
@@ -58,11 +58,12 @@ export async function upContainerPostgres(settings: DevstackSettings): Promise<L
     const at = (user: string, db: string): string => `postgres://${user}:${user === 'postgres' ? 'bulkhead' : user}@127.0.0.1:${port}/${db}`;
     const admin = new Client({ connectionString: at('postgres', 'postgres') });
     await admin.connect();
-    for (const role of [OWNER_ROLE, APP_ROLE]) await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${role}'`);
+    for (const role of [OWNER_ROLE, APP_ROLE, RELAY_ROLE]) await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${role}'`);
     for (const db of layout.databases) {
       await admin.query(`CREATE DATABASE ${db} OWNER ${OWNER_ROLE}`);
       await admin.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
       await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${APP_ROLE}`);
+      if (hasOutbox(db)) await admin.query(`GRANT CONNECT ON DATABASE ${db} TO ${RELAY_ROLE}`);
       const entry = { server: layout.server, url: at(APP_ROLE, db), ownerUrl: at(OWNER_ROLE, db) };
       const shard = /^bulkhead_shard_(\d+)$/.exec(db);
       if (shard !== null) env.shards.push({ id: `shard-${shard[1]}`, ...entry });
@@ -74,6 +75,7 @@ export async function upContainerPostgres(settings: DevstackSettings): Promise<L
       const client = new Client({ connectionString: at('postgres', db) });
       await client.connect();
       await client.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}; REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`);
+      if (hasOutbox(db)) await client.query(`GRANT USAGE ON SCHEMA public TO ${RELAY_ROLE}`);
       await client.end();
     }
     env.postgresServers.push({ id: layout.server, superuserUrl: at('postgres', 'postgres') });

@@ -109,14 +109,15 @@ export async function up(settings: DevstackSettings, log: Log): Promise<Devstack
   let docker: boolean | undefined;
   const dockerAnswers = async (): Promise<boolean> => (docker ??= await hasContainerRuntime());
 
-  const postgres = await resolveComponent<Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase'>>(
+  const postgres = await resolveComponent<Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'auditRelay'>>(
     {
       component: 'postgres',
       external: () => externalPostgres(process.env),
       recorded: (env) => ({
         value: env,
         controlIds: env.postgresServers.map((s) => s.id),
-        answers: () => answersSql(env.shards[0]?.url ?? ''),
+        // Recorded before the relay had a role of its own: set up again, which creates it.
+        answers: async () => env.auditRelay !== undefined && (await answersSql(env.shards[0]?.url ?? '')),
       }),
       containers: async () => {
         log('Docker engine found: PostgreSQL in containers');
@@ -162,7 +163,7 @@ export async function up(settings: DevstackSettings, log: Log): Promise<Devstack
     dockerAnswers,
   );
 
-  const { postgresServers, shards, identityDatabase, auditDatabase } = postgres.value;
+  const { postgresServers, shards, identityDatabase, auditDatabase, auditRelay } = postgres.value;
   return writeEnv(settings, {
     version: 1,
     modes: { postgres: postgres.mode, redis: redis.mode, kafka: kafka.mode },
@@ -170,6 +171,7 @@ export async function up(settings: DevstackSettings, log: Log): Promise<Devstack
     shards,
     identityDatabase,
     auditDatabase,
+    ...(auditRelay === undefined ? {} : { auditRelay }),
     redisUrl: redis.value,
     kafkaBrokers: kafka.value,
     controls: { ...postgres.controls, ...redis.controls, ...kafka.controls },

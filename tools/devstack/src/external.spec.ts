@@ -14,6 +14,8 @@ const givenPostgres = {
   IDENTITY_DATABASE_OWNER_URL: 'postgres://owner@db3:5432/identity',
   AUDIT_DATABASE_URL: 'postgres://app@db1:5432/audit',
   AUDIT_DATABASE_OWNER_URL: 'postgres://owner@db1:5432/audit',
+  RELAY_DATABASE_USER: 'relay',
+  RELAY_DATABASE_PASSWORD: 'relay-pw',
 };
 
 describe('externalPostgres', () => {
@@ -30,12 +32,13 @@ describe('externalPostgres', () => {
     ]);
     expect(pg?.postgresServers).toEqual([{ id: 'db1:5432' }, { id: 'db2:5432' }, { id: 'db3:5432' }]);
     expect(pg?.identityDatabase.server).toBe('db3:5432');
+    expect(pg?.auditRelay).toEqual({ user: 'relay', password: 'relay-pw' });
   });
 
   it('refuses a half-given setup, naming each missing variable', () => {
     const attempt = (): unknown => externalPostgres({ SHARD_MAP: givenPostgres.SHARD_MAP });
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/SHARD_OWNER_MAP[\s\S]*IDENTITY_DATABASE_URL/);
+    expect(attempt).toThrow(/SHARD_OWNER_MAP[\s\S]*IDENTITY_DATABASE_URL[\s\S]*RELAY_DATABASE_PASSWORD/);
   });
 });
 

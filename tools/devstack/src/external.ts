@@ -7,7 +7,7 @@ function isGiven(env: NodeJS.ProcessEnv, name: string): boolean {
 }
 
 /** PostgreSQL as given by the environment: servers are named by their `host:port`. */
-export type ExternalPostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase'>;
+export type ExternalPostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'auditRelay'>;
 
 /**
  * PostgreSQL given by the environment: used as-is when `SHARD_MAP` is set, and then every
@@ -25,6 +25,8 @@ export function externalPostgres(env: NodeJS.ProcessEnv): ExternalPostgresEnv | 
       IDENTITY_DATABASE_OWNER_URL: pg,
       AUDIT_DATABASE_URL: pg,
       AUDIT_DATABASE_OWNER_URL: pg,
+      RELAY_DATABASE_USER: envFields.string(),
+      RELAY_DATABASE_PASSWORD: envFields.string(),
     },
     env,
   );
@@ -36,6 +38,7 @@ export function externalPostgres(env: NodeJS.ProcessEnv): ExternalPostgresEnv | 
     shards: config.SHARD_MAP.map((s) => ({ id: s.id, server: serverOf(s.url), url: s.url, ownerUrl: owners.get(s.id) ?? s.url })),
     identityDatabase: { server: serverOf(config.IDENTITY_DATABASE_URL), url: config.IDENTITY_DATABASE_URL, ownerUrl: config.IDENTITY_DATABASE_OWNER_URL },
     auditDatabase: { server: serverOf(config.AUDIT_DATABASE_URL), url: config.AUDIT_DATABASE_URL, ownerUrl: config.AUDIT_DATABASE_OWNER_URL },
+    auditRelay: { user: config.RELAY_DATABASE_USER, password: config.RELAY_DATABASE_PASSWORD },
   };
 }
 

@@ -13,6 +13,10 @@ const SUPERUSER_PASSWORD = 'bulkhead';
 export const OWNER_ROLE = 'bulkhead_owner';
 /** What services log in as: owns nothing, no superuser, no BYPASSRLS. */
 export const APP_ROLE = 'bulkhead_app';
+/** What the audit relay logs in as on the shards and the identity database: alone reads and deletes outbox rows (ADR 0005). */
+export const RELAY_ROLE = 'bulkhead_audit_relay';
+/** The databases the relay drains: every one but the compliance log's. */
+export const hasOutbox = (database: string): boolean => database !== 'bulkhead_audit';
 
 /** What each of the two local servers holds: two shards and one global database. */
 export const POSTGRES_LAYOUT = [
@@ -29,7 +33,7 @@ const SERVER_OPTIONS: readonly [string, string][] = [
   ['full_page_writes', 'off'],
 ];
 
-export type LocalPostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'controls'>;
+export type LocalPostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'auditRelay' | 'controls'>;
 
 /** The newest installed PostgreSQL major version (Debian layout), if any. */
 function installedPostgresVersion(): string | undefined {
@@ -166,7 +170,7 @@ async function ensureCluster(version: string, cluster: string, port: number, log
 /**
  * Roles and databases, idempotently: the owner role owns every database (and, through
  * migrations, every table); the service role may connect and use the schema, owns nothing and
- * cannot bypass row-level security.
+ * cannot bypass row-level security; the relay role may connect to the databases with an outbox.
  */
 async function ensureRolesAndDatabases(cluster: string, port: number, databases: readonly string[]): Promise<void> {
   try {
@@ -181,7 +185,7 @@ async function ensureRolesAndDatabases(cluster: string, port: number, databases:
 
 async function createRolesAndDatabases(port: number, databases: readonly string[]): Promise<void> {
   await withClient(url('postgres', SUPERUSER_PASSWORD, port, 'postgres'), async (client) => {
-    for (const role of [OWNER_ROLE, APP_ROLE]) {
+    for (const role of [OWNER_ROLE, APP_ROLE, RELAY_ROLE]) {
       await client.query(
         `DO $$ BEGIN
            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN; END IF;
@@ -194,6 +198,7 @@ async function createRolesAndDatabases(port: number, databases: readonly string[
       if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${database} OWNER ${OWNER_ROLE}`);
       await client.query(`REVOKE ALL ON DATABASE ${database} FROM PUBLIC`);
       await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${APP_ROLE}`);
+      if (hasOutbox(database)) await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${RELAY_ROLE}`);
     }
   });
   for (const database of databases) {
@@ -201,6 +206,7 @@ async function createRolesAndDatabases(port: number, databases: readonly string[
       await client.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}`);
       await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
       await client.query(`GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`);
+      if (hasOutbox(database)) await client.query(`GRANT USAGE ON SCHEMA public TO ${RELAY_ROLE}`);
     });
   }
 }
@@ -212,6 +218,7 @@ export function emptyPostgresEnv(): LocalPostgresEnv {
     shards: [],
     identityDatabase: { server: '', url: '', ownerUrl: '' },
     auditDatabase: { server: '', url: '', ownerUrl: '' },
+    auditRelay: { user: RELAY_ROLE, password: RELAY_ROLE },
     controls: {},
   };
 }
