@@ -29,6 +29,8 @@ export const devstackEnvSchema = z
     auditDatabase: database,
     /** The audit relay's role on the shards and the identity database (ADR 0005), where the devstack knows it. */
     auditRelay: z.object({ user: z.string().min(1), password: z.string().min(1) }).optional(),
+    /** The identity database as the role that may only read `tenant_placements` (ADR 0004), where the devstack knows it. */
+    placementDatabaseUrl: postgresUrl.optional(),
     redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
     kafkaBrokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).min(1),
     /** argv that stops / starts each component the devstack manages (`pg-a`, `pg-b`, `redis`, `kafka`). */

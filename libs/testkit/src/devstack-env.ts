@@ -58,7 +58,8 @@ export function loadDevstackEnv(options: LoadDevstackEnvOptions = {}): DevstackE
  * configuration reference): `SHARD_MAP`, `SHARD_OWNER_MAP`, the identity and audit database
  * URLs with their owner URLs, the audit relay's `RELAY_DATABASE_USER`/`_PASSWORD` where the
  * devstack knows them, `PLACEMENT_DATABASE_URL` (where the sharded services read tenant
- * placements: the identity database, as the service role), `REDIS_URL`, `KAFKA_BROKERS`, and a
+ * placements: the identity database, as the role that may only read them where the devstack
+ * knows it, else as the service role), `REDIS_URL`, `KAFKA_BROKERS`, and a
  * `SIGNING_KEY_ENCRYPTION_KEY`, the agent service's `AGENT_MASTER_KEY` and the workflow service's `WORKLOAD_KEY` (and auth's
  * `WORKLOAD_KEYS` register holding it), derived from the identity database's URL: local-only
  * keys, stable across restarts so the signing keys sealed with them stay readable. Never
@@ -71,7 +72,7 @@ export function toServiceEnvironment(env: DevstackEnv): Record<string, string> {
     SHARD_OWNER_MAP: JSON.stringify(env.shards.map((s) => ({ id: s.id, url: s.ownerUrl }))),
     IDENTITY_DATABASE_URL: env.identityDatabase.url,
     IDENTITY_DATABASE_OWNER_URL: env.identityDatabase.ownerUrl,
-    PLACEMENT_DATABASE_URL: env.identityDatabase.url,
+    PLACEMENT_DATABASE_URL: env.placementDatabaseUrl ?? env.identityDatabase.url,
     AUDIT_DATABASE_URL: env.auditDatabase.url,
     AUDIT_DATABASE_OWNER_URL: env.auditDatabase.ownerUrl,
     ...(env.auditRelay === undefined ? {} : { RELAY_DATABASE_USER: env.auditRelay.user, RELAY_DATABASE_PASSWORD: env.auditRelay.password }),

@@ -85,13 +85,13 @@ describe('the engine manifests in k8s/', () => {
     expect(findPodSecurityProblems(objects)).toEqual([]);
   });
 
-  it('give every cluster the bulkhead_app service role, and those with an outbox the relay role, the migrations grant to, subject to row-level security', () => {
+  it('give every cluster the bulkhead_app service role, those with an outbox the relay role, and identity the placement reader, the roles the migrations grant to, subject to row-level security', () => {
     const clusters = ofKind(objects, 'Cluster');
     const rolesOf = (cluster: (typeof clusters)[number]) => spec<{ managed: { roles: { name: string; bypassrls: boolean }[] } }>(cluster).managed.roles;
     expect(Object.fromEntries(clusters.map((c) => [c.metadata.name, rolesOf(c).map((r) => r.name)]))).toEqual({
       'bulkhead-shards-a': ['bulkhead_app', 'bulkhead_audit_relay'],
       'bulkhead-shards-b': ['bulkhead_app', 'bulkhead_audit_relay'],
-      'bulkhead-identity': ['bulkhead_app', 'bulkhead_audit_relay'],
+      'bulkhead-identity': ['bulkhead_app', 'bulkhead_audit_relay', 'bulkhead_placement_reader'],
       'bulkhead-audit': ['bulkhead_app'],
     });
     expect(clusters.flatMap(rolesOf).every((r) => r.bypassrls === false)).toBe(true);

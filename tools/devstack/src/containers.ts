@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import type { DevstackEnv } from '@bulkhead/testkit';
 import type { DevstackSettings } from './devstack-settings';
 import { KAFKA_VERSION, ensureKafkaTopics } from './kafka.local';
-import { APP_ROLE, emptyPostgresEnv, hasOutbox, OWNER_ROLE, POSTGRES_LAYOUT, RELAY_ROLE, type LocalPostgresEnv } from './postgres.local';
+import { APP_ROLE, emptyPostgresEnv, hasOutbox, IDENTITY_DATABASE, OWNER_ROLE, PLACEMENT_ROLE, POSTGRES_LAYOUT, RELAY_ROLE, type LocalPostgresEnv } from './postgres.local';
 
 type Control = DevstackEnv['controls'][string];
 
@@ -58,17 +58,20 @@ export async function upContainerPostgres(settings: DevstackSettings): Promise<L
     const at = (user: string, db: string): string => `postgres://${user}:${user === 'postgres' ? 'bulkhead' : user}@127.0.0.1:${port}/${db}`;
     const admin = new Client({ connectionString: at('postgres', 'postgres') });
     await admin.connect();
-    for (const role of [OWNER_ROLE, APP_ROLE, RELAY_ROLE]) await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${role}'`);
+    for (const role of [OWNER_ROLE, APP_ROLE, RELAY_ROLE, PLACEMENT_ROLE]) await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${role}'`);
     for (const db of layout.databases) {
       await admin.query(`CREATE DATABASE ${db} OWNER ${OWNER_ROLE}`);
       await admin.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
       await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${APP_ROLE}`);
       if (hasOutbox(db)) await admin.query(`GRANT CONNECT ON DATABASE ${db} TO ${RELAY_ROLE}`);
+      if (db === IDENTITY_DATABASE) await admin.query(`GRANT CONNECT ON DATABASE ${db} TO ${PLACEMENT_ROLE}`);
       const entry = { server: layout.server, url: at(APP_ROLE, db), ownerUrl: at(OWNER_ROLE, db) };
       const shard = /^bulkhead_shard_(\d+)$/.exec(db);
       if (shard !== null) env.shards.push({ id: `shard-${shard[1]}`, ...entry });
-      else if (db === 'bulkhead_identity') env.identityDatabase = entry;
-      else env.auditDatabase = entry;
+      else if (db === IDENTITY_DATABASE) {
+        env.identityDatabase = entry;
+        env.placementDatabaseUrl = at(PLACEMENT_ROLE, db);
+      } else env.auditDatabase = entry;
     }
     await admin.end();
     for (const db of layout.databases) {
@@ -76,6 +79,7 @@ export async function upContainerPostgres(settings: DevstackSettings): Promise<L
       await client.connect();
       await client.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}; REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`);
       if (hasOutbox(db)) await client.query(`GRANT USAGE ON SCHEMA public TO ${RELAY_ROLE}`);
+      if (db === IDENTITY_DATABASE) await client.query(`GRANT USAGE ON SCHEMA public TO ${PLACEMENT_ROLE}`);
       await client.end();
     }
     env.postgresServers.push({ id: layout.server, superuserUrl: at('postgres', 'postgres') });

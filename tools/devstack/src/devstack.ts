@@ -109,15 +109,15 @@ export async function up(settings: DevstackSettings, log: Log): Promise<Devstack
   let docker: boolean | undefined;
   const dockerAnswers = async (): Promise<boolean> => (docker ??= await hasContainerRuntime());
 
-  const postgres = await resolveComponent<Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'auditRelay'>>(
+  const postgres = await resolveComponent<Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'auditRelay' | 'placementDatabaseUrl'>>(
     {
       component: 'postgres',
       external: () => externalPostgres(process.env),
       recorded: (env) => ({
         value: env,
         controlIds: env.postgresServers.map((s) => s.id),
-        // Recorded before the relay had a role of its own: set up again, which creates it.
-        answers: async () => env.auditRelay !== undefined && (await answersSql(env.shards[0]?.url ?? '')),
+        // Recorded before the relay and the placement reader had roles of their own: set up again, which creates them.
+        answers: async () => env.auditRelay !== undefined && env.placementDatabaseUrl !== undefined && (await answersSql(env.shards[0]?.url ?? '')),
       }),
       containers: async () => {
         log('Docker engine found: PostgreSQL in containers');
@@ -163,7 +163,7 @@ export async function up(settings: DevstackSettings, log: Log): Promise<Devstack
     dockerAnswers,
   );
 
-  const { postgresServers, shards, identityDatabase, auditDatabase, auditRelay } = postgres.value;
+  const { postgresServers, shards, identityDatabase, auditDatabase, auditRelay, placementDatabaseUrl } = postgres.value;
   return writeEnv(settings, {
     version: 1,
     modes: { postgres: postgres.mode, redis: redis.mode, kafka: kafka.mode },
@@ -172,6 +172,7 @@ export async function up(settings: DevstackSettings, log: Log): Promise<Devstack
     identityDatabase,
     auditDatabase,
     ...(auditRelay === undefined ? {} : { auditRelay }),
+    ...(placementDatabaseUrl === undefined ? {} : { placementDatabaseUrl }),
     redisUrl: redis.value,
     kafkaBrokers: kafka.value,
     controls: { ...postgres.controls, ...redis.controls, ...kafka.controls },

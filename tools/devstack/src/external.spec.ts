@@ -14,6 +14,7 @@ const givenPostgres = {
   IDENTITY_DATABASE_OWNER_URL: 'postgres://owner@db3:5432/identity',
   AUDIT_DATABASE_URL: 'postgres://app@db1:5432/audit',
   AUDIT_DATABASE_OWNER_URL: 'postgres://owner@db1:5432/audit',
+  PLACEMENT_DATABASE_URL: 'postgres://placement@db3:5432/identity',
   RELAY_DATABASE_USER: 'relay',
   RELAY_DATABASE_PASSWORD: 'relay-pw',
 };
@@ -33,6 +34,7 @@ describe('externalPostgres', () => {
     expect(pg?.postgresServers).toEqual([{ id: 'db1:5432' }, { id: 'db2:5432' }, { id: 'db3:5432' }]);
     expect(pg?.identityDatabase.server).toBe('db3:5432');
     expect(pg?.auditRelay).toEqual({ user: 'relay', password: 'relay-pw' });
+    expect(pg?.placementDatabaseUrl).toBe('postgres://placement@db3:5432/identity');
   });
 
   it('refuses a half-given setup, naming each missing variable', () => {

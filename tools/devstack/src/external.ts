@@ -7,7 +7,7 @@ function isGiven(env: NodeJS.ProcessEnv, name: string): boolean {
 }
 
 /** PostgreSQL as given by the environment: servers are named by their `host:port`. */
-export type ExternalPostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'auditRelay'>;
+export type ExternalPostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'auditRelay' | 'placementDatabaseUrl'>;
 
 /**
  * PostgreSQL given by the environment: used as-is when `SHARD_MAP` is set, and then every
@@ -25,6 +25,7 @@ export function externalPostgres(env: NodeJS.ProcessEnv): ExternalPostgresEnv | 
       IDENTITY_DATABASE_OWNER_URL: pg,
       AUDIT_DATABASE_URL: pg,
       AUDIT_DATABASE_OWNER_URL: pg,
+      PLACEMENT_DATABASE_URL: pg,
       RELAY_DATABASE_USER: envFields.string(),
       RELAY_DATABASE_PASSWORD: envFields.string(),
     },
@@ -39,6 +40,7 @@ export function externalPostgres(env: NodeJS.ProcessEnv): ExternalPostgresEnv | 
     identityDatabase: { server: serverOf(config.IDENTITY_DATABASE_URL), url: config.IDENTITY_DATABASE_URL, ownerUrl: config.IDENTITY_DATABASE_OWNER_URL },
     auditDatabase: { server: serverOf(config.AUDIT_DATABASE_URL), url: config.AUDIT_DATABASE_URL, ownerUrl: config.AUDIT_DATABASE_OWNER_URL },
     auditRelay: { user: config.RELAY_DATABASE_USER, password: config.RELAY_DATABASE_PASSWORD },
+    placementDatabaseUrl: config.PLACEMENT_DATABASE_URL,
   };
 }
 

@@ -15,6 +15,10 @@ export const OWNER_ROLE = 'bulkhead_owner';
 export const APP_ROLE = 'bulkhead_app';
 /** What the audit relay logs in as on the shards and the identity database: alone reads and deletes outbox rows (ADR 0005). */
 export const RELAY_ROLE = 'bulkhead_audit_relay';
+/** What the sharded services read tenant placements as: SELECT on `tenant_placements` of the identity database, nothing else (ADR 0004). */
+export const PLACEMENT_ROLE = 'bulkhead_placement_reader';
+/** The database holding the tenant placements. */
+export const IDENTITY_DATABASE = 'bulkhead_identity';
 /** The databases the relay drains: every one but the compliance log's. */
 export const hasOutbox = (database: string): boolean => database !== 'bulkhead_audit';
 
@@ -33,7 +37,7 @@ const SERVER_OPTIONS: readonly [string, string][] = [
   ['full_page_writes', 'off'],
 ];
 
-export type LocalPostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'auditRelay' | 'controls'>;
+export type LocalPostgresEnv = Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'auditRelay' | 'placementDatabaseUrl' | 'controls'>;
 
 /** The newest installed PostgreSQL major version (Debian layout), if any. */
 function installedPostgresVersion(): string | undefined {
@@ -170,7 +174,8 @@ async function ensureCluster(version: string, cluster: string, port: number, log
 /**
  * Roles and databases, idempotently: the owner role owns every database (and, through
  * migrations, every table); the service role may connect and use the schema, owns nothing and
- * cannot bypass row-level security; the relay role may connect to the databases with an outbox.
+ * cannot bypass row-level security; the relay role may connect to the databases with an outbox,
+ * the placement role to the identity database.
  */
 async function ensureRolesAndDatabases(cluster: string, port: number, databases: readonly string[]): Promise<void> {
   try {
@@ -185,7 +190,7 @@ async function ensureRolesAndDatabases(cluster: string, port: number, databases:
 
 async function createRolesAndDatabases(port: number, databases: readonly string[]): Promise<void> {
   await withClient(url('postgres', SUPERUSER_PASSWORD, port, 'postgres'), async (client) => {
-    for (const role of [OWNER_ROLE, APP_ROLE, RELAY_ROLE]) {
+    for (const role of [OWNER_ROLE, APP_ROLE, RELAY_ROLE, PLACEMENT_ROLE]) {
       await client.query(
         `DO $$ BEGIN
            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN; END IF;
@@ -199,6 +204,7 @@ async function createRolesAndDatabases(port: number, databases: readonly string[
       await client.query(`REVOKE ALL ON DATABASE ${database} FROM PUBLIC`);
       await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${APP_ROLE}`);
       if (hasOutbox(database)) await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${RELAY_ROLE}`);
+      if (database === IDENTITY_DATABASE) await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${PLACEMENT_ROLE}`);
     }
   });
   for (const database of databases) {
@@ -207,6 +213,7 @@ async function createRolesAndDatabases(port: number, databases: readonly string[
       await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
       await client.query(`GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`);
       if (hasOutbox(database)) await client.query(`GRANT USAGE ON SCHEMA public TO ${RELAY_ROLE}`);
+      if (database === IDENTITY_DATABASE) await client.query(`GRANT USAGE ON SCHEMA public TO ${PLACEMENT_ROLE}`);
     });
   }
 }
@@ -241,8 +248,10 @@ export async function upLocalPostgres(settings: DevstackSettings, log: (l: strin
       const entry = { server: layout.server, url: url(APP_ROLE, APP_ROLE, port, database), ownerUrl: url(OWNER_ROLE, OWNER_ROLE, port, database) };
       const shard = /^bulkhead_shard_(\d+)$/.exec(database);
       if (shard !== null) env.shards.push({ id: `shard-${shard[1]}`, ...entry });
-      else if (database === 'bulkhead_identity') env.identityDatabase = entry;
-      else env.auditDatabase = entry;
+      else if (database === IDENTITY_DATABASE) {
+        env.identityDatabase = entry;
+        env.placementDatabaseUrl = url(PLACEMENT_ROLE, PLACEMENT_ROLE, port, database);
+      } else env.auditDatabase = entry;
     }
   }
   env.shards.sort((x, y) => x.id.localeCompare(y.id));
