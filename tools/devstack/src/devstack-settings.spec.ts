@@ -10,6 +10,7 @@ describe('readDevstackSettings', () => {
     expect(settings.kafkaControllerPort).toBe(59093);
     expect(settings.stateDir).toBe('/ws/.devstack');
     expect(settings.envFile).toBe('/ws/.devstack/env.json');
+    expect(settings.containers).toBe('auto');
   });
 
   it('takes every override from its variable, blank meaning unset', () => {
@@ -20,6 +21,7 @@ describe('readDevstackSettings', () => {
       DEVSTACK_KAFKA_CONTROLLER_PORT: '',
       DEVSTACK_STATE_DIR: 'tmp/state',
       DEVSTACK_ENV_FILE: '/elsewhere/env.json',
+      DEVSTACK_CONTAINERS: 'off',
     });
     expect(settings.postgresPorts).toEqual([6000, 6001]);
     expect(settings.redisPort).toBe(6379);
@@ -27,6 +29,7 @@ describe('readDevstackSettings', () => {
     expect(settings.kafkaControllerPort).toBe(59093);
     expect(settings.stateDir).toBe(path.resolve('tmp/state'));
     expect(settings.envFile).toBe('/elsewhere/env.json');
+    expect(settings.containers).toBe('off');
   });
 
   it.each([
@@ -36,6 +39,7 @@ describe('readDevstackSettings', () => {
     [{ DEVSTACK_PG_PORTS: '5000,' }, 'DEVSTACK_PG_PORTS: "" is not a port (1-65535)'],
     [{ DEVSTACK_PG_PORTS: '5000,5000' }, 'DEVSTACK_PG_PORTS: the two PostgreSQL servers need different ports'],
     [{ DEVSTACK_KAFKA_CONTROLLER_PORT: '59092' }, 'DEVSTACK_KAFKA_PORT and DEVSTACK_KAFKA_CONTROLLER_PORT must differ (both 59092)'],
+    [{ DEVSTACK_CONTAINERS: 'docker' }, 'DEVSTACK_CONTAINERS: expected auto or off, got "docker"'],
   ])('names the variable of a bad value: %j', (env, message) => {
     expect(() => readDevstackSettings('/ws', env)).toThrow(message);
   });

@@ -15,6 +15,8 @@ export interface DevstackSettings {
   redisPort: number;
   kafkaPort: number;
   kafkaControllerPort: number;
+  /** `DEVSTACK_CONTAINERS`: `auto` (default) uses containers where a Docker engine answers; `off` never does. */
+  containers: 'auto' | 'off';
 }
 
 /** The variable that moves each port, named in every port-conflict message. */
@@ -50,6 +52,8 @@ export function readDevstackSettings(workspace: string, env: NodeJS.ProcessEnv =
   if (kafkaPort === kafkaControllerPort) {
     throw new DevstackError(`${PORT_VARIABLES.kafka} and ${PORT_VARIABLES.kafkaController} must differ (both ${kafkaPort})`);
   }
+  const containers = (nonEmpty(env['DEVSTACK_CONTAINERS']) ?? 'auto').trim();
+  if (containers !== 'auto' && containers !== 'off') throw new DevstackError(`DEVSTACK_CONTAINERS: expected auto or off, got "${containers}"`);
   const stateDir = nonEmpty(env['DEVSTACK_STATE_DIR']);
   const envFile = nonEmpty(env['DEVSTACK_ENV_FILE']);
   return {
@@ -61,5 +65,6 @@ export function readDevstackSettings(workspace: string, env: NodeJS.ProcessEnv =
     redisPort: parsePort(PORT_VARIABLES.redis, nonEmpty(env[PORT_VARIABLES.redis]) ?? '56379'),
     kafkaPort,
     kafkaControllerPort,
+    containers,
   };
 }

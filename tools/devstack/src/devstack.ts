@@ -78,6 +78,7 @@ interface ComponentSources<T> {
 /**
  * Resolves one component: URLs from the environment, else containers an earlier `up` started
  * that still answer, else new containers where a Docker engine answers, else local processes.
+ * `dockerAnswers` is false throughout when containers are off.
  */
 async function resolveComponent<T>(
   sources: ComponentSources<T>,
@@ -86,7 +87,7 @@ async function resolveComponent<T>(
 ): Promise<Started<T> & { mode: Mode }> {
   const given = sources.external();
   if (given !== undefined) return { value: given, controls: {}, mode: 'external' };
-  if (previous?.modes[sources.component] === 'containers') {
+  if (previous?.modes[sources.component] === 'containers' && (await dockerAnswers())) {
     const recorded = sources.recorded(previous);
     if (await recorded.answers()) {
       const controls = Object.fromEntries(
@@ -107,7 +108,7 @@ async function resolveComponent<T>(
 export async function up(settings: DevstackSettings, log: Log): Promise<DevstackEnv> {
   const previous = previousEnv(settings);
   let docker: boolean | undefined;
-  const dockerAnswers = async (): Promise<boolean> => (docker ??= await hasContainerRuntime());
+  const dockerAnswers = async (): Promise<boolean> => settings.containers === 'auto' && (docker ??= await hasContainerRuntime());
 
   const postgres = await resolveComponent<Pick<DevstackEnv, 'postgresServers' | 'shards' | 'identityDatabase' | 'auditDatabase' | 'auditRelay' | 'placementDatabaseUrl'>>(
     {

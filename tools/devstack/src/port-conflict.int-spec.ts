@@ -1,26 +1,13 @@
-import { loadDevstackEnv, toServiceEnvironment, workspaceRoot } from '@bulkhead/testkit';
-import { spawn } from 'node:child_process';
+import { loadDevstackEnv, toServiceEnvironment } from '@bulkhead/testkit';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runDevstack } from './testing/devstack-cli';
 
-interface CliResult {
-  code: number | null;
-  stderr: string;
-}
-
-/** Runs `devstack up` as a user would, in its own state directory. */
-function runUp(extraEnv: Record<string, string>): Promise<CliResult> {
-  const root = workspaceRoot();
-  const child = spawn(
-    path.join(root, 'node_modules', '.bin', 'tsx'),
-    ['--tsconfig', path.join(root, 'tsconfig.base.json'), path.join(root, 'tools', 'devstack', 'src', 'main.ts'), 'up'],
-    { cwd: root, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+/** Runs `devstack up` in its own state directory, never in containers (whose names are shared). */
+function runUp(extraEnv: Record<string, string>): ReturnType<typeof runDevstack> {
+  return runDevstack(['up'], { DEVSTACK_CONTAINERS: 'off', ...extraEnv });
 }
 
 function occupyFreePort(): Promise<{ server: Server; port: number }> {
