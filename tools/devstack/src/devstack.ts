@@ -212,8 +212,8 @@ export async function down(settings: DevstackSettings, purge: boolean): Promise<
   if (previous !== undefined && Object.values(previous.modes).includes('containers')) removeContainers(CONTAINER_NAMES);
   await downLocalKafka(settings, purge);
   await downLocalRedis(settings, purge);
-  // The clusters are machine-wide, not per state dir: leave them to the devstack that uses them.
-  if (previous === undefined || previous.modes.postgres === 'local') downLocalPostgres(purge);
+  // This state directory's clusters (the machine's others belong to other checkouts).
+  if (previous === undefined || previous.modes.postgres === 'local') downLocalPostgres(settings.stateDir, purge);
   rmSync(settings.envFile, { force: true });
 }
 

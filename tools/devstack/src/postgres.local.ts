@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Client } from 'pg';
 import type { DevstackEnv } from '@bulkhead/testkit';
 import { ensureDebianPackages } from './debian-packages';
@@ -24,9 +26,38 @@ export const hasOutbox = (database: string): boolean => database !== 'bulkhead_a
 
 /** What each of the two local servers holds: two shards and one global database. */
 export const POSTGRES_LAYOUT = [
-  { server: 'pg-a', cluster: 'bulkhead-a', databases: ['bulkhead_shard_0', 'bulkhead_shard_1', 'bulkhead_identity'] },
-  { server: 'pg-b', cluster: 'bulkhead-b', databases: ['bulkhead_shard_2', 'bulkhead_shard_3', 'bulkhead_audit'] },
+  { server: 'pg-a', databases: ['bulkhead_shard_0', 'bulkhead_shard_1', 'bulkhead_identity'] },
+  { server: 'pg-b', databases: ['bulkhead_shard_2', 'bulkhead_shard_3', 'bulkhead_audit'] },
 ] as const;
+
+/**
+ * The Debian cluster of a local server, named for the devstack's state directory. Clusters
+ * are machine-wide: under one fixed name, a clean clone started on the databases, and the
+ * migrations, that another checkout had left.
+ */
+export function clusterName(stateDir: string, server: string): string {
+  const owner = createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 8);
+  return `bulkhead_${owner}_${server.replace('-', '_')}`;
+}
+
+/** Devstack clusters: named per state directory, or `bulkhead-a`/`-b` from before they were. */
+const DEVSTACK_CLUSTER = /^(bulkhead_[0-9a-f]{8}_pg_[ab]|bulkhead-[ab])$/;
+/** The file in a cluster's configuration folder naming the state directory it belongs to. */
+const OWNER_FILE = 'bulkhead-devstack-state-dir';
+
+interface ClusterOwner {
+  cluster: string;
+  /** The state directory recorded in the cluster's {@link OWNER_FILE}, if any. */
+  stateDir: string | undefined;
+}
+
+/**
+ * The devstack clusters nobody can come back to: their state directory is gone (a deleted
+ * clone), or they record none (made before clusters were named per state directory).
+ */
+export function abandonedClusters(clusters: readonly ClusterOwner[], exists: (dir: string) => boolean): string[] {
+  return clusters.filter((c) => DEVSTACK_CLUSTER.test(c.cluster) && (c.stateDir === undefined || !exists(c.stateDir))).map((c) => c.cluster);
+}
 
 /** Settings for a throwaway development server: fast, loopback only, room for every pool. */
 const SERVER_OPTIONS: readonly [string, string][] = [
@@ -53,17 +84,41 @@ function postgresVersion(): string {
 }
 
 interface ClusterState {
+  cluster: string;
   port: number;
   online: boolean;
 }
 
-function clusterState(version: string, cluster: string): ClusterState | undefined {
+/** The clusters of one PostgreSQL version, as `pg_lsclusters` lists them. */
+function listClusters(version: string): ClusterState[] {
   const out = run('pg_lsclusters', ['--no-header'], 'pg_lsclusters failed: is postgresql-common installed?');
-  for (const line of out.split('\n')) {
-    const [ver, name, port, status] = line.trim().split(/\s+/);
-    if (ver === version && name === cluster) return { port: Number(port), online: status === 'online' };
+  return out.split('\n').flatMap((line) => {
+    const [ver, cluster, port, status] = line.trim().split(/\s+/);
+    return ver === version && cluster !== undefined ? [{ cluster, port: Number(port), online: status === 'online' }] : [];
+  });
+}
+
+function clusterState(version: string, cluster: string): ClusterState | undefined {
+  return listClusters(version).find((c) => c.cluster === cluster);
+}
+
+function ownerFile(version: string, cluster: string): string {
+  return `/etc/postgresql/${version}/${cluster}/${OWNER_FILE}`;
+}
+
+function recordedOwner(version: string, cluster: string): string | undefined {
+  const file = ownerFile(version, cluster);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
+}
+
+/** Drops the clusters of deleted checkouts, which hold the devstack's ports and disk for nothing. */
+function dropAbandonedClusters(version: string, log: (l: string) => void): void {
+  const owners = listClusters(version).map(({ cluster }) => ({ cluster, stateDir: recordedOwner(version, cluster) }));
+  for (const cluster of abandonedClusters(owners, existsSync)) {
+    const owner = owners.find((o) => o.cluster === cluster)?.stateDir;
+    log(`dropping PostgreSQL cluster ${version}/${cluster}: ${owner === undefined ? 'it records no state directory' : `its state directory ${owner} is gone`}`);
+    dropCluster(version, cluster);
   }
-  return undefined;
 }
 
 function url(user: string, password: string, port: number, database: string): string {
@@ -121,7 +176,7 @@ function configureCluster(version: string, cluster: string): void {
   writeFileSync(`${confDir}/bulkhead-devstack.conf`, renderServerConf());
 }
 
-async function ensureCluster(version: string, cluster: string, port: number, log: (l: string) => void): Promise<void> {
+async function ensureCluster(version: string, cluster: string, port: number, stateDir: string, log: (l: string) => void): Promise<void> {
   const logFile = `/var/log/postgresql/postgresql-${version}-${cluster}.log`;
   let state = clusterState(version, cluster);
   const leftovers = existsSync(`/etc/postgresql/${version}/${cluster}`) || existsSync(`/var/lib/postgresql/${version}/${cluster}`);
@@ -136,7 +191,7 @@ async function ensureCluster(version: string, cluster: string, port: number, log
     log(`moving PostgreSQL ${cluster} from port ${state.port} to ${port}`);
     if (state.online) run('pg_ctlcluster', [version, cluster, 'stop', '-m', 'fast'], `stopping PostgreSQL ${cluster} failed: see ${logFile}`);
     run('pg_conftool', [version, cluster, 'set', 'port', String(port)], `configuring PostgreSQL ${cluster} failed (port)`);
-    state = { port, online: false };
+    state = { ...state, port, online: false };
   }
   if (state === undefined) {
     await assertPortFree(port, `PostgreSQL ${cluster}`, PORT_VARIABLES.postgres);
@@ -152,7 +207,8 @@ async function ensureCluster(version: string, cluster: string, port: number, log
       dropCluster(version, cluster);
       throw err;
     }
-    state = { port, online: false };
+    writeFileSync(ownerFile(version, cluster), `${path.resolve(stateDir)}\n`);
+    state = { cluster, port, online: false };
   }
   if (!state.online) {
     configureCluster(version, cluster);
@@ -234,15 +290,17 @@ export function emptyPostgresEnv(): LocalPostgresEnv {
 export async function upLocalPostgres(settings: DevstackSettings, log: (l: string) => void): Promise<LocalPostgresEnv> {
   ensureDebianPackages(['postgresql', 'postgresql-contrib'], log);
   const version = postgresVersion();
+  dropAbandonedClusters(version, log);
   const env = emptyPostgresEnv();
   for (const [index, layout] of POSTGRES_LAYOUT.entries()) {
     const port = settings.postgresPorts[index] as number;
-    await ensureCluster(version, layout.cluster, port, log);
-    await ensureRolesAndDatabases(layout.cluster, port, layout.databases);
+    const cluster = clusterName(settings.stateDir, layout.server);
+    await ensureCluster(version, cluster, port, settings.stateDir, log);
+    await ensureRolesAndDatabases(cluster, port, layout.databases);
     env.postgresServers.push({ id: layout.server, superuserUrl: url('postgres', SUPERUSER_PASSWORD, port, 'postgres') });
     env.controls[layout.server] = {
-      stop: ['pg_ctlcluster', version, layout.cluster, 'stop', '-m', 'fast'],
-      start: ['pg_ctlcluster', version, layout.cluster, 'start'],
+      stop: ['pg_ctlcluster', version, cluster, 'stop', '-m', 'fast'],
+      start: ['pg_ctlcluster', version, cluster, 'start'],
     };
     for (const database of layout.databases) {
       const entry = { server: layout.server, url: url(APP_ROLE, APP_ROLE, port, database), ownerUrl: url(OWNER_ROLE, OWNER_ROLE, port, database) };
@@ -258,11 +316,12 @@ export async function upLocalPostgres(settings: DevstackSettings, log: (l: strin
   return env;
 }
 
-/** Stops both local servers (data is kept; `purge` drops the clusters). */
-export function downLocalPostgres(purge: boolean): void {
+/** Stops both local servers of this state directory (data is kept; `purge` drops the clusters). */
+export function downLocalPostgres(stateDir: string, purge: boolean): void {
   const version = installedPostgresVersion();
   if (version === undefined) return;
-  for (const { cluster } of POSTGRES_LAYOUT) {
+  for (const { server } of POSTGRES_LAYOUT) {
+    const cluster = clusterName(stateDir, server);
     const state = clusterState(version, cluster);
     if (purge) dropCluster(version, cluster);
     else if (state?.online === true) run('pg_ctlcluster', [version, cluster, 'stop', '-m', 'fast'], `stopping PostgreSQL ${cluster} failed`);
