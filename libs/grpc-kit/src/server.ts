@@ -93,16 +93,21 @@ function callStreaming(impl: StreamingFn): NextHandler<CallContext> {
   };
 }
 
+/** How early before its deadline a call's cancellation still counts as the deadline expiring. */
+const DEADLINE_TRANSIT_SLACK_MS = 100;
+
 /** The per-call state shared by the unary and streaming adapters. */
 function openCall(call: RawCall, method: MethodInfo, logger: Logger) {
   const rawDeadline = call.getDeadline();
   const deadline = rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
 
   // grpc-js reports "cancelled" both when the client goes away and when it enforced the
-  // client's deadline itself: tell the two apart for the handler.
+  // client's deadline itself: tell the two apart for the handler. A client whose own deadline
+  // fires cancels the stream, and that can arrive a little before the server's copy of the
+  // deadline (the request took longer to arrive than the cancellation): that is expiry too.
   const cancellation = new AbortController();
   const onCancelled = (): void => {
-    const expired = deadline !== undefined && Date.now() >= deadline.getTime();
+    const expired = deadline !== undefined && Date.now() >= deadline.getTime() - DEADLINE_TRANSIT_SLACK_MS;
     cancellation.abort(expired ? deadlineExceeded() : new AppError({ kind: 'CANCELLED', code: 'CANCELLED', message: 'Call cancelled' }));
   };
   call.on('cancelled', onCancelled);
