@@ -222,7 +222,7 @@ describe('consuming the audit topic', () => {
     await produce([before, ...poison, after], tenantId);
     expect(await waitForLogged(tenantId, 2)).toEqual([before.id, after.id]);
 
-    const dead = await readTopic(config.AUDIT_DLQ_TOPIC, 4);
+    const dead = await readTopic(config.AUDIT_DLQ_TOPIC, 4, (message) => poison.includes(message.value ?? ''));
     expect(dead.map((message) => message.value)).toEqual(poison);
     expect(dead.map((message) => message.headers['reason'])).toEqual([
       'unparseable: not JSON',
@@ -236,6 +236,21 @@ describe('consuming the audit topic', () => {
       expect(message.headers['source-partition']).toMatch(/^\d+$/);
       expect(message.headers['source-offset']).toMatch(/^\d+$/);
     }
+  });
+
+  it('dead-letters in full a flood of poison whose dead letters exceed what the broker takes in one request, and keeps consuming after it', async () => {
+    const tenantId = uuidv7();
+    // One request of ~0.8 MB, so the log fetches the flood as one batch: ~68 bytes a message in
+    // the topic, and twice that as a dead letter (the reason and the source are headers).
+    const poison = Array.from({ length: 12_000 }, (_, i) => `not json ${String(i).padStart(5, '0')} xxxxx`);
+    await produce(poison, tenantId);
+    const after = makeEvent(tenantId);
+    await produce([after]);
+    expect(await waitForLogged(tenantId, 1)).toEqual([after.id]);
+
+    const flood = new Set(poison);
+    const dead = await readTopic(config.AUDIT_DLQ_TOPIC, poison.length, (message) => flood.has(message.value ?? ''));
+    expect(dead.map((message) => message.value)).toEqual(poison);
   });
 
   it('an event the database refuses on every attempt is isolated from its batch and dead-lettered with the reason; the rest is logged', async () => {
@@ -262,7 +277,8 @@ interface ReadMessage {
   headers: Record<string, string | undefined>;
 }
 
-async function readTopic(topic: string, count: number): Promise<ReadMessage[]> {
+/** Reads `topic` from its start until `count` messages that `keep` accepts are in, and returns those. */
+async function readTopic(topic: string, count: number, keep: (message: ReadMessage) => boolean = () => true): Promise<ReadMessage[]> {
   const consumer: Consumer = kafka.consumer({ groupId: `audit-int-reader-${randomBytes(4).toString('hex')}` });
   const messages: ReadMessage[] = [];
   await consumer.connect();
@@ -271,7 +287,8 @@ async function readTopic(topic: string, count: number): Promise<ReadMessage[]> {
     await consumer.run({
       eachMessage: async ({ message }) => {
         const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString()]));
-        messages.push({ value: message.value?.toString(), headers });
+        const read = { value: message.value?.toString(), headers };
+        if (keep(read)) messages.push(read);
       },
     });
     await eventually(async () => expect(messages.length).toBeGreaterThanOrEqual(count), 30_000);

@@ -1,4 +1,4 @@
-import { chunksOf } from './relay-producer';
+import { chunksOf } from './kafka';
 
 const message = (value: string, key = 'k') => ({ key, value });
 
@@ -13,6 +13,13 @@ describe('chunksOf', () => {
     const messages = [message('x'), message('y'.repeat(50)), message('z')];
     expect(chunksOf(messages, 10)).toEqual([[messages[0]], [messages[1]], [messages[2]]]);
     expect(chunksOf([], 10)).toEqual([]);
+  });
+
+  it('counts header names and values, as dead letters carry the reason in them', () => {
+    const withHeaders = { key: 'k', value: 'v', headers: { reason: 'ab', trail: ['c', Buffer.from('d')] } };
+    // 'k' + 'v' + 'reason' + 'ab' + 'trail' + 'c' + 'd' = 17 bytes: two do not fit in 30.
+    expect(chunksOf([withHeaders, withHeaders], 30)).toEqual([[withHeaders], [withHeaders]]);
+    expect(chunksOf([withHeaders, withHeaders], 34)).toEqual([[withHeaders, withHeaders]]);
   });
 
   it('counts bytes, not characters', () => {

@@ -3,6 +3,7 @@ import type { Logger, Registry } from '@bulkhead/observability';
 import { Partitioners, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Counter } from 'prom-client';
+import { sendInChunks } from '../kafka';
 import { parseAuditMessage } from './audit-message';
 import { appendEvents, type AppendResult } from './log-writer';
 
@@ -183,15 +184,15 @@ async function appendOneByOne(
 /** Sends messages that cannot be logged to the dead-letter topic, with why and where they came from. */
 async function deadLetter({ producer, deadLetterTopic, metrics, logger }: LogBatchContext, partition: number, messages: readonly DeadLetter[]): Promise<void> {
   if (messages.length === 0) return;
-  await producer.send({
-    topic: deadLetterTopic,
-    acks: -1,
-    messages: messages.map((message) => ({
+  await sendInChunks(
+    producer,
+    deadLetterTopic,
+    messages.map((message) => ({
       key: message.key,
       value: message.value,
       headers: { reason: message.reason, 'source-partition': String(partition), 'source-offset': message.offset },
     })),
-  });
+  );
   metrics.deadLettered.inc(messages.length);
   logger.warn({ partition, offsets: messages.map((message) => message.offset) }, 'audit messages dead-lettered');
 }

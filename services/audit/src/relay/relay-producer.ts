@@ -1,46 +1,18 @@
 import { Kafka, logLevel, Partitioners, type Message, type Producer } from 'kafkajs';
+import { sendInChunks } from '../kafka';
 
 /** The relay's one producer, shared by every outbox loop. */
 export interface RelayProducer {
   /**
-   * Produces `messages` to `topic`, in order, with acks from every in-sync replica, in requests of
-   * at most MAX_PRODUCE_BYTES; rejects when Kafka does not take them (some may have been produced).
+   * Produces `messages` to `topic`, in order, with acks from every in-sync replica, in requests the
+   * broker accepts ({@link sendInChunks}); rejects when Kafka does not take them (some may have
+   * been produced). An envelope is at most MAX_AUDIT_ENVELOPE_BYTES, so every request fits.
    */
   send(topic: string, messages: Message[]): Promise<void>;
   disconnect(): Promise<void>;
 }
 
 const ignore = (): void => undefined;
-
-/**
- * The most key and value bytes one produce request carries. The broker refuses a partition's
- * batch over `message.max.bytes` (1 MiB by default) for good, so a claim larger than that (a
- * tenant's backlog of large events) would stall its outbox forever if produced at once. An
- * envelope is at most MAX_AUDIT_ENVELOPE_BYTES, so no partition's batch exceeds the limit.
- */
-export const MAX_PRODUCE_BYTES = 512 * 1024;
-
-const bytesOf = (part: Buffer | string | null | undefined): number => (typeof part === 'string' ? Buffer.byteLength(part) : (part?.length ?? 0));
-const sizeOf = (message: Message): number => bytesOf(message.key) + bytesOf(message.value);
-
-/** `messages` in order, cut into runs of at most `maxBytes` (a message larger than that alone). */
-export function chunksOf(messages: readonly Message[], maxBytes: number): Message[][] {
-  const chunks: Message[][] = [];
-  let chunk: Message[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = sizeOf(message);
-    if (chunk.length > 0 && bytes + size > maxBytes) {
-      chunks.push(chunk);
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(message);
-    bytes += size;
-  }
-  if (chunk.length > 0) chunks.push(chunk);
-  return chunks;
-}
 
 /**
  * One idempotent producer (`maxInFlightRequests: 1`, `acks: -1`) for all the relay's loops.
@@ -98,7 +70,7 @@ export function createRelayProducer(options: { brokers: readonly string[]; clien
       serially(async () => {
         const current = await connected();
         try {
-          for (const chunk of chunksOf(messages, MAX_PRODUCE_BYTES)) await current.send({ topic, acks: -1, messages: chunk });
+          await sendInChunks(current, topic, messages);
         } catch (err) {
           producer = undefined;
           await current.disconnect().catch(ignore);
