@@ -1,4 +1,4 @@
-import { loadDevstackEnv, toServiceEnvironment, type DevstackEnv } from '@bulkhead/testkit';
+import { freePort, loadDevstackEnv, toServiceEnvironment, type DevstackEnv } from '@bulkhead/testkit';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { POSTGRES_LAYOUT, clusterName } from './postgres.local';
-import { freePort, runDevstack } from './testing/devstack-cli';
+import { runDevstack } from './testing/devstack-cli';
 
 jest.setTimeout(180_000);
 

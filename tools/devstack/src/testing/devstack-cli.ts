@@ -1,6 +1,5 @@
 import { workspaceRoot } from '@bulkhead/testkit';
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 
 export interface CliResult {
@@ -19,15 +18,4 @@ export function runDevstack(args: readonly string[], extraEnv: Record<string, st
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
-}
-
-/** A loopback port nothing listens on at the moment of asking. */
-export function freePort(): Promise<number> {
-  const server = createServer();
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    }),
-  );
 }
