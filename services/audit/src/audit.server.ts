@@ -26,6 +26,13 @@ export function auditMigrationsDir(migrationsRoot: string): string {
 /** Partitions of the audit topic: the relays key by tenant id, so one tenant stays in order. */
 export const AUDIT_TOPIC_PARTITIONS = 6;
 
+/**
+ * The dead-letter topic's `max.message.bytes`: twice the broker's default, so a dead letter (any
+ * message the audit topic took, plus the headers saying why and where from) always fits. At the
+ * default, a poison message near 1 MiB was refused on every retry and stopped its partition.
+ */
+export const DEAD_LETTER_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
 /** A started audit service; `port` is the bound gRPC port of the reviewer API (useful with port 0 in tests). */
 export interface AuditServer extends RunningService {
   port: number;
@@ -58,7 +65,7 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
     admin,
     [
       { topic: config.AUDIT_TOPIC, numPartitions: AUDIT_TOPIC_PARTITIONS },
-      { topic: config.AUDIT_DLQ_TOPIC, numPartitions: 1 },
+      { topic: config.AUDIT_DLQ_TOPIC, numPartitions: 1, config: { 'max.message.bytes': String(DEAD_LETTER_MAX_MESSAGE_BYTES) } },
     ],
     config.AUDIT_TOPIC_REPLICATION_FACTOR,
   );

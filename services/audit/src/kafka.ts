@@ -24,6 +24,8 @@ export function createKafka(options: { brokers: readonly string[]; clientId: str
 export interface TopicSpec {
   topic: string;
   numPartitions: number;
+  /** Topic-level settings, given at creation. */
+  config?: Readonly<Record<string, string>>;
 }
 
 /** Creates the topics that do not exist yet (existing ones are left as they are). */
@@ -33,7 +35,12 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[], r
   if (missing.length === 0) return;
   await admin.createTopics({
     waitForLeaders: true,
-    topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.numPartitions, replicationFactor })),
+    topics: missing.map((spec) => ({
+      topic: spec.topic,
+      numPartitions: spec.numPartitions,
+      replicationFactor,
+      configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+    })),
   });
 }
 

@@ -97,7 +97,7 @@ describe('the engine manifests in k8s/', () => {
     expect(clusters.flatMap(rolesOf).every((r) => r.bypassrls === false)).toBe(true);
   });
 
-  it('declare the audit topic and its dead-letter topic with a retention', () => {
+  it('declare the audit topic and its dead-letter topic with a retention, the dead letters with room for headers', () => {
     const kafka = ofKind(objects, 'Kafka')[0]?.metadata.name;
     const topics = ofKind(objects, 'KafkaTopic').map((t) => ({
       cluster: t.metadata.labels?.['strimzi.io/cluster'],
@@ -108,6 +108,9 @@ describe('the engine manifests in k8s/', () => {
       expect(topic.cluster).toBe(kafka);
       expect(topic.config['retention.ms']).toEqual(expect.any(Number));
     }
+    // A dead letter is an audit.events message plus headers: the dead-letter topic must take more.
+    const limit = (name: string): number => Number(topics.find((t) => t.topicName === name)?.config['max.message.bytes']);
+    expect(limit('audit.events.dlq')).toBeGreaterThanOrEqual(limit('audit.events') + 64 * 1024);
     expect(ofKind(objects, 'KafkaNodePool').map((p) => p.metadata.labels?.['strimzi.io/cluster'])).toEqual([kafka]);
   });
 });
