@@ -2,7 +2,8 @@ import { workspaceRoot } from '@bulkhead/testkit';
 import { ConfigError } from '@bulkhead/config';
 import { DevstackError } from './devstack-error';
 import { readDevstackSettings } from './devstack-settings';
-import { SELF_CONTROLLED, down, startComponent, status, stopComponent, up, type SelfControlled } from './devstack';
+import { SELF_CONTROLLED, down, previousEnv, startComponent, status, stopComponent, up, type SelfControlled } from './devstack';
+import { movedPorts } from './free-ports';
 import { runPlatform } from './platform';
 import { withStateLock } from './state-lock';
 
@@ -11,7 +12,8 @@ const USAGE = `usage: npm run devstack -- <command>
   status                 each component and whether it answers
   down [--purge]         stop what the devstack started (--purge also deletes its data)
   start|stop redis|kafka one local component (the controls fault-injection tests run)
-  platform               up, then build and run every service against it (npm start)`;
+  platform               up, then build and run every service against it (npm start)
+  free-ports             print \`export\` lines moving each port another process holds to a free one (CI)`;
 
 const log = (line: string): void => {
   process.stderr.write(`devstack: ${line}\n`);
@@ -39,6 +41,17 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'platform':
       return runPlatform(settings.workspace, await locked(() => up(settings, log)), log);
+    case 'free-ports':
+      // A recorded devstack holds its own ports: moving them would start this one twice.
+      if (previousEnv(settings) !== undefined) {
+        log(`ports kept: this checkout's devstack is recorded in ${settings.envFile}`);
+        return 0;
+      }
+      for (const [variable, port] of Object.entries(await movedPorts(settings))) {
+        log(`taken by another process, so ${variable}=${port}`);
+        print(`export ${variable}=${port}`);
+      }
+      return 0;
     case 'status':
       return (await status(settings, print)) ? 0 : 1;
     case 'down':
