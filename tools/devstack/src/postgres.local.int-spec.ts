@@ -1,11 +1,11 @@
 import { freePort, loadDevstackEnv, toServiceEnvironment, type DevstackEnv } from '@bulkhead/testkit';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { POSTGRES_LAYOUT, clusterName } from './postgres.local';
+import { POSTGRES_LAYOUT, clusterName, readDevstackId } from './postgres.local';
 import { runDevstack } from './testing/devstack-cli';
 
 jest.setTimeout(180_000);
@@ -28,7 +28,17 @@ function listedClusters(): string[] {
   return out.stdout.split('\n').flatMap((line) => line.trim().split(/\s+/)[1] ?? []);
 }
 
-const ownClusters = (stateDir: string): string[] => POSTGRES_LAYOUT.map(({ server }) => clusterName(stateDir, server));
+/** The clusters the devstack of `stateDir` is named for. */
+function ownClusters(stateDir: string): string[] {
+  const id = readDevstackId(stateDir);
+  return id === undefined ? [] : POSTGRES_LAYOUT.map(({ server }) => clusterName(id, server));
+}
+
+/** The clusters the servers of a devstack's settings say they are. */
+async function servingClusters(env: DevstackEnv): Promise<string[]> {
+  const names = await Promise.all(env.postgresServers.map(async (s) => (await query<{ cluster_name: string }>(s.superuserUrl ?? '', 'SHOW cluster_name'))[0]?.cluster_name));
+  return names.map((name) => name?.split('/')[1] ?? '');
+}
 
 /**
  * Local PostgreSQL as a second checkout starts it: in a state directory of its own, on ports of
@@ -58,34 +68,40 @@ describe('local PostgreSQL of a second checkout', () => {
     }
   });
 
-  it('gets clusters and databases of its own, which a later up drops once its state directory is deleted', async () => {
+  it('gets clusters and databases of its own, and a clone made again at the same path gets new ones while the old are dropped', async () => {
     const ports = `${await freePort()},${await freePort()}`;
-    const first = mkdtempSync(path.join(tmpdir(), 'devstack-clone-'));
-    stateDirs.push(first);
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'devstack-clone-'));
+    stateDirs.push(stateDir);
 
     // What another checkout has migrated, in the running devstack's identity database.
     const probe = `devstack_clone_probe_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     await query(running.identityDatabase.ownerUrl, `CREATE TABLE ${probe} (id int)`);
-    const upFirst = await runDevstack(['up'], settingsFor(first, ports)).finally(() => query(running.identityDatabase.ownerUrl, `DROP TABLE ${probe}`));
+    const upFirst = await runDevstack(['up'], settingsFor(stateDir, ports)).finally(() => query(running.identityDatabase.ownerUrl, `DROP TABLE ${probe}`));
     expect(upFirst).toMatchObject({ code: 0 });
-    const env = loadDevstackEnv({ file: path.join(first, 'env.json') });
-    expect(env.modes.postgres).toBe('local');
-    const names = await Promise.all(env.postgresServers.map(async (s) => (await query<{ cluster_name: string }>(s.superuserUrl ?? '', 'SHOW cluster_name'))[0]?.cluster_name));
-    expect(names.map((n) => n?.split('/')[1])).toEqual(ownClusters(first));
+    const first = loadDevstackEnv({ file: path.join(stateDir, 'env.json') });
+    expect(first.modes.postgres).toBe('local');
+    const firstClusters = ownClusters(stateDir);
+    expect(firstClusters).toHaveLength(2);
+    expect(await servingClusters(first)).toEqual(firstClusters);
     // Nothing migrated yet, and none of the other checkout's tables.
-    expect(await publicTables(env.identityDatabase.ownerUrl)).toBe(0);
+    expect(await publicTables(first.identityDatabase.ownerUrl)).toBe(0);
+    await query(first.identityDatabase.ownerUrl, 'CREATE TABLE migrated_by_the_first_clone (id int)');
 
-    // The clone is deleted without `down`: its clusters still run, on the ports the next up wants.
-    rmSync(first, { recursive: true, force: true });
-    const second = mkdtempSync(path.join(tmpdir(), 'devstack-clone-'));
-    stateDirs.push(second);
-    const upSecond = await runDevstack(['up'], settingsFor(second, ports));
+    // The clone is deleted without `down` and cloned again at the same path: its clusters still
+    // run, on the ports the next up wants, holding the first clone's tables.
+    rmSync(stateDir, { recursive: true, force: true });
+    mkdirSync(stateDir);
+    const upSecond = await runDevstack(['up'], settingsFor(stateDir, ports));
     expect(upSecond).toMatchObject({ code: 0 });
-    for (const cluster of ownClusters(first)) expect(upSecond.stderr).toContain(`/${cluster}: its state directory ${first} is gone`);
-    expect(listedClusters()).toEqual(expect.arrayContaining(ownClusters(second)));
-    expect(listedClusters().filter((c) => ownClusters(first).includes(c))).toEqual([]);
+    for (const cluster of firstClusters) expect(upSecond.stderr).toContain(`/${cluster}: its state directory ${stateDir} belongs to another devstack now`);
+    const second = loadDevstackEnv({ file: path.join(stateDir, 'env.json') });
+    const secondClusters = ownClusters(stateDir);
+    expect(await servingClusters(second)).toEqual(secondClusters);
+    expect(secondClusters.filter((c) => firstClusters.includes(c))).toEqual([]);
+    expect(await publicTables(second.identityDatabase.ownerUrl)).toBe(0);
+    expect(listedClusters().filter((c) => firstClusters.includes(c))).toEqual([]);
 
-    expect(await runDevstack(['down', '--purge'], settingsFor(second, ports))).toMatchObject({ code: 0 });
-    expect(listedClusters().filter((c) => [...ownClusters(first), ...ownClusters(second)].includes(c))).toEqual([]);
+    expect(await runDevstack(['down', '--purge'], settingsFor(stateDir, ports))).toMatchObject({ code: 0 });
+    expect(listedClusters().filter((c) => secondClusters.includes(c))).toEqual([]);
   });
 });

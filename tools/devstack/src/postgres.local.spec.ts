@@ -17,29 +17,28 @@ describe('POSTGRES_LAYOUT', () => {
   });
 });
 
-describe('clusterName', () => {
-  it('names the two servers of one state directory alike, and another state directory differently', () => {
-    expect(clusterName('/ws/.devstack', 'pg-a')).toMatch(/^bulkhead_[0-9a-f]{8}_pg_a$/);
-    expect(clusterName('/ws/.devstack', 'pg-b')).toBe(clusterName('/ws/.devstack', 'pg-a').replace(/_a$/, '_b'));
-    expect(clusterName('/clone/.devstack', 'pg-a')).not.toBe(clusterName('/ws/.devstack', 'pg-a'));
-  });
-});
-
 describe('abandonedClusters', () => {
-  const exists = (dir: string): boolean => dir === '/ws/.devstack';
+  const ids: Record<string, string> = { '/ws/.devstack': '0a1b2c3d', '/recloned/.devstack': 'ffffffff' };
+  const idIn = (stateDir: string): string | undefined => ids[stateDir];
 
-  it('picks devstack clusters whose state directory is gone or unrecorded, and nothing else', () => {
-    const live = clusterName('/ws/.devstack', 'pg-a');
-    const gone = clusterName('/deleted/.devstack', 'pg-b');
-    const half = clusterName('/ws/.devstack', 'pg-b');
+  it('picks the devstack clusters whose state directory no longer holds their id, or that record none', () => {
+    const live = clusterName('0a1b2c3d', 'pg-a');
+    const gone = clusterName('12345678', 'pg-b');
+    const recloned = clusterName('eeeeeeee', 'pg-a');
+    const half = clusterName('0a1b2c3d', 'pg-b');
     const clusters = [
       { cluster: live, stateDir: '/ws/.devstack' },
       { cluster: gone, stateDir: '/deleted/.devstack' },
+      { cluster: recloned, stateDir: '/recloned/.devstack' },
       { cluster: half, stateDir: undefined },
       { cluster: 'bulkhead-a', stateDir: undefined },
       { cluster: 'main', stateDir: undefined },
       { cluster: 'bulkhead_custom', stateDir: '/deleted' },
     ];
-    expect(abandonedClusters(clusters, exists)).toEqual([gone, half, 'bulkhead-a']);
+    expect(abandonedClusters(clusters, idIn)).toEqual([gone, recloned, half, 'bulkhead-a']);
+  });
+
+  it('names clusters that the pattern recognises', () => {
+    expect(clusterName('0a1b2c3d', 'pg-b')).toBe('bulkhead_0a1b2c3d_pg_b');
   });
 });

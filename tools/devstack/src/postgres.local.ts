@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -30,18 +30,39 @@ export const POSTGRES_LAYOUT = [
   { server: 'pg-b', databases: ['bulkhead_shard_2', 'bulkhead_shard_3', 'bulkhead_audit'] },
 ] as const;
 
-/**
- * The Debian cluster of a local server, named for the devstack's state directory. Clusters
- * are machine-wide: under one fixed name, a clean clone started on the databases, and the
- * migrations, that another checkout had left.
- */
-export function clusterName(stateDir: string, server: string): string {
-  const owner = createHash('sha256').update(path.resolve(stateDir)).digest('hex').slice(0, 8);
-  return `bulkhead_${owner}_${server.replace('-', '_')}`;
+/** The file in a state directory holding the id of its devstack, which names its clusters. */
+const ID_FILE = 'devstack-id';
+
+/** The id of the devstack whose state directory is `stateDir`, if it has one yet. */
+export function readDevstackId(stateDir: string): string | undefined {
+  const file = path.join(stateDir, ID_FILE);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
-/** Devstack clusters: named per state directory, or `bulkhead-a`/`-b` from before they were. */
-const DEVSTACK_CLUSTER = /^(bulkhead_[0-9a-f]{8}_pg_[ab]|bulkhead-[ab])$/;
+/**
+ * The id of the devstack whose state directory is `stateDir`, made on first use. Random, not
+ * derived from the path: a clone deleted and made again at the same path is another devstack,
+ * and the old clusters hold the databases, and migrations, of the code that was there.
+ */
+function ensureDevstackId(stateDir: string): string {
+  const existing = readDevstackId(stateDir);
+  if (existing !== undefined) return existing;
+  const id = randomBytes(4).toString('hex');
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(path.join(stateDir, ID_FILE), `${id}\n`);
+  return id;
+}
+
+/**
+ * The Debian cluster of a local server of devstack `id`. Clusters are machine-wide: under one
+ * fixed name, a clean clone started on the databases, and the migrations, another checkout left.
+ */
+export function clusterName(id: string, server: string): string {
+  return `bulkhead_${id}_${server.replace('-', '_')}`;
+}
+
+/** Devstack clusters: named for their devstack's id, or `bulkhead-a`/`-b` from before they were. */
+const DEVSTACK_CLUSTER = /^bulkhead_([0-9a-f]{8})_pg_[ab]$|^bulkhead-[ab]$/;
 /** The file in a cluster's configuration folder naming the state directory it belongs to. */
 const OWNER_FILE = 'bulkhead-devstack-state-dir';
 
@@ -52,11 +73,17 @@ interface ClusterOwner {
 }
 
 /**
- * The devstack clusters nobody can come back to: their state directory is gone (a deleted
- * clone), or they record none (made before clusters were named per state directory).
+ * The devstack clusters nobody can come back to: the state directory they record no longer
+ * holds the id they are named for (it was deleted, or made again for another clone), or they
+ * record none (half made, or made before clusters were named per devstack).
  */
-export function abandonedClusters(clusters: readonly ClusterOwner[], exists: (dir: string) => boolean): string[] {
-  return clusters.filter((c) => DEVSTACK_CLUSTER.test(c.cluster) && (c.stateDir === undefined || !exists(c.stateDir))).map((c) => c.cluster);
+export function abandonedClusters(clusters: readonly ClusterOwner[], idIn: (stateDir: string) => string | undefined): string[] {
+  return clusters
+    .filter(({ cluster, stateDir }) => {
+      const match = DEVSTACK_CLUSTER.exec(cluster);
+      return match !== null && (stateDir === undefined || match[1] === undefined || idIn(stateDir) !== match[1]);
+    })
+    .map(({ cluster }) => cluster);
 }
 
 /** Settings for a throwaway development server: fast, loopback only, room for every pool. */
@@ -114,9 +141,11 @@ function recordedOwner(version: string, cluster: string): string | undefined {
 /** Drops the clusters of deleted checkouts, which hold the devstack's ports and disk for nothing. */
 function dropAbandonedClusters(version: string, log: (l: string) => void): void {
   const owners = listClusters(version).map(({ cluster }) => ({ cluster, stateDir: recordedOwner(version, cluster) }));
-  for (const cluster of abandonedClusters(owners, existsSync)) {
+  for (const cluster of abandonedClusters(owners, readDevstackId)) {
     const owner = owners.find((o) => o.cluster === cluster)?.stateDir;
-    log(`dropping PostgreSQL cluster ${version}/${cluster}: ${owner === undefined ? 'it records no state directory' : `its state directory ${owner} is gone`}`);
+    const why =
+      owner === undefined ? 'it records no state directory' : existsSync(owner) ? `its state directory ${owner} belongs to another devstack now` : `its state directory ${owner} is gone`;
+    log(`dropping PostgreSQL cluster ${version}/${cluster}: ${why}`);
     dropCluster(version, cluster);
   }
 }
@@ -291,10 +320,11 @@ export async function upLocalPostgres(settings: DevstackSettings, log: (l: strin
   ensureDebianPackages(['postgresql', 'postgresql-contrib'], log);
   const version = postgresVersion();
   dropAbandonedClusters(version, log);
+  const id = ensureDevstackId(settings.stateDir);
   const env = emptyPostgresEnv();
   for (const [index, layout] of POSTGRES_LAYOUT.entries()) {
     const port = settings.postgresPorts[index] as number;
-    const cluster = clusterName(settings.stateDir, layout.server);
+    const cluster = clusterName(id, layout.server);
     await ensureCluster(version, cluster, port, settings.stateDir, log);
     await ensureRolesAndDatabases(cluster, port, layout.databases);
     env.postgresServers.push({ id: layout.server, superuserUrl: url('postgres', SUPERUSER_PASSWORD, port, 'postgres') });
@@ -319,9 +349,10 @@ export async function upLocalPostgres(settings: DevstackSettings, log: (l: strin
 /** Stops both local servers of this state directory (data is kept; `purge` drops the clusters). */
 export function downLocalPostgres(stateDir: string, purge: boolean): void {
   const version = installedPostgresVersion();
-  if (version === undefined) return;
+  const id = readDevstackId(stateDir);
+  if (version === undefined || id === undefined) return;
   for (const { server } of POSTGRES_LAYOUT) {
-    const cluster = clusterName(stateDir, server);
+    const cluster = clusterName(id, server);
     const state = clusterState(version, cluster);
     if (purge) dropCluster(version, cluster);
     else if (state?.online === true) run('pg_ctlcluster', [version, cluster, 'stop', '-m', 'fast'], `stopping PostgreSQL ${cluster} failed`);
