@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { GenericContainer, Wait, getContainerRuntimeClient } from 'testcontainers';
-import { Client } from 'pg';
 import type { DevstackEnv } from '@bulkhead/testkit';
 import type { DevstackSettings } from './devstack-settings';
 import { KAFKA_VERSION, ensureKafkaTopics } from './kafka.local';
-import { APP_ROLE, emptyPostgresEnv, hasOutbox, IDENTITY_DATABASE, OWNER_ROLE, PLACEMENT_ROLE, POSTGRES_LAYOUT, RELAY_ROLE, type LocalPostgresEnv } from './postgres.local';
+import { addServer, createRolesAndDatabases, emptyPostgresEnv, POSTGRES_LAYOUT, SUPERUSER_PASSWORD, type LocalPostgresEnv } from './postgres.local';
 
 type Control = DevstackEnv['controls'][string];
 
@@ -50,41 +49,14 @@ export async function upContainerPostgres(settings: DevstackSettings): Promise<L
     env.controls[layout.server] = await startNamed(
       layout.server,
       new GenericContainer('postgres:15')
-        .withEnvironment({ POSTGRES_PASSWORD: 'bulkhead' })
+        .withEnvironment({ POSTGRES_PASSWORD: SUPERUSER_PASSWORD })
         .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=300'])
         .withExposedPorts({ container: 5432, host: port })
         .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2)),
     );
-    const at = (user: string, db: string): string => `postgres://${user}:${user === 'postgres' ? 'bulkhead' : user}@127.0.0.1:${port}/${db}`;
-    const admin = new Client({ connectionString: at('postgres', 'postgres') });
-    await admin.connect();
-    for (const role of [OWNER_ROLE, APP_ROLE, RELAY_ROLE, PLACEMENT_ROLE]) await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${role}'`);
-    for (const db of layout.databases) {
-      await admin.query(`CREATE DATABASE ${db} OWNER ${OWNER_ROLE}`);
-      await admin.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
-      await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${APP_ROLE}`);
-      if (hasOutbox(db)) await admin.query(`GRANT CONNECT ON DATABASE ${db} TO ${RELAY_ROLE}`);
-      if (db === IDENTITY_DATABASE) await admin.query(`GRANT CONNECT ON DATABASE ${db} TO ${PLACEMENT_ROLE}`);
-      const entry = { server: layout.server, url: at(APP_ROLE, db), ownerUrl: at(OWNER_ROLE, db) };
-      const shard = /^bulkhead_shard_(\d+)$/.exec(db);
-      if (shard !== null) env.shards.push({ id: `shard-${shard[1]}`, ...entry });
-      else if (db === IDENTITY_DATABASE) {
-        env.identityDatabase = entry;
-        env.placementDatabaseUrl = at(PLACEMENT_ROLE, db);
-      } else env.auditDatabase = entry;
-    }
-    await admin.end();
-    for (const db of layout.databases) {
-      const client = new Client({ connectionString: at('postgres', db) });
-      await client.connect();
-      await client.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}; REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`);
-      if (hasOutbox(db)) await client.query(`GRANT USAGE ON SCHEMA public TO ${RELAY_ROLE}`);
-      if (db === IDENTITY_DATABASE) await client.query(`GRANT USAGE ON SCHEMA public TO ${PLACEMENT_ROLE}`);
-      await client.end();
-    }
-    env.postgresServers.push({ id: layout.server, superuserUrl: at('postgres', 'postgres') });
+    await createRolesAndDatabases(port, layout.databases);
+    addServer(env, layout.server, port, layout.databases);
   }
-  env.shards.sort((x, y) => x.id.localeCompare(y.id));
   return env;
 }
 

@@ -10,19 +10,19 @@ import { assertPortFree, isPortOpen } from './ports';
 import { run, waitFor } from './processes';
 
 /** Dev-only credentials: these servers listen on loopback only. */
-const SUPERUSER_PASSWORD = 'bulkhead';
+export const SUPERUSER_PASSWORD = 'bulkhead';
 /** Owns the databases and (through migrations) every table; runs migrations; no superuser. */
-export const OWNER_ROLE = 'bulkhead_owner';
+const OWNER_ROLE = 'bulkhead_owner';
 /** What services log in as: owns nothing, no superuser, no BYPASSRLS. */
-export const APP_ROLE = 'bulkhead_app';
+const APP_ROLE = 'bulkhead_app';
 /** What the audit relay logs in as on the shards and the identity database: alone reads and deletes outbox rows (ADR 0005). */
-export const RELAY_ROLE = 'bulkhead_audit_relay';
+const RELAY_ROLE = 'bulkhead_audit_relay';
 /** What the sharded services read tenant placements as: SELECT on `tenant_placements` of the identity database, nothing else (ADR 0004). */
-export const PLACEMENT_ROLE = 'bulkhead_placement_reader';
+const PLACEMENT_ROLE = 'bulkhead_placement_reader';
 /** The database holding the tenant placements. */
-export const IDENTITY_DATABASE = 'bulkhead_identity';
+const IDENTITY_DATABASE = 'bulkhead_identity';
 /** The databases the relay drains: every one but the compliance log's. */
-export const hasOutbox = (database: string): boolean => database !== 'bulkhead_audit';
+const hasOutbox = (database: string): boolean => database !== 'bulkhead_audit';
 
 /** What each of the two local servers holds: two shards and one global database. */
 export const POSTGRES_LAYOUT = [
@@ -273,7 +273,11 @@ async function ensureRolesAndDatabases(cluster: string, port: number, databases:
   }
 }
 
-async function createRolesAndDatabases(port: number, databases: readonly string[]): Promise<void> {
+/**
+ * The roles, and `databases` with their grants, on the server at `port` (its superuser's
+ * password is the devstack's): a local cluster or a container alike. Idempotent.
+ */
+export async function createRolesAndDatabases(port: number, databases: readonly string[]): Promise<void> {
   await withClient(url('postgres', SUPERUSER_PASSWORD, port, 'postgres'), async (client) => {
     for (const role of [OWNER_ROLE, APP_ROLE, RELAY_ROLE, PLACEMENT_ROLE]) {
       await client.query(
@@ -303,6 +307,26 @@ async function createRolesAndDatabases(port: number, databases: readonly string[
   }
 }
 
+/**
+ * Files the server `server` at `port` and its `databases` in `env`: each shard, the identity
+ * database (with the placement reader's URL) and the audit database, as the service role and the
+ * owner (every devstack role's password is its name).
+ */
+export function addServer(env: LocalPostgresEnv, server: string, port: number, databases: readonly string[]): void {
+  env.postgresServers.push({ id: server, superuserUrl: url('postgres', SUPERUSER_PASSWORD, port, 'postgres') });
+  const as = (role: string, database: string): string => url(role, role, port, database);
+  for (const database of databases) {
+    const entry = { server, url: as(APP_ROLE, database), ownerUrl: as(OWNER_ROLE, database) };
+    const shard = /^bulkhead_shard_(\d+)$/.exec(database);
+    if (shard !== null) env.shards.push({ id: `shard-${shard[1]}`, ...entry });
+    else if (database === IDENTITY_DATABASE) {
+      env.identityDatabase = entry;
+      env.placementDatabaseUrl = as(PLACEMENT_ROLE, database);
+    } else env.auditDatabase = entry;
+  }
+  env.shards.sort((x, y) => x.id.localeCompare(y.id));
+}
+
 /** A PostgreSQL environment to fill in, server by server, in {@link POSTGRES_LAYOUT} order. */
 export function emptyPostgresEnv(): LocalPostgresEnv {
   return {
@@ -327,22 +351,12 @@ export async function upLocalPostgres(settings: DevstackSettings, log: (l: strin
     const cluster = clusterName(id, layout.server);
     await ensureCluster(version, cluster, port, settings.stateDir, log);
     await ensureRolesAndDatabases(cluster, port, layout.databases);
-    env.postgresServers.push({ id: layout.server, superuserUrl: url('postgres', SUPERUSER_PASSWORD, port, 'postgres') });
+    addServer(env, layout.server, port, layout.databases);
     env.controls[layout.server] = {
       stop: ['pg_ctlcluster', version, cluster, 'stop', '-m', 'fast'],
       start: ['pg_ctlcluster', version, cluster, 'start'],
     };
-    for (const database of layout.databases) {
-      const entry = { server: layout.server, url: url(APP_ROLE, APP_ROLE, port, database), ownerUrl: url(OWNER_ROLE, OWNER_ROLE, port, database) };
-      const shard = /^bulkhead_shard_(\d+)$/.exec(database);
-      if (shard !== null) env.shards.push({ id: `shard-${shard[1]}`, ...entry });
-      else if (database === IDENTITY_DATABASE) {
-        env.identityDatabase = entry;
-        env.placementDatabaseUrl = url(PLACEMENT_ROLE, PLACEMENT_ROLE, port, database);
-      } else env.auditDatabase = entry;
-    }
   }
-  env.shards.sort((x, y) => x.id.localeCompare(y.id));
   return env;
 }
 
