@@ -91,9 +91,25 @@ async function openRawHalves(devstack: DevstackEnv): Promise<RawHalves> {
   };
 }
 
+/** A drain of events through a pipeline (Bulkhead's or the bare one). */
+interface PipelineDrain {
+  drain(count: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 const H_NAME = 'H: raw kafkajs produce+consume (A), then raw batched INSERTs (B), same events';
 const BULKHEAD_NAME = 'outbox → relay → Kafka → consumer → hash-chained log, from the outbox commits to the last logged';
 const BARE_NAME = 'bare pipeline: raw pg outbox → raw kafkajs → raw pg log (no RLS, no validation, two indexes), same events';
+
+/** A round of H: EVENTS_PER_ROUND events through A, then B. */
+const hWorkload = (halves: RawHalves) => ({ name: H_NAME, run: async () => (await halves.run(EVENTS_PER_ROUND), { operations: EVENTS_PER_ROUND }) });
+/** A round of a pipeline: EVENTS_PER_ROUND events drained, timed from their commit to the last logged. */
+const drainWorkload = (name: string, pipeline: PipelineDrain) => ({ name, run: async () => ({ operations: EVENTS_PER_ROUND, timedMs: await pipeline.drain(EVENTS_PER_ROUND) }) });
+/** Closes both sides of a scenario. */
+const closeBoth = (a: { close(): Promise<void> }, b: { close(): Promise<void> }) => async (): Promise<void> => {
+  await a.close();
+  await b.close();
+};
 
 /**
  * The audit pipeline (issue 5): outbox rows on the shards → the audit service's relay → Kafka →
@@ -110,13 +126,10 @@ export const auditPipelineScenario: Scenario = {
     const halves = await openRawHalves(devstack);
     const outbox = await openBulkheadPipeline(devstack);
     return {
-      baseline: { name: H_NAME, run: async () => (await halves.run(EVENTS_PER_ROUND), { operations: EVENTS_PER_ROUND }) },
-      subject: { name: BULKHEAD_NAME, run: async () => ({ operations: EVENTS_PER_ROUND, timedMs: await outbox.drain(EVENTS_PER_ROUND) }) },
+      baseline: hWorkload(halves),
+      subject: drainWorkload(BULKHEAD_NAME, outbox),
       target: { minRatio: 0.7, meaning: 'the audit pipeline ≥ 70% of H = 1/(1/A + 1/B)' },
-      close: async () => {
-        await halves.close();
-        await outbox.close();
-      },
+      close: closeBoth(halves, outbox),
     };
   },
 };
@@ -132,14 +145,7 @@ export const auditPipelineBareScenario: Scenario = {
     const devstack = loadDevstackEnv();
     const halves = await openRawHalves(devstack);
     const bare = await openBarePipeline(devstack);
-    return {
-      baseline: { name: H_NAME, run: async () => (await halves.run(EVENTS_PER_ROUND), { operations: EVENTS_PER_ROUND }) },
-      subject: { name: BARE_NAME, run: async () => ({ operations: EVENTS_PER_ROUND, timedMs: await bare.drain(EVENTS_PER_ROUND) }) },
-      close: async () => {
-        await halves.close();
-        await bare.close();
-      },
-    };
+    return { baseline: hWorkload(halves), subject: drainWorkload(BARE_NAME, bare), close: closeBoth(halves, bare) };
   },
 };
 
@@ -151,22 +157,9 @@ export const auditPipelineVsBareScenario: Scenario = {
     const devstack = loadDevstackEnv();
     const bare = await openBarePipeline(devstack);
     const outbox = await openBulkheadPipeline(devstack);
-    return {
-      baseline: { name: BARE_NAME, run: async () => ({ operations: EVENTS_PER_ROUND, timedMs: await bare.drain(EVENTS_PER_ROUND) }) },
-      subject: { name: BULKHEAD_NAME, run: async () => ({ operations: EVENTS_PER_ROUND, timedMs: await outbox.drain(EVENTS_PER_ROUND) }) },
-      close: async () => {
-        await bare.close();
-        await outbox.close();
-      },
-    };
+    return { baseline: drainWorkload(BARE_NAME, bare), subject: drainWorkload(BULKHEAD_NAME, outbox), close: closeBoth(bare, outbox) };
   },
 };
-
-/** A drain of events through Bulkhead's pipeline. */
-interface PipelineDrain {
-  drain(count: number): Promise<number>;
-  close(): Promise<void>;
-}
 
 async function openBulkheadPipeline(devstack: DevstackEnv): Promise<PipelineDrain> {
   const auditDb = new Pool({ connectionString: devstack.auditDatabase.ownerUrl, max: 2 });
