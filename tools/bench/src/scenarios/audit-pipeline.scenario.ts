@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { auditMessageOf, recordAuditEvent, type AuditEventInput } from '@bulkhead/audit';
 import { createInMemoryPlacementSource, createShardRouter, openTenantDatabase, shardMigrationsDir, uuidv7, type ShardRouter } from '@bulkhead/database';
-import { loadDevstackEnv, startPlatform, workspaceRoot, type DevstackEnv } from '@bulkhead/testkit';
+import { loadDevstackEnv, migrateDevstack, startPlatform, workspaceRoot, type DevstackEnv } from '@bulkhead/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import type { Scenario } from '../harness';
@@ -27,6 +27,8 @@ interface RawHalves {
 }
 
 async function openRawHalves(devstack: DevstackEnv): Promise<RawHalves> {
+  // B copies the log's table, which must exist even on a devstack nothing has migrated yet.
+  migrateDevstack(devstack);
   const kafka = new Kafka({ clientId: 'bulkhead-bench', brokers: devstack.kafkaBrokers, logLevel: logLevel.NOTHING });
   const runId = randomUUID().slice(0, 8);
   const topic = `bench.audit-a.${runId}`;
