@@ -1,9 +1,8 @@
 import { loadDevstackEnv } from '@bulkhead/testkit';
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import type { Scenario, WorkloadResult } from '../harness';
 import { openBenchOutbox } from './audit-pipeline.scenario';
+import { openRawKafka } from './raw-kafka';
 
 const PROBE_EVENTS = 4000;
 const TICK_MS = 10;
@@ -39,24 +38,12 @@ export const auditLagScenario: Scenario = {
     const rate = (PROBE_EVENTS * 1000) / (await outbox.drain(PROBE_EVENTS)) / 2;
     process.stderr.write(`audit-lag: pipeline drained ${PROBE_EVENTS} events at ${Math.round(rate * 2)}/s; writing at ${Math.round(rate)}/s\n`);
 
-    const kafka = new Kafka({ clientId: 'bulkhead-bench', brokers: devstack.kafkaBrokers, logLevel: logLevel.NOTHING });
-    const runId = randomUUID().slice(0, 8);
-    const topic = `bench.audit-lag.${runId}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    const kafka = await openRawKafka(devstack.kafkaBrokers);
+    const topic = await kafka.topic('audit-lag');
     let kafkaLags: number[] = [];
-    const consumer = kafka.consumer({ groupId: `bench-audit-lag-${runId}`, maxWaitTimeInMs: 50 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        const now = Date.now();
-        for (const message of batch.messages) kafkaLags.push(now - Number(message.value?.toString()));
-      },
+    await kafka.consume(topic, (messages) => {
+      const now = Date.now();
+      for (const message of messages) kafkaLags.push(now - Number(message.value?.toString()));
     });
 
     return {
@@ -65,7 +52,7 @@ export const auditLagScenario: Scenario = {
         run: async (): Promise<WorkloadResult> => {
           kafkaLags = [];
           const sent = await atSteadyRate(rate, durationMs, async (index) => {
-            await producer.send({ topic, acks: -1, messages: [{ key: `tenant-${index % 20}`, value: String(Date.now()) }] });
+            await kafka.producer.send({ topic, acks: -1, messages: [{ key: `tenant-${index % 20}`, value: String(Date.now()) }] });
           });
           while (kafkaLags.length < sent) await new Promise((resolve) => setTimeout(resolve, 5));
           return { operations: sent, latenciesMs: kafkaLags };
@@ -85,10 +72,7 @@ export const auditLagScenario: Scenario = {
         },
       },
       async close() {
-        await consumer.disconnect();
-        await producer.disconnect();
-        await admin.deleteTopics({ topics: [topic] });
-        await admin.disconnect();
+        await kafka.close();
         await outbox.close();
         await auditDb.end();
       },

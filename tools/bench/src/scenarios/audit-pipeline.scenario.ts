@@ -3,11 +3,11 @@ import path from 'node:path';
 import { auditMessageOf, recordAuditEvent, type AuditEventInput } from '@bulkhead/audit';
 import { createInMemoryPlacementSource, createShardRouter, openTenantDatabase, shardMigrationsDir, uuidv7, type ShardRouter } from '@bulkhead/database';
 import { loadDevstackEnv, migrateDevstack, startPlatform, workspaceRoot, type DevstackEnv } from '@bulkhead/testkit';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import type { Scenario } from '../harness';
 import { openBareAuditPipeline } from './bare-audit-pipeline/bare-audit-pipeline';
 import { produce } from './kafka-roundtrip.scenario';
+import { countReceived, openRawKafka } from './raw-kafka';
 
 const EVENTS_PER_ROUND = 4000;
 const TENANTS = 20;
@@ -29,30 +29,14 @@ interface RawHalves {
 async function openRawHalves(devstack: DevstackEnv): Promise<RawHalves> {
   // B copies the log's table, which must exist even on a devstack nothing has migrated yet.
   migrateDevstack(devstack);
-  const kafka = new Kafka({ clientId: 'bulkhead-bench', brokers: devstack.kafkaBrokers, logLevel: logLevel.NOTHING });
-  const runId = randomUUID().slice(0, 8);
-  const topic = `bench.audit-a.${runId}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  let received = 0;
-  let onReceived: (() => void) | undefined;
-  const consumer = kafka.consumer({ groupId: `bench-audit-${runId}`, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachBatchAutoResolve: true,
-    eachBatch: async ({ batch }) => {
-      received += batch.messages.length;
-      onReceived?.();
-    },
-  });
+  const kafka = await openRawKafka(devstack.kafkaBrokers);
+  const topic = await kafka.topic('audit-a');
+  const received = countReceived();
+  await kafka.consume(topic, received.onBatch);
 
   // B: the same columns as the log, in a scratch table of the same database.
   const auditDb = new Pool({ connectionString: devstack.auditDatabase.ownerUrl, max: 2 });
-  const scratch = `bench_audit_insert_${runId}`;
+  const scratch = `bench_audit_insert_${randomUUID().slice(0, 8)}`;
   await auditDb.query(`CREATE TABLE ${scratch} (LIKE audit_events INCLUDING DEFAULTS)`);
   const sampleEvent = JSON.stringify({ actor: { type: 'user', id: randomUUID() }, action: 'project.updated', resource: { type: 'project', id: randomUUID() }, outcome: 'success', changes: { after: { description: 'x'.repeat(200) } } });
   let seq = 0;
@@ -72,21 +56,13 @@ async function openRawHalves(devstack: DevstackEnv): Promise<RawHalves> {
 
   return {
     async run(count) {
-      const target = received + count;
-      const allReceived = new Promise<void>((resolve) => {
-        onReceived = () => {
-          if (received >= target) resolve();
-        };
-      });
-      await produce(producer, topic, count);
+      const allReceived = received.next(count);
+      await produce(kafka.producer, topic, count);
       await allReceived;
       await insertRaw(count);
     },
     async close() {
-      await consumer.disconnect();
-      await producer.disconnect();
-      await admin.deleteTopics({ topics: [topic] });
-      await admin.disconnect();
+      await kafka.close();
       await auditDb.query(`DROP TABLE ${scratch}`);
       await auditDb.end();
     },

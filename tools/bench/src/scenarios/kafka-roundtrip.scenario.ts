@@ -1,7 +1,7 @@
 import { loadDevstackEnv } from '@bulkhead/testkit';
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import type { Scenario, WorkloadResult } from '../harness';
+import { countReceived, openRawKafka } from './raw-kafka';
 
 const MESSAGE_BYTES = 512;
 const BATCH = 500;
@@ -16,64 +16,32 @@ export const kafkaRoundtripScenario: Scenario = {
   name: 'kafka-roundtrip',
   description: `kafkajs, ${MESSAGE_BYTES}-byte messages keyed by ${TENANTS} tenants, batches of ${BATCH}: produce vs produce+consume`,
   async prepare({ durationMs }) {
-    const env = loadDevstackEnv();
-    const kafka = new Kafka({ clientId: 'bulkhead-bench', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING });
-    const runId = randomUUID().slice(0, 8);
-    const produceTopic = `bench.produce.${runId}`;
-    const roundtripTopic = `bench.roundtrip.${runId}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [produceTopic, roundtripTopic].map((topic) => ({ topic, numPartitions: 6, replicationFactor: 1 })),
-    });
-
-    const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    const kafka = await openRawKafka(loadDevstackEnv().kafkaBrokers);
+    const produceTopic = await kafka.topic('produce');
+    const roundtripTopic = await kafka.topic('roundtrip');
     // Message count per round scales with the requested duration, measured once on a short probe.
-    const messagesPerRound = await calibrate(producer, produceTopic, durationMs);
-
-    let received = 0;
-    let onReceived: (() => void) | undefined;
-    const consumer: Consumer = kafka.consumer({ groupId: `bench-${runId}`, maxWaitTimeInMs: 50 });
-    await consumer.connect();
-    await consumer.subscribe({ topic: roundtripTopic, fromBeginning: true });
-    await consumer.run({
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        received += batch.messages.length;
-        onReceived?.();
-      },
-    });
+    const messagesPerRound = await calibrate(kafka.producer, produceTopic, durationMs);
+    const received = countReceived();
+    await kafka.consume(roundtripTopic, received.onBatch);
 
     return {
       baseline: {
         name: 'produce (idempotent, acks=all)',
         run: async (): Promise<WorkloadResult> => {
-          await produce(producer, produceTopic, messagesPerRound);
+          await produce(kafka.producer, produceTopic, messagesPerRound);
           return { operations: messagesPerRound };
         },
       },
       subject: {
         name: 'produce + consume (consumer group)',
         run: async (): Promise<WorkloadResult> => {
-          const target = received + messagesPerRound;
-          const allReceived = new Promise<void>((resolve) => {
-            onReceived = () => {
-              if (received >= target) resolve();
-            };
-          });
-          await produce(producer, roundtripTopic, messagesPerRound);
+          const allReceived = received.next(messagesPerRound);
+          await produce(kafka.producer, roundtripTopic, messagesPerRound);
           await allReceived;
           return { operations: messagesPerRound };
         },
       },
-      async close() {
-        await consumer.disconnect();
-        await producer.disconnect();
-        await admin.deleteTopics({ topics: [produceTopic, roundtripTopic] });
-        await admin.disconnect();
-      },
+      close: () => kafka.close(),
     };
   },
 };
