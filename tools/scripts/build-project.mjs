@@ -19,7 +19,7 @@ await build({
   outfile: path.join('dist', projectRoot, isApp ? 'main.js' : 'index.js'),
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   format: 'cjs',
   sourcemap: true,
   tsconfig: 'tsconfig.base.json',

@@ -1,6 +1,7 @@
 // The whole test suite, as the README promises: infrastructure up, then every project's lint,
 // typecheck, build and unit tests, then the integration tests against the real PostgreSQL,
 // Redis and Kafka, then the proto breaking-change check. Ends with one summary line.
+import './require-node.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
