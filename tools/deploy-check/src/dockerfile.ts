@@ -143,3 +143,16 @@ function isExecForm(args: string): boolean {
     return false;
   }
 }
+
+/**
+ * The Node versions the file's `FROM node:<version>-<variant>` stages name, each once, in order
+ * (`node:24.22.3-bookworm-slim` → `24.22.3`). Stages built on earlier stages or other images add
+ * nothing; a `node` tag that is not a full version (`node:24-slim`) is reported as it is.
+ */
+export function nodeImageVersions(dockerfile: ParsedDockerfile): string[] {
+  const versions = dockerfile.stages
+    .map((stage) => /^(?:docker\.io\/)?(?:library\/)?node:([^@]+)/.exec(stage.base)?.[1])
+    .filter((tag): tag is string => tag !== undefined)
+    .map((tag) => /^\d+\.\d+\.\d+(?=-|$)/.exec(tag)?.[0] ?? tag);
+  return [...new Set(versions)];
+}
