@@ -23,7 +23,9 @@ WORKDIR /app
 # packages (@bufbuild/buf-darwin-*) out of the lockfile, and `npm ci` then refuses it.
 FROM base AS deps
 COPY package.json package-lock.json ./
-# The postinstall script (patch-package) fixes dependencies from patches/ (ADR 0009).
+# The postinstall script checks the Node major (ADR 0011), then patch-package fixes dependencies
+# from patches/ (ADR 0009).
+COPY tools/scripts/require-node.mjs ./tools/scripts/
 COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm install --no-audit --no-fund
 

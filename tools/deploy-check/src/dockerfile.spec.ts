@@ -8,6 +8,7 @@ import { WORKSPACE_ROOT } from './workspace';
 const dockerfile = parseDockerfile(readFileSync(path.join(WORKSPACE_ROOT, 'Dockerfile'), 'utf8'));
 const manifest = JSON.parse(readFileSync(path.join(WORKSPACE_ROOT, 'package.json'), 'utf8')) as {
   engines: { node: string };
+  scripts: Record<string, string>;
   devDependencies: Record<string, string>;
 };
 const majorOf = (version: string): string => version.replace(/^[^\d]*/, '').split('.')[0] ?? '';
@@ -50,6 +51,12 @@ describe('the service Dockerfile', () => {
     const runtimeCopies = copies(stageNamed('runtime'));
     expect(runtimeCopies).toContain('--from=prod-deps /app/node_modules ./node_modules');
     expect(runtimeCopies.some((args) => args.startsWith('--from=deps'))).toBe(false);
+  });
+
+  it('gives the full install what the root postinstall runs', () => {
+    const scripts = [...(manifest.scripts['postinstall'] ?? '').matchAll(/\bnode (\S+)/g)].map((match) => match[1] ?? '');
+    expect(scripts).toEqual(['tools/scripts/require-node.mjs']);
+    for (const script of scripts) expect(copies(stageNamed('deps'))).toContain(`${script} ./${path.dirname(script)}/`);
   });
 
   it('ships the dependencies that patches/ fixes as patched by the full install', () => {
