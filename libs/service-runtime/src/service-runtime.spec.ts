@@ -3,6 +3,8 @@ import { freePort } from '@bulkhead/testkit';
 import path from 'node:path';
 
 const workspace = path.resolve(__dirname, '../../..');
+// Each test starts the fixture under tsx, which alone takes seconds on a loaded machine.
+const FIXTURE_TEST_TIMEOUT_MS = 20_000;
 
 interface Started {
   child: ChildProcess;
@@ -49,7 +51,7 @@ describe('runService', () => {
     expect(fixture.lines().map((l) => l['msg'])).toEqual(
       expect.arrayContaining(['fixture stopping', 'fixture drained', 'fixture stopped']),
     );
-  });
+  }, FIXTURE_TEST_TIMEOUT_MS);
 
   it('reports the dependency that is not ready', async () => {
     const port = await freePort();
@@ -60,12 +62,12 @@ describe('runService', () => {
     expect(await response.json()).toEqual({ status: 'not ready', failing: ['postgres:shard-0'] });
     fixture.child.kill('SIGTERM');
     expect(await fixture.exited).toBe(0);
-  });
+  }, FIXTURE_TEST_TIMEOUT_MS);
 
   it('logs a failed start and exits 1', async () => {
     const fixture = startFixture({ METRICS_PORT: String(await freePort()), FAIL_START: '1' });
     expect(await fixture.exited).toBe(1);
     const fatal = fixture.lines().find((l) => l['level'] === 'fatal');
     expect(fatal).toMatchObject({ msg: 'fixture failed to start', service: 'fixture' });
-  });
+  }, FIXTURE_TEST_TIMEOUT_MS);
 });
