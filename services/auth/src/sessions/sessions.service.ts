@@ -2,7 +2,7 @@ import { auditedBy, recordIdentityAuditEvent, type AuditEventInput, type AuditOr
 import { uuidv7, withTransaction } from '@bulkhead/database';
 import { AppError, notFound } from '@bulkhead/errors';
 import type { ParentCall } from '@bulkhead/grpc-kit';
-import type { OrgRole } from '@bulkhead/permissions';
+import { usersOnly, type OrgRole } from '@bulkhead/permissions';
 import type { Principal, RevocationList, TokenIssuer } from '@bulkhead/tokens';
 import type { Pool, PoolClient } from 'pg';
 import { accountsRepository, type MembershipRecord, type UserRecord } from '../accounts/accounts.repository';
@@ -12,7 +12,6 @@ import type { OrganizationRecord } from '../organizations/organizations.reposito
 import type { PasswordHasher } from '../passwords/password-hasher';
 import { assertPasswordAcceptableOrThrow } from '../passwords/password-policy';
 import { platformRolesRepository } from '../platform-roles/platform-roles.repository';
-import { usersOnly } from '../principals';
 import type { LoginThrottle } from '../throttling/login-throttle';
 import { hashSecret, newSecret, REFRESH_TOKEN_PREFIX } from './opaque-secrets';
 import { sessionsRepository } from './sessions.repository';
