@@ -125,7 +125,7 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
     },
     async switchOrg(request, ctx) {
       const { organizationId } = parseRequest(schemas.switchOrg, request);
-      return { tokens: toTokenPair(await deps.sessions.switchOrg(callerOf(ctx), organizationId)) };
+      return { tokens: toTokenPair(await deps.sessions.switchOrg(callerOf(ctx), organizationId, auditOriginOf(ctx))) };
     },
     async createApiKey(request, ctx) {
       const input = parseRequest(schemas.createApiKey, request);

@@ -208,6 +208,14 @@ export function createSessionsService(options: SessionsServiceOptions) {
         const membership = await accountsRepository.findMembership(db, claimed.userId, claimed.organizationId);
         if (membership === undefined) throw refreshRefused('SESSION_REVOKED', 'You no longer belong to this organization.');
         await sessionsRepository.retireRefreshTokens(db, claimed.sessionId);
+        await recordUserEvent(db, {
+          tenantId: claimed.organizationId,
+          userId: claimed.userId,
+          origin,
+          action: 'auth.token_refreshed',
+          resource: { type: 'session', id: claimed.sessionId },
+          outcome: 'success',
+        });
         return { kind: 'rotated', tokens: await issueTokens(db, { id: claimed.sessionId, userId: claimed.userId }, membership) } as const;
       });
       if (outcome.kind === 'reused') {
@@ -233,12 +241,21 @@ export function createSessionsService(options: SessionsServiceOptions) {
       await revoke(principal.sessionId);
     },
 
-    async switchOrg(principal: Principal, organizationId: string): Promise<SessionTokens> {
+    /** Recorded in the organization switched to (never naming the one left: another tenant's id). */
+    async switchOrg(principal: Principal, organizationId: string, origin: AuditOrigin): Promise<SessionTokens> {
       if (principal.type !== 'user') throw usersOnly();
       return withTransaction(options.pool, async (db) => {
         const membership = await accountsRepository.findMembership(db, principal.subject, organizationId);
         if (membership === undefined) throw notFound('Organization');
         await sessionsRepository.retireRefreshTokens(db, principal.sessionId);
+        await recordUserEvent(db, {
+          tenantId: organizationId,
+          userId: principal.subject,
+          origin,
+          action: 'auth.org_switched',
+          resource: { type: 'session', id: principal.sessionId },
+          outcome: 'success',
+        });
         return issueTokens(db, { id: principal.sessionId, userId: principal.subject }, membership);
       });
     },
