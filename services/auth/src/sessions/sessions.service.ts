@@ -192,30 +192,18 @@ export function createSessionsService(options: SessionsServiceOptions) {
         if (claimed === undefined) throw refreshRefused('REFRESH_TOKEN_INVALID', 'The refresh token is not valid.');
         if (claimed.sessionRevokedAt !== null) throw refreshRefused('SESSION_REVOKED', 'This session has been signed out.');
         if (claimed.sessionExpiresAt.getTime() <= now().getTime()) throw refreshRefused('SESSION_EXPIRED', 'This session has expired; sign in again.');
+        const recordOnSession = (action: 'auth.refresh_reuse_detected' | 'auth.token_refreshed', outcome: 'denied' | 'success') =>
+          recordUserEvent(db, { tenantId: claimed.organizationId, userId: claimed.userId, origin, action, resource: { type: 'session', id: claimed.sessionId }, outcome });
         if (claimed.usedAt !== null) {
           // Committed before the error is thrown: the family dies even though this call fails.
           await sessionsRepository.revokeSession(db, claimed.sessionId, 'refresh_reuse');
-          await recordUserEvent(db, {
-            tenantId: claimed.organizationId,
-            userId: claimed.userId,
-            origin,
-            action: 'auth.refresh_reuse_detected',
-            resource: { type: 'session', id: claimed.sessionId },
-            outcome: 'denied',
-          });
+          await recordOnSession('auth.refresh_reuse_detected', 'denied');
           return { kind: 'reused', sessionId: claimed.sessionId } as const;
         }
         const membership = await accountsRepository.findMembership(db, claimed.userId, claimed.organizationId);
         if (membership === undefined) throw refreshRefused('SESSION_REVOKED', 'You no longer belong to this organization.');
         await sessionsRepository.retireRefreshTokens(db, claimed.sessionId);
-        await recordUserEvent(db, {
-          tenantId: claimed.organizationId,
-          userId: claimed.userId,
-          origin,
-          action: 'auth.token_refreshed',
-          resource: { type: 'session', id: claimed.sessionId },
-          outcome: 'success',
-        });
+        await recordOnSession('auth.token_refreshed', 'success');
         return { kind: 'rotated', tokens: await issueTokens(db, { id: claimed.sessionId, userId: claimed.userId }, membership) } as const;
       });
       if (outcome.kind === 'reused') {
