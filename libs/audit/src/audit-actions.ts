@@ -8,6 +8,10 @@ export const AUDIT_ACTIONS = {
   'auth.login_failed': 'A sign-in was refused (wrong credentials or throttled).',
   'auth.logged_out': 'A session was ended by its user.',
   'auth.refresh_reuse_detected': 'A used refresh token was presented again; the session was revoked.',
+  'auth.token_refreshed': "A session's refresh token was rotated for new tokens.",
+  'auth.org_switched': 'A user took tokens for this organization from a session opened in another.',
+  'platform_role.granted': "An operator granted a user a platform role (in the platform's log, and in each organization of the user).",
+  'platform_role.revoked': "An operator revoked a user's platform role (in the platform's log, and in each organization of the user).",
   'api_key.created': 'An API key was created.',
   'api_key.revoked': 'An API key was revoked.',
   'org.created': 'An organization was created.',
@@ -47,6 +51,13 @@ export const AUDIT_ACTIONS = {
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
+
+/**
+ * The tenant id of the platform's own log: what operators do that belongs to no organization
+ * (platform role grants and revocations) is chained there, and read by the compliance role like
+ * any tenant's log (`/v1/platform/audit/events?tenantId=` this id). No organization has it.
+ */
+export const PLATFORM_LOG_TENANT_ID = '00000000-0000-0000-0000-000000000000';
 
 export const AUDIT_ACTION_NAMES = Object.keys(AUDIT_ACTIONS) as [AuditAction, ...AuditAction[]];
 

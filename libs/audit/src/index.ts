@@ -1,4 +1,4 @@
-export { AUDIT_ACTION_NAMES, AUDIT_ACTIONS, isAuditAction } from './audit-actions';
+export { AUDIT_ACTION_NAMES, AUDIT_ACTIONS, isAuditAction, PLATFORM_LOG_TENANT_ID } from './audit-actions';
 export type { AuditAction } from './audit-actions';
 export { AUDIT_EVENT_VERSION, auditEnvelopeSchema, auditEventSchema } from './audit-event';
 export type { AuditActor, AuditEnvelope, AuditEvent, AuditOutcome } from './audit-event';

@@ -7,13 +7,13 @@ describe('the permission table', () => {
   );
 
   it.each(rows)('%s for %s: allowed=%s', (permission, role, allowed) => {
-    expect(can(role, permission)).toBe(allowed);
+    expect(can({ role }, permission)).toBe(allowed);
     if (allowed) expect(() => requirePermission({ role }, permission)).not.toThrow();
     else expect(() => requirePermission({ role }, permission)).toThrow(expect.objectContaining({ kind: 'PERMISSION_DENIED' }));
   });
 
   it('only owners and admins manage API keys', () => {
-    expect(ORG_ROLES.filter((role) => can(role, 'apiKeys.manage'))).toEqual(['owner', 'admin']);
+    expect(ORG_ROLES.filter((role) => can({ role }, 'apiKeys.manage'))).toEqual(['owner', 'admin']);
   });
 
   it('allows an unknown role nothing and names the permission it lacked', () => {

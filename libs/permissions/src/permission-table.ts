@@ -1,4 +1,5 @@
 import { AppError } from '@bulkhead/errors';
+import { keyDenied, keyRefusalOf, type PermissionCaller } from './key-limits';
 
 /** An organization role (DESIGN "Tenancy model"). */
 export const ORG_ROLES = ['owner', 'admin', 'member', 'viewer', 'auditor'] as const;
@@ -26,8 +27,10 @@ export const PERMISSIONS = {
   'apiKeys.manage': ['owner', 'admin'],
   /** Create the organization's profile on its shard while the auth service registers it. */
   'org.provision': [SERVICE_ROLE],
-  /** Read the organization's profile, plan, settings and usage. */
+  /** Read the organization's profile, plan and settings. */
   'org.read': EVERY_ORG_ROLE,
+  /** Read the organization's usage against its plan's limits. */
+  'org.usage.read': EVERY_ORG_ROLE,
   /** Find which organization a slug (subdomain) names: any member or key of some org, never a service. */
   'org.resolveSlug': EVERY_ORG_ROLE,
   /** Rename, change the slug or the settings. */
@@ -38,11 +41,15 @@ export const PERMISSIONS = {
   'org.delete': ['owner'],
   /** List the members and their roles. */
   'members.read': EVERY_ORG_ROLE,
+  /** Find whether one user is a member (the project service asks before giving them a project role). */
+  'members.lookup': EVERY_ORG_ROLE,
   /** Change members' roles and remove members. */
   'members.manage': ['owner', 'admin'],
   /** Make someone an owner, or change an owner's role. */
   'members.grantOwner': ['owner'],
-  /** Create, list and revoke invitations. */
+  /** List the organization's invitations. */
+  'invitations.read': ['owner', 'admin'],
+  /** Create and revoke invitations. */
   'invitations.manage': ['owner', 'admin'],
   /** Redeem an invitation for the user the auth service is adding. */
   'invitations.redeem': [SERVICE_ROLE],
@@ -66,9 +73,12 @@ export function isOrgRole(value: string): value is OrgRole {
   return (ORG_ROLES as readonly string[]).includes(value);
 }
 
-/** True when `role` is allowed `permission`; an unknown role is allowed nothing. */
-export function can(role: string, permission: Permission): boolean {
-  return (PERMISSIONS[permission] as readonly string[]).includes(role);
+/**
+ * True when the caller's role is allowed `permission` and, for an API key, its token's scopes
+ * and project allow it too ({@link keyRefusalOf}); an unknown role is allowed nothing.
+ */
+export function can(caller: PermissionCaller, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly string[]).includes(caller.role) && keyRefusalOf(caller, permission) === undefined;
 }
 
 /** The PERMISSION_DENIED error naming the permission the caller lacked. */
@@ -81,7 +91,12 @@ export function permissionDenied(permission: string): AppError {
   });
 }
 
-/** Throws PERMISSION_DENIED naming the permission unless the caller's role allows it. */
-export function requirePermission(caller: { readonly role: string }, permission: Permission): void {
-  if (!can(caller.role, permission)) throw permissionDenied(permission);
+/**
+ * Throws PERMISSION_DENIED naming the permission unless the caller's role allows it and, for
+ * an API key, its scopes and project do too (the error then says which of them refused).
+ */
+export function requirePermission(caller: PermissionCaller, permission: Permission): void {
+  if (!(PERMISSIONS[permission] as readonly string[]).includes(caller.role)) throw permissionDenied(permission);
+  const refusal = keyRefusalOf(caller, permission);
+  if (refusal !== undefined && refusal !== 'elsewhere') throw keyDenied(permission, refusal, caller);
 }

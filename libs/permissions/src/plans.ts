@@ -12,15 +12,19 @@ export interface PlanLimits {
   readonly agents: number;
   readonly requestsPerMinute: number;
   readonly concurrentRuns: number;
+  /** Bytes of knowledge-base document text the organization's agents store (UTF-8, as split into passages). */
+  readonly storageBytes: number;
 }
 
 export type PlanLimit = keyof PlanLimits;
 
+const MIB = 1024 * 1024;
+
 /** Every plan's limits, enforced at write time (and the request rate at the gateway). */
 export const PLAN_LIMITS: Readonly<Record<Plan, PlanLimits>> = {
-  basic: { projects: 3, members: 5, workflows: 10, agents: 5, requestsPerMinute: 600, concurrentRuns: 2 },
-  professional: { projects: 50, members: 50, workflows: 200, agents: 50, requestsPerMinute: 6_000, concurrentRuns: 10 },
-  enterprise: { projects: 1_000, members: 1_000, workflows: 5_000, agents: 1_000, requestsPerMinute: 60_000, concurrentRuns: 50 },
+  basic: { projects: 3, members: 5, workflows: 10, agents: 5, requestsPerMinute: 600, concurrentRuns: 2, storageBytes: 10 * MIB },
+  professional: { projects: 50, members: 50, workflows: 200, agents: 50, requestsPerMinute: 6_000, concurrentRuns: 10, storageBytes: 1_024 * MIB },
+  enterprise: { projects: 1_000, members: 1_000, workflows: 5_000, agents: 1_000, requestsPerMinute: 60_000, concurrentRuns: 50, storageBytes: 51_200 * MIB },
 };
 
 /** The plan a new organization starts on. */

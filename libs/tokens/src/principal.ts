@@ -25,4 +25,9 @@ export interface Principal {
    * organization. Absent when the token carries none (API keys and services never do).
    */
   readonly platformRoles?: readonly string[];
+  /**
+   * The one project an API key is bound to, from the `pid` claim; absent for organization-wide
+   * keys, users and services. The permission table keeps such a key inside it.
+   */
+  readonly projectId?: string;
 }

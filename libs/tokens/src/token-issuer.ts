@@ -37,6 +37,8 @@ export interface AccessTokenSubject {
   ttlSeconds?: number;
   /** The user's live platform roles; encoded as the `plat` claim when not empty (users only). */
   platformRoles?: readonly string[];
+  /** The project an API key is bound to; encoded as the `pid` claim (API keys only). */
+  projectId?: string;
 }
 
 /** A signed access token. */
@@ -68,6 +70,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         scope: subject.scope.join(' '),
         ...(subject.principalType !== undefined && subject.principalType !== 'user' ? { pty: subject.principalType } : {}),
         ...(subject.platformRoles !== undefined && subject.platformRoles.length > 0 ? { plat: [...subject.platformRoles] } : {}),
+        ...(subject.projectId !== undefined ? { pid: subject.projectId } : {}),
       })
         .setProtectedHeader({
           alg: SIGNING_ALGORITHM,

@@ -89,6 +89,17 @@ describe('createTokenVerifier', () => {
     });
   });
 
+  it("carries a project-bound API key's project and scopes, and refuses a pid on any other token", async () => {
+    const { issuer, verifier } = await setup();
+    const project = '0193a000-0000-7000-8000-000000000001';
+    const bound = await issuer.issueAccessToken({ ...TEST_SUBJECT, principalType: 'apiKey', projectId: project, scope: ['projects:read'] });
+    await expect(verifier.verify(bound.token)).resolves.toMatchObject({ type: 'apiKey', projectId: project, scopes: ['projects:read'] });
+    const orgWide = await issuer.issueAccessToken({ ...TEST_SUBJECT, principalType: 'apiKey' });
+    expect(await verifier.verify(orgWide.token)).not.toHaveProperty('projectId');
+    const user = await issuer.issueAccessToken({ ...TEST_SUBJECT, projectId: project });
+    await expect(verifier.verify(user.token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+
   it('reports a service principal whose token lives only as long as asked', async () => {
     const { issuer, verifier } = await setup();
     const { token, expiresIn } = await issuer.issueAccessToken({ ...TEST_SUBJECT, principalType: 'service', ttlSeconds: 60 });

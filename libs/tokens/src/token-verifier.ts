@@ -52,6 +52,15 @@ function platformRolesOf(payload: JWTPayload, type: PrincipalType): { platformRo
   return { platformRoles: plat as string[] };
 }
 
+/** The `pid` claim: absent, or the id of the one project an API key's token is bound to. */
+function projectIdOf(payload: JWTPayload, type: PrincipalType): { projectId?: string } {
+  const pid = payload['pid'];
+  if (pid === undefined) return {};
+  if (typeof pid !== 'string' || pid === '') throw tokenError('TOKEN_INVALID', new Error('claim pid is not a project id'));
+  if (type !== 'apiKey') throw tokenError('TOKEN_INVALID', new Error("claim pid on a token that is not an API key's"));
+  return { projectId: pid };
+}
+
 function principalOf(payload: JWTPayload): Principal {
   const pty = payload['pty'];
   if (pty !== undefined && (typeof pty !== 'string' || !PRINCIPAL_TYPE_CLAIMS.has(pty))) {
@@ -71,6 +80,7 @@ function principalOf(payload: JWTPayload): Principal {
     tokenId: stringClaim(payload, 'jti'),
     expiresAt: new Date(payload.exp * 1000),
     ...platformRolesOf(payload, type),
+    ...projectIdOf(payload, type),
   };
 }
 

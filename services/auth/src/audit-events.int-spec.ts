@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 describe('auth events, each in the transaction of its change', () => {
-  it('sign-up, sign-in, a failed and a throttled sign-in, sign-out and refresh reuse, with actor, client and no secret', async () => {
+  it('sign-up, sign-in, a failed and a throttled sign-in, a refresh, sign-out and refresh reuse, with actor, client and no secret', async () => {
     const ann = await signUp('ann');
     const login = await fx.auth.login({ email: ann.email, password: PASSWORD, organizationId: '' }, fromGateway());
     await rejection(fx.auth.login({ email: ann.email, password: 'wrong password!', organizationId: '' }, fromGateway()));
@@ -63,6 +63,7 @@ describe('auth events, each in the transaction of its change', () => {
       ['auth.login_failed', 'failed'],
       ['auth.login_failed', 'failed'],
       ['auth.login_failed', 'failed'],
+      ['auth.token_refreshed', 'success'],
       ['auth.refresh_reuse_detected', 'denied'],
       ['auth.logged_out', 'success'],
     ]);
@@ -137,6 +138,9 @@ describe('access.denied in auth', () => {
     await fx.auth.acceptInvitation({ token: encodeInvitationToken(owner.orgId) }, fromGateway(member.tokens.accessToken));
     const switched = await fx.auth.switchOrg({ organizationId: owner.orgId }, fromGateway(member.tokens.accessToken));
     const memberToken = switched.tokens?.accessToken ?? '';
+    // The switch is recorded in the organization switched to, not in the one left.
+    expect((await outbox(owner.orgId)).at(-1)).toMatchObject({ action: 'auth.org_switched', actor: { type: 'user', id: member.userId }, outcome: 'success' });
+    expect(await actions(member.orgId)).not.toContain('auth.org_switched');
     const before = (await outbox(owner.orgId)).length;
 
     expect(await rejection(fx.auth.createApiKey({ name: 'x', role: 'member', scopes: [], projectId: '' }, fromGateway(memberToken)))).toMatchObject({

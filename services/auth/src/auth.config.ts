@@ -12,6 +12,8 @@ export const authConfigShape = {
   MIGRATIONS_DIR: envFields.string().default('services'),
   /** The org service (`host:port`): auth provisions organizations and redeems invitations there. */
   ORG_GRPC_ADDRESS: envFields.string(),
+  /** The project service (`host:port`): auth checks the project a new API key is bound to there. */
+  PROJECT_GRPC_ADDRESS: envFields.string(),
   /**
    * Platform workloads that may ask for a tenant's service token (ADR 0006), as
    * `name=key,name=key` (keys ≥ 32 characters, e.g. `workflow=<openssl rand -base64 32>`).

@@ -9,7 +9,7 @@ import {
 } from '@bulkhead/contracts';
 import { AppError } from '@bulkhead/errors';
 import { parseRequest, readPage, type CallContext, type ServiceImplementation } from '@bulkhead/grpc-kit';
-import { API_KEY_ROLES } from '@bulkhead/permissions';
+import { API_KEY_ROLES, scopeProblem } from '@bulkhead/permissions';
 import { toJwksMessage, type AuthContext, type Principal } from '@bulkhead/tokens';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
@@ -26,7 +26,10 @@ export const displayName = z.string().trim().min(1, 'is required').max(200, 'mus
 const password = z.string().min(1, 'is required').refine((value) => Buffer.byteLength(value, 'utf8') <= 1024, 'must be at most 1024 bytes');
 const optionalUuid = z.union([z.literal('').transform(() => undefined), z.uuid('must be a UUID')]);
 const optionalSlug = z.union([z.literal('').transform(() => undefined), slugSchema]);
-const scope = z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*:[a-z][a-z0-9-]*$/, 'must look like resource:action');
+const scope = z.string().superRefine((value, ctx) => {
+  const problem = scopeProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${problem}: scopes are resource:action from the catalogue (ADR 0013)` });
+});
 
 const schemas = {
   signUp: z.object({ email, password, name: displayName, organizationName: displayName }),
@@ -122,11 +125,11 @@ export function createAuthHandlers(deps: AuthHandlerDependencies): ServiceImplem
     },
     async switchOrg(request, ctx) {
       const { organizationId } = parseRequest(schemas.switchOrg, request);
-      return { tokens: toTokenPair(await deps.sessions.switchOrg(callerOf(ctx), organizationId)) };
+      return { tokens: toTokenPair(await deps.sessions.switchOrg(callerOf(ctx), organizationId, auditOriginOf(ctx))) };
     },
     async createApiKey(request, ctx) {
       const input = parseRequest(schemas.createApiKey, request);
-      const { apiKey, secret } = await deps.apiKeys.create(callerOf(ctx), input, auditOriginOf(ctx));
+      const { apiKey, secret } = await deps.apiKeys.create(callerOf(ctx), input, { origin: auditOriginOf(ctx), metadata: ctx.metadata, parent: ctx });
       return { apiKey: toApiKey(apiKey), secret };
     },
     async listApiKeys(request, ctx) {

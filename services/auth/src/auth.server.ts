@@ -8,6 +8,7 @@ import { createRedisRevocationList, createTokenIssuer, createTokenVerifier, crea
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { createApiKeysService } from './api-keys/api-keys.service';
+import { createProjectLookup } from './api-keys/project-lookup';
 import type { AuthConfig } from './auth.config';
 import { createAuthHandlers, PUBLIC_AUTH_METHODS } from './auth.handlers';
 import { createMembersService } from './members/members.service';
@@ -92,7 +93,8 @@ export async function startAuthServer(config: AuthConfig, { logger }: ServiceDep
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
-  const apiKeys = createApiKeysService({ pool, issuer, revocations, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+  const projects = createProjectLookup(config.PROJECT_GRPC_ADDRESS);
+  const apiKeys = createApiKeysService({ pool, issuer, revocations, projects, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
 
   const authentication = createAuthMiddleware({ verifier, publicMethods: new Set([...PUBLIC_AUTH_METHODS, ...PUBLIC_WORKLOAD_METHODS]) });
   const deniedAccess = createAccessDeniedAuditMiddleware({ record: identityAuditRecorder(pool), logger });
@@ -122,6 +124,7 @@ export async function startAuthServer(config: AuthConfig, { logger }: ServiceDep
       await server.shutdown({ timeoutMs: graceMs });
       ring.close();
       org.close();
+      projects.close();
       redis.disconnect();
       await pool.end();
     },

@@ -10,6 +10,7 @@ import { registerAuthRoutes } from './auth/auth.routes';
 import { createApiKeyExchange } from './authentication/api-key-exchange';
 import { createAuthentication, type CallerGuard } from './authentication/authentication.hooks';
 import { createRequestAuthenticator } from './authentication/request-authenticator';
+import { requireRouteInTable, routeAccessGuard } from './authentication/route-access.guard';
 import { createHttpApp, type HttpApp } from './http/http-app';
 import { createIdempotency, withIdempotencyKeyHeader } from './idempotency/idempotency';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
@@ -61,8 +62,9 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
     exchange: (secret, options) => deps.auth.exchangeApiKey({ secret }, options),
   });
   const idempotency = deps.idempotencyStore === undefined ? undefined : createIdempotency({ store: deps.idempotencyStore, logger: deps.logger });
-  const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }), deps.callerGuards, idempotency);
+  const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }), [...(deps.callerGuards ?? []), routeAccessGuard], idempotency);
   const app = await createHttpApp(deps.logger);
+  app.addHook('onRoute', requireRouteInTable(authentication.hooks.onRequest));
   if (idempotency !== undefined) app.addHook('onRoute', withIdempotencyKeyHeader);
   const { deniedAudit } = deps;
   if (deniedAudit !== undefined) {

@@ -1,5 +1,6 @@
 import { AgentServiceClient } from '@bulkhead/contracts';
 import { closeGrpcClient, createGrpcClient } from '@bulkhead/grpc-kit';
+import { PLAN_LIMITS } from '@bulkhead/permissions';
 import { loadDevstackEnv, rejection, startPlatform, type RunningPlatform } from '@bulkhead/testkit';
 import { bearerMetadata } from '@bulkhead/tokens';
 import { startHttpTarget, type HttpTarget } from './http-target';
@@ -196,6 +197,41 @@ describe('invoking', () => {
     } finally {
       closeGrpcClient(client);
     }
+  });
+});
+
+describe('the storage limit of the plan', () => {
+  it('refuses a document past storageBytes with 402 naming the limit and the plan, writing nothing; another org is not counted', async () => {
+    const owner = await signUp(api, 'ag-storage');
+    const other = await signUp(api, 'ag-storage-other');
+    const kb = await created(call<Agent>(owner, 'POST', '/v1/agents', { name: 'kb', kind: 'knowledge-qa', config: {} }));
+    const limit = PLAN_LIMITS.basic.storageBytes;
+    // The organization already stores all but 10 bytes of its plan's text (seeded on its shard as the tables' owner).
+    const seeded = await Promise.all(
+      devstack.shards.map((shard) =>
+        onShardAsTenant<{ id: string }>(
+          shard.ownerUrl,
+          owner.orgId,
+          `WITH doc AS (
+             INSERT INTO agent_documents (tenant_id, id, agent_id, title, passages)
+             SELECT $1, gen_random_uuid(), $2, 'seed', 1 WHERE EXISTS (SELECT 1 FROM agents WHERE tenant_id = $1 AND id = $2) RETURNING id)
+           INSERT INTO agent_passages (tenant_id, id, agent_id, document_id, position, content)
+           SELECT $1, gen_random_uuid(), $2, doc.id, 1, repeat('x', $3) FROM doc RETURNING document_id AS id`,
+          [owner.orgId, kb.id, limit - 10],
+        ),
+      ),
+    );
+    expect(seeded.flat()).toHaveLength(1);
+
+    const tooMuch = await call(owner, 'POST', `/v1/agents/${kb.id}/documents`, { title: 'big', content: 'eleven byte' });
+    expect(tooMuch.status).toBe(402);
+    expect(tooMuch.body).toMatchObject({ code: 'PLAN_LIMIT_REACHED', limit: 'storageBytes', plan: 'basic', max: String(limit), used: String(limit - 10) });
+    expect((await call<{ items: unknown[] }>(owner, 'GET', `/v1/agents/${kb.id}/documents`)).body.items).toHaveLength(1);
+    await created(call(owner, 'POST', `/v1/agents/${kb.id}/documents`, { title: 'fits', content: 'ten bytes!' }));
+
+    const theirs = await created(call<Agent>(other, 'POST', '/v1/agents', { name: 'kb', kind: 'knowledge-qa', config: {} }));
+    await created(call(other, 'POST', `/v1/agents/${theirs.id}/documents`, { title: 'fits', content: 'eleven byte' }));
+    expect((await call(other, 'POST', `/v1/agents/${kb.id}/documents`, { title: 'x', content: 'y' })).status).toBe(404);
   });
 });
 

@@ -92,6 +92,16 @@ const ROWS: Partial<Record<AuditAction, Row>> = {
     refused(await rest.call('POST', '/v1/auth/refresh', { body }), 401);
     return { ...success(user), outcome: 'denied' };
   },
+  'auth.token_refreshed': async (rest) => {
+    const user = await signUp(rest, 'cat-refresh');
+    ok(await rest.call('POST', '/v1/auth/refresh', { body: { refreshToken: user.tokens.refreshToken } }));
+    return success(user);
+  },
+  'auth.org_switched': async (rest) => {
+    const owner = await signUp(rest, 'cat-switch');
+    const joined = await joinAs(rest, owner, 'member', 'cat-switcher');
+    return { tenantId: owner.orgId, actorId: joined.userId, outcome: 'success' };
+  },
   'api_key.created': async (rest) => {
     const owner = await signUp(rest, 'cat-key');
     ok(await call(owner, 'POST', '/v1/api-keys', { name: 'ci' }));
@@ -276,6 +286,9 @@ const ROWS: Partial<Record<AuditAction, Row>> = {
 /** Catalogue actions this spec does not perform, and where they are shown. */
 const COVERED_ELSEWHERE: Partial<Record<AuditAction, string>> = {
   'audit.platform_queried': 'covered by tools/e2e/src/platform-audit.int-spec.ts',
+  // Operators' grants come from the platform-admin command, which that spec runs.
+  'platform_role.granted': 'covered by tools/e2e/src/platform-audit.int-spec.ts',
+  'platform_role.revoked': 'covered by tools/e2e/src/platform-audit.int-spec.ts',
   'audit.platform_exported': 'covered by tools/e2e/src/platform-audit.int-spec.ts',
   // The workers' transitions: this spec's platform runs no workers (so its runs stay where rows steer them).
   'run.succeeded': 'covered by tools/e2e/src/workflows.int-spec.ts',

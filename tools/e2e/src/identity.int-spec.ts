@@ -152,7 +152,10 @@ describe('identity through the gateway', () => {
     expect(asKey.status).toBe(200);
     expect(asKey.body).toMatchObject({ apiKey: { id: apiKey.id }, organization: { id: ivan.orgId, role: 'admin' } });
     expect((await me(secret, { 'x-tenant-id': judy.orgId })).status).toBe(403);
-    const listed = await api.call<{ items: Array<{ id: string }> }>('GET', '/v1/api-keys', { token: secret });
+    // Keys are managed by people only: even an admin key may not list, mint or revoke keys (ADR 0013).
+    const byKey = await api.call<{ code: string }>('GET', '/v1/api-keys', { token: secret });
+    expect([byKey.status, byKey.body.code]).toEqual([403, 'API_KEY_NOT_ALLOWED']);
+    const listed = await api.call<{ items: Array<{ id: string }> }>('GET', '/v1/api-keys', { token: ivan.tokens.accessToken });
     expect(listed.status).toBe(200);
     expect(listed.body.items.map((item) => item.id)).toContain(apiKey.id);
     expect(JSON.stringify(listed.body)).not.toContain(secret);

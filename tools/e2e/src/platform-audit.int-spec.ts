@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { recordAuditEvent } from '@bulkhead/audit';
+import { PLATFORM_LOG_TENANT_ID, recordAuditEvent } from '@bulkhead/audit';
 import type { OpenedTenantDatabase } from '@bulkhead/database';
-import { eventually, loadDevstackEnv, startPlatform, tamperAuditLog, workspaceRoot, type RunningPlatform } from '@bulkhead/testkit';
+import { eventually, loadDevstackEnv, startPlatform, tamperAuditLog, withPgClient, workspaceRoot, type RunningPlatform } from '@bulkhead/testkit';
 import { createRestClient, type RestClient, type RestReply } from './rest-client';
 import { expectStatus, login, MANY_USERS_AUTH_ENV, openOutboxShards, signUp, type SignedUp, type Tokens } from './tenants';
 
@@ -218,6 +218,25 @@ describe('the platform compliance role', () => {
     expect((await cli(officer.tokens.accessToken, 'verify', '--tenant', tenantA.orgId)).status).toBe(1);
     const listed = await operator('list', '--all');
     expect(listed.stdout).toMatch(new RegExp(`compliance\\t${officer.email}\\tgranted by e2e-operator-${run} at \\S+\\trevoked by e2e-operator-${run}`));
+  });
+
+  it("records the grant and the revocation in the platform's own log and in the officer's organization, never in another's", async () => {
+    const byOperator = () =>
+      withPgClient(devstack.auditDatabase.ownerUrl, async (client) =>
+        (
+          await client.query<{ tenant_id: string; action: string; actor_type: string; resource_id: string; role: string }>(
+            `SELECT tenant_id, action, event -> 'actor' ->> 'type' AS actor_type, event -> 'resource' ->> 'id' AS resource_id, event -> 'metadata' ->> 'role' AS role
+               FROM audit_events WHERE actor_id = $1 AND action LIKE 'platform_role.%' ORDER BY seq`,
+            [`e2e-operator-${run}`],
+          )
+        ).rows,
+      );
+    const inLog = (tenantId: string) => async () => (await byOperator()).filter((row) => row.tenant_id === tenantId).map((row) => row.action);
+    await eventually(async () => expect(await inLog(PLATFORM_LOG_TENANT_ID)()).toEqual(['platform_role.granted', 'platform_role.revoked']), 30_000);
+    await eventually(async () => expect(await inLog(officer.orgId)()).toEqual(['platform_role.granted', 'platform_role.revoked']), 30_000);
+    const rows = await byOperator();
+    expect(rows.every((row) => row.actor_type === 'platform' && row.resource_id === officer.userId && row.role === 'compliance')).toBe(true);
+    expect(rows.some((row) => row.tenant_id === tenantA.orgId)).toBe(false);
   });
 });
 

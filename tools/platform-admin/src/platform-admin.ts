@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
+import { PLATFORM_LOG_TENANT_ID, recordIdentityAuditEvent } from '@bulkhead/audit';
 import { uuidv7, withTransaction } from '@bulkhead/database';
 import { isPlatformRole, PLATFORM_ROLES, type PlatformRole } from '@bulkhead/permissions';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /** What the operator asked for. */
 export type AdminCommand =
@@ -56,9 +57,31 @@ async function userIdOf(db: Pick<Pool, 'query'>, email: string): Promise<string>
 }
 
 /**
+ * Records a grant or revocation, in the same transaction, in the platform's own log and in the
+ * log of every organization the user belongs to (its members act under that role there too).
+ */
+async function recordRoleChange(
+  db: PoolClient,
+  change: { action: 'platform_role.granted' | 'platform_role.revoked'; userId: string; role: PlatformRole; operator: string; grantId: string },
+): Promise<void> {
+  const { rows } = await db.query<{ organization_id: string }>('SELECT organization_id FROM memberships WHERE user_id = $1 ORDER BY organization_id', [change.userId]);
+  for (const tenantId of [PLATFORM_LOG_TENANT_ID, ...rows.map((row) => row.organization_id)]) {
+    await recordIdentityAuditEvent(db, {
+      tenantId,
+      actor: { type: 'platform', id: change.operator },
+      action: change.action,
+      resource: { type: 'user', id: change.userId },
+      outcome: 'success',
+      metadata: { role: change.role, grantId: change.grantId },
+    });
+  }
+}
+
+/**
  * Runs `command` against the identity database (connected as its owner) and prints one line per
  * change or grant. Every grant and revocation is recorded in `platform_role_grants` itself
- * (granted_by/at, revoked_by/at; rows are never deleted), and printed.
+ * (granted_by/at, revoked_by/at; rows are never deleted), in the audit log (see
+ * {@link recordRoleChange}), and printed.
  */
 export async function runAdminCommand(pool: Pool, command: AdminCommand, print: (line: string) => void): Promise<void> {
   if (command.kind === 'list') {
@@ -85,6 +108,7 @@ export async function runAdminCommand(pool: Pool, command: AdminCommand, print: 
       );
       const row = rows[0];
       if (row === undefined) throw new AdminError(`${command.email} already holds ${command.role}; nothing changed`);
+      await recordRoleChange(db, { action: 'platform_role.granted', userId, role: command.role, operator: command.operator, grantId: row.id });
       print(`granted ${command.role} to ${command.email} (user ${userId}) by ${command.operator} at ${row.granted_at.toISOString()} (grant ${row.id}); it is in the user's tokens from their next sign-in or refresh`);
       return;
     }
@@ -95,6 +119,7 @@ export async function runAdminCommand(pool: Pool, command: AdminCommand, print: 
     );
     const row = rows[0];
     if (row === undefined) throw new AdminError(`${command.email} holds no live ${command.role} grant; nothing changed`);
+    await recordRoleChange(db, { action: 'platform_role.revoked', userId, role: command.role, operator: command.operator, grantId: row.id });
     print(`revoked ${command.role} from ${command.email} (user ${userId}) by ${command.operator} at ${row.revoked_at.toISOString()} (grant ${row.id}); tokens already issued keep it until they expire (one access-token life)`);
   });
 }

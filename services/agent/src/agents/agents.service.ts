@@ -7,7 +7,7 @@ import type { OrgPlanSource } from '@bulkhead/tenant-cache';
 import type { JsonValue } from '@bulkhead/templates';
 import type { Caller } from '../caller';
 import type { CredentialEnvelope } from '../credentials/envelope';
-import { documentsRepository, type DocumentRecord } from '../documents/documents.repository';
+import { documentsRepository, storedBytesOf, type DocumentRecord } from '../documents/documents.repository';
 import { invocationsRepository, type InvocationRecord } from '../invocations/invocations.repository';
 import type { AgentConfig, AgentKind } from '../kinds/agent-kinds';
 import type { AgentRunner } from '../kinds/agent-runner';
@@ -219,13 +219,16 @@ export function createAgentsService(options: AgentsServiceOptions) {
 
     invokeBatch,
 
+    /** The plan's `storageBytes` is checked under a per-tenant lock: 402 naming it when the text would go past it. */
     async addDocument(caller: Caller, agentId: string, title: string, content: string): Promise<DocumentRecord> {
       requirePermission(caller.principal, 'agents.documents.manage');
+      const plan = await options.plans.planOf(caller);
       return db.withTenant(ctxOf(caller), async (tx) => {
         const agent = await requireAgent(tx, agentId);
         if (agent.kind !== 'knowledge-qa') {
           throw new AppError({ kind: 'FAILED_PRECONDITION', code: 'NOT_A_KNOWLEDGE_AGENT', message: 'Only knowledge-qa agents have documents.' });
         }
+        requireWithinLimit(plan, 'storageBytes', await documentsRepository.lockedStoredBytes(tx), storedBytesOf(content));
         const document = await documentsRepository.insert(tx, agentId, title, content);
         await recordAuditEvent(tx, { ...auditedBy(caller), action: 'agent_document.added', resource: { type: 'agent_document', id: document.id }, outcome: 'success', metadata: { agentId, title, passages: document.passages } });
         return document;

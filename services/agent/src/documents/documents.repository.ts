@@ -49,7 +49,22 @@ export function splitPassages(content: string): string[] {
   return passages;
 }
 
+/** The bytes `content` takes once stored: its passages, UTF-8 (what the plan's `storageBytes` counts). */
+export function storedBytesOf(content: string): number {
+  return splitPassages(content).reduce((sum, passage) => sum + Buffer.byteLength(passage, 'utf8'), 0);
+}
+
 export const documentsRepository = {
+  /**
+   * The bytes of document text the tenant stores, under a per-tenant lock held to the end of the
+   * transaction, so concurrent additions cannot overshoot the plan together.
+   */
+  async lockedStoredBytes(tx: TenantTx): Promise<number> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('agent-documents:' || $1, 0))`, [tx.tenantId]);
+    const { rows } = await tx.query<{ bytes: string }>('SELECT coalesce(sum(octet_length(content)), 0)::bigint AS bytes FROM agent_passages WHERE tenant_id = $1', [tx.tenantId]);
+    return Number(rows[0]?.bytes ?? 0);
+  },
+
   async insert(tx: TenantTx, agentId: string, title: string, content: string): Promise<DocumentRecord> {
     const passages = splitPassages(content);
     const id = uuidv7();

@@ -1,12 +1,14 @@
 import { auditedBy, recordIdentityAuditEvent, type AuditOrigin } from '@bulkhead/audit';
 import { uuidv7, withTransaction } from '@bulkhead/database';
 import { AppError, invalidArgument, notFound } from '@bulkhead/errors';
-import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
+import { pageOf, type PageWindow, type ParentCall } from '@bulkhead/grpc-kit';
 import { requirePermission, type ApiKeyRole } from '@bulkhead/permissions';
 import type { Principal, RevocationList, TokenIssuer } from '@bulkhead/tokens';
+import type { Metadata } from '@grpc/grpc-js';
 import type { Pool } from 'pg';
 import { API_KEY_PREFIX, hashSecret, newSecret } from '../sessions/opaque-secrets';
 import { apiKeysRepository, type ApiKeyRecord } from './api-keys.repository';
+import type { ProjectLookup } from './project-lookup';
 
 /** Characters of the secret kept in clear to recognise a key in a list (`bhk_` plus 8). */
 const VISIBLE_PREFIX_LENGTH = API_KEY_PREFIX.length + 8;
@@ -15,6 +17,7 @@ export interface ApiKeysServiceOptions {
   pool: Pool;
   issuer: TokenIssuer;
   revocations: RevocationList;
+  projects: ProjectLookup;
   accessTokenTtlSeconds: number;
   now?: () => Date;
 }
@@ -27,19 +30,31 @@ export interface NewApiKey {
   projectId: string | undefined;
 }
 
+/** The call creating a key: its audit origin, and the creator's own token to look its project up with. */
+export interface CreatingCall {
+  origin: AuditOrigin;
+  metadata: Metadata;
+  parent: ParentCall | undefined;
+}
+
 /**
  * API keys: created by owners and admins, shown once, stored as a SHA-256 hash. A key is used
  * by exchanging it for a short-lived access token whose `sid` is the key's id, so revoking
- * the key revokes those tokens through the same revocation list as a logout.
+ * the key revokes those tokens through the same revocation list as a logout. The token carries
+ * the key's scopes (`scope`) and project (`pid`), which the permission table holds it to
+ * (ADR 0013). Only people create keys (a key cannot mint keys), and only owners and admins, who
+ * hold every scope and see every project, so a key never holds more than its creator.
  */
 export function createApiKeysService(options: ApiKeysServiceOptions) {
   const now = options.now ?? (() => new Date());
   return {
-    async create(principal: Principal, input: NewApiKey, origin: AuditOrigin): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
+    async create(principal: Principal, input: NewApiKey, call: CreatingCall): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
+      const { origin } = call;
       requirePermission(principal, 'apiKeys.manage');
       if (input.expiresAt !== undefined && input.expiresAt.getTime() <= now().getTime()) {
         throw invalidArgument([{ field: 'expiresAt', description: 'must be in the future' }]);
       }
+      if (input.projectId !== undefined) await options.projects.requireVisible(input.projectId, call.metadata, call.parent);
       const secret = newSecret(API_KEY_PREFIX);
       const apiKey = await withTransaction(options.pool, async (db) => {
         const inserted = await apiKeysRepository.insert(db, {
@@ -114,6 +129,7 @@ export function createApiKeysService(options: ApiKeysServiceOptions) {
         sid: key.id,
         scope: key.scopes,
         principalType: 'apiKey',
+        ...(key.projectId === null ? {} : { projectId: key.projectId }),
       });
       return { accessToken: access.token, expiresIn: access.expiresIn, organizationId: key.organizationId };
     },

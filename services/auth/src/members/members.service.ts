@@ -2,7 +2,7 @@ import { auditedBy, recordIdentityAuditEvent, type AuditOrigin } from '@bulkhead
 import { isUuid, withTransaction } from '@bulkhead/database';
 import { AppError, invalidArgument, notFound } from '@bulkhead/errors';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
-import { requirePermission, type OrgRole } from '@bulkhead/permissions';
+import { requirePermission, type OrgRole, type PermissionCaller } from '@bulkhead/permissions';
 import type { Principal } from '@bulkhead/tokens';
 import type { Pool } from 'pg';
 import { accountsRepository } from '../accounts/accounts.repository';
@@ -28,7 +28,8 @@ const lastOwner = (): AppError =>
 const memberNotFound = (): AppError => notFound('Member');
 
 /** Who is acting, with the role the permission table judges. */
-interface Actor {
+/** The caller with their live role; the permission table reads the token's limits (an API key's scopes and project) from it too. */
+interface Actor extends PermissionCaller {
   principal: Principal;
   role: string;
 }
@@ -42,12 +43,12 @@ interface Actor {
 export function createMembersService(options: MembersServiceOptions) {
   async function actorIn(db: IdentityDb, principal: Principal): Promise<Actor> {
     // An API key acts with its own role; a service's role is in no row of MembershipService's.
-    if (principal.type !== 'user') return { principal, role: principal.role };
+    if (principal.type !== 'user') return { ...principal, principal, role: principal.role };
     const membership = await accountsRepository.findMembership(db, principal.subject, principal.tenantId);
     if (membership === undefined) {
       throw new AppError({ kind: 'PERMISSION_DENIED', code: 'NOT_A_MEMBER', message: 'You are no longer a member of this organization.' });
     }
-    return { principal, role: membership.role };
+    return { ...principal, principal, role: membership.role };
   }
 
   /** Locks the caller's organization: membership writes of one org are serialised on its row. */
@@ -72,7 +73,7 @@ export function createMembersService(options: MembersServiceOptions) {
 
     async get(principal: Principal, userId: string): Promise<MemberRecord> {
       return withTransaction(options.pool, async (db) => {
-        requirePermission(await actorIn(db, principal), 'members.read');
+        requirePermission(await actorIn(db, principal), 'members.lookup');
         const member = await membersRepository.find(db, principal.tenantId, userId);
         if (member === undefined) throw memberNotFound();
         return member;

@@ -1,14 +1,13 @@
 import { auditedBy, recordIdentityAuditEvent, type AuditOrigin } from '@bulkhead/audit';
 import { uuidv7, withTransaction } from '@bulkhead/database';
 import { AppError, internalError, invalidArgument, notFound } from '@bulkhead/errors';
-import { isOrgRole, type OrgRole } from '@bulkhead/permissions';
+import { isOrgRole, usersOnly, type OrgRole } from '@bulkhead/permissions';
 import type { ParentCall } from '@bulkhead/grpc-kit';
 import { parseInvitationToken, type Principal } from '@bulkhead/tokens';
 import type { Pool } from 'pg';
 import { accountsRepository, type MembershipRecord } from '../accounts/accounts.repository';
 import type { IdentityDb } from '../identity-db';
 import { membersRepository } from '../members/members.repository';
-import { usersOnly } from '../principals';
 import type { OrgServiceCalls } from './org-service.client';
 import { organizationsRepository, type OrganizationRecord } from './organizations.repository';
 import { deriveSlug, SLUG_PATTERN, withRandomSuffix } from './slugs';

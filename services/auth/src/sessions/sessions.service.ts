@@ -2,7 +2,7 @@ import { auditedBy, recordIdentityAuditEvent, type AuditEventInput, type AuditOr
 import { uuidv7, withTransaction } from '@bulkhead/database';
 import { AppError, notFound } from '@bulkhead/errors';
 import type { ParentCall } from '@bulkhead/grpc-kit';
-import type { OrgRole } from '@bulkhead/permissions';
+import { usersOnly, type OrgRole } from '@bulkhead/permissions';
 import type { Principal, RevocationList, TokenIssuer } from '@bulkhead/tokens';
 import type { Pool, PoolClient } from 'pg';
 import { accountsRepository, type MembershipRecord, type UserRecord } from '../accounts/accounts.repository';
@@ -12,7 +12,6 @@ import type { OrganizationRecord } from '../organizations/organizations.reposito
 import type { PasswordHasher } from '../passwords/password-hasher';
 import { assertPasswordAcceptableOrThrow } from '../passwords/password-policy';
 import { platformRolesRepository } from '../platform-roles/platform-roles.repository';
-import { usersOnly } from '../principals';
 import type { LoginThrottle } from '../throttling/login-throttle';
 import { hashSecret, newSecret, REFRESH_TOKEN_PREFIX } from './opaque-secrets';
 import { sessionsRepository } from './sessions.repository';
@@ -193,22 +192,18 @@ export function createSessionsService(options: SessionsServiceOptions) {
         if (claimed === undefined) throw refreshRefused('REFRESH_TOKEN_INVALID', 'The refresh token is not valid.');
         if (claimed.sessionRevokedAt !== null) throw refreshRefused('SESSION_REVOKED', 'This session has been signed out.');
         if (claimed.sessionExpiresAt.getTime() <= now().getTime()) throw refreshRefused('SESSION_EXPIRED', 'This session has expired; sign in again.');
+        const recordOnSession = (action: 'auth.refresh_reuse_detected' | 'auth.token_refreshed', outcome: 'denied' | 'success') =>
+          recordUserEvent(db, { tenantId: claimed.organizationId, userId: claimed.userId, origin, action, resource: { type: 'session', id: claimed.sessionId }, outcome });
         if (claimed.usedAt !== null) {
           // Committed before the error is thrown: the family dies even though this call fails.
           await sessionsRepository.revokeSession(db, claimed.sessionId, 'refresh_reuse');
-          await recordUserEvent(db, {
-            tenantId: claimed.organizationId,
-            userId: claimed.userId,
-            origin,
-            action: 'auth.refresh_reuse_detected',
-            resource: { type: 'session', id: claimed.sessionId },
-            outcome: 'denied',
-          });
+          await recordOnSession('auth.refresh_reuse_detected', 'denied');
           return { kind: 'reused', sessionId: claimed.sessionId } as const;
         }
         const membership = await accountsRepository.findMembership(db, claimed.userId, claimed.organizationId);
         if (membership === undefined) throw refreshRefused('SESSION_REVOKED', 'You no longer belong to this organization.');
         await sessionsRepository.retireRefreshTokens(db, claimed.sessionId);
+        await recordOnSession('auth.token_refreshed', 'success');
         return { kind: 'rotated', tokens: await issueTokens(db, { id: claimed.sessionId, userId: claimed.userId }, membership) } as const;
       });
       if (outcome.kind === 'reused') {
@@ -234,12 +229,21 @@ export function createSessionsService(options: SessionsServiceOptions) {
       await revoke(principal.sessionId);
     },
 
-    async switchOrg(principal: Principal, organizationId: string): Promise<SessionTokens> {
+    /** Recorded in the organization switched to (never naming the one left: another tenant's id). */
+    async switchOrg(principal: Principal, organizationId: string, origin: AuditOrigin): Promise<SessionTokens> {
       if (principal.type !== 'user') throw usersOnly();
       return withTransaction(options.pool, async (db) => {
         const membership = await accountsRepository.findMembership(db, principal.subject, organizationId);
         if (membership === undefined) throw notFound('Organization');
         await sessionsRepository.retireRefreshTokens(db, principal.sessionId);
+        await recordUserEvent(db, {
+          tenantId: organizationId,
+          userId: principal.subject,
+          origin,
+          action: 'auth.org_switched',
+          resource: { type: 'session', id: principal.sessionId },
+          outcome: 'success',
+        });
         return issueTokens(db, { id: principal.sessionId, userId: principal.subject }, membership);
       });
     },

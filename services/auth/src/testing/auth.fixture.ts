@@ -23,6 +23,9 @@ export interface AuthFixture {
   stop(): Promise<void>;
 }
 
+/** No project service runs beside the auth fixture: keys bound to a project are tested end to end (tools/e2e). */
+const NO_PROJECT_SERVICE = '127.0.0.1:9';
+
 /**
  * Starts the fixture from a service environment (the devstack's, as `toServiceEnvironment`
  * gives it) with the repository's `services/` folder; `overrides` win over both. The fake org
@@ -42,7 +45,7 @@ export async function startAuthFixture(environment: Record<string, string | unde
   });
   const logger = createLogger({ service: 'auth-int', level: 'silent' });
   const org = await startFakeOrgService(logger);
-  const config = loadConfig(authConfigShape, { ...environment, GRPC_PORT: '0', MIGRATIONS_DIR: servicesDir, ORG_GRPC_ADDRESS: org.address, ...overrides });
+  const config = loadConfig(authConfigShape, { ...environment, GRPC_PORT: '0', MIGRATIONS_DIR: servicesDir, ORG_GRPC_ADDRESS: org.address, PROJECT_GRPC_ADDRESS: NO_PROJECT_SERVICE, ...overrides });
   const server = await startAuthServer(config, { logger, registry: createMetricsRegistry('auth') });
   const address = `127.0.0.1:${server.port}`;
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });

@@ -1,21 +1,26 @@
 import type { ApiKey } from '@bulkhead/contracts';
-import { API_KEY_ROLES } from '@bulkhead/permissions';
+import { API_KEY_ROLES, scopeProblem, SCOPES } from '@bulkhead/permissions';
 import { z } from 'zod';
 import { displayName, listResponse, STRICT_BODY_NOTE, uuidParam } from '../http/common.schemas';
-
-const SCOPE = /^[A-Za-z][A-Za-z0-9._-]*:[A-Za-z][A-Za-z0-9._-]*$/;
 
 export const createApiKeyBody = z
   .strictObject({
     name: displayName.describe('What the key is for; trimmed, 1 to 200 characters.'),
     role: z.enum(API_KEY_ROLES).optional().describe('The org role the key acts with; default member.'),
     scopes: z
-      .array(z.string().regex(SCOPE, 'must be resource:action'))
-      .max(100)
+      .array(z.enum(SCOPES, { error: (issue) => `${scopeProblem(String(issue.input)) ?? 'is not a scope'}: scopes are resource:action from the catalogue` }))
+      .max(32)
       .optional()
-      .describe('`resource:action` scopes; default every scope the role allows.'),
+      .describe(
+        '`resource:action` scopes from the catalogue (docs/adr/0013); the key may do only what they name, and never more than its role. Default: every scope the role allows.',
+      ),
     expiresAt: z.iso.datetime({ offset: true }).optional().describe('RFC 3339; when the key stops working. Default never.'),
-    projectId: z.uuid().optional().describe('Restricts the key to one project.'),
+    projectId: z
+      .uuid()
+      .optional()
+      .describe(
+        "Binds the key to one project of the organization: it reaches only that project, its workflows and their runs (and reads and invokes the org's agents); organization-level actions answer 403. 400 when no such project is visible to the caller.",
+      ),
   })
   .describe(`A new API key of the caller's organization. ${STRICT_BODY_NOTE}`);
 

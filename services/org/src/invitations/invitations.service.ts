@@ -112,7 +112,7 @@ export function createInvitationsService(options: InvitationsServiceOptions) {
     },
 
     async list(caller: Caller, window: PageWindow): Promise<{ items: { invitation: InvitationRecord; status: InvitationStatus }[]; nextCursor: string }> {
-      requirePermission(caller.principal, 'invitations.manage');
+      requirePermission(caller.principal, 'invitations.read');
       const after = positionOf(window.after);
       const rows = await db.withTenant(tenantOf(caller), (tx) => invitationsRepository.list(tx, window.limit + 1, after));
       const page = pageOf(rows, window, positionKey);

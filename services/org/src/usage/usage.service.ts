@@ -20,7 +20,7 @@ export interface UsageServiceOptions {
 export function createUsageService(options: UsageServiceOptions) {
   return {
     async get(caller: Caller): Promise<{ plan: Plan; items: UsageItem[] }> {
-      requirePermission(caller.principal, 'org.read');
+      requirePermission(caller.principal, 'org.usage.read');
       const [plan, projects, members] = await Promise.all([
         options.organizations.planOf(caller),
         options.upstreams.projects.getProjectUsage({}, caller.upstream),

@@ -15,6 +15,6 @@ export const projectNotFound = () => notFound('Project');
 export async function requireProjectAccess(tx: TenantQuery, caller: Caller, projectId: string, permission: ProjectPermission): Promise<ProjectWithRole> {
   const found = await projectsRepository.findWithRole(tx, caller.principal.tenantId, projectId, userIdOf(caller));
   if (found === undefined) throw projectNotFound();
-  requireProjectPermission({ role: caller.principal.role, projectRole: found.projectRole }, permission);
+  requireProjectPermission({ ...caller.principal, projectRole: found.projectRole }, permission, projectId);
   return found;
 }

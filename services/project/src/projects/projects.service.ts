@@ -2,7 +2,7 @@ import { auditedBy, recordAuditEvent } from '@bulkhead/audit';
 import { singleStatements, uuidv7, type TenantDatabase } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
-import { requirePermission, requireWithinLimit, seesEveryProject } from '@bulkhead/permissions';
+import { boundProjectOf, canInProject, requirePermission, requireProjectListPermission, requireWithinLimit, seesEveryProject } from '@bulkhead/permissions';
 import { userIdOf, type Caller } from '../caller';
 import { membersRepository } from '../members/members.repository';
 import { projectAccessCacheKey, type OrgPlanSource, type TenantCache } from '@bulkhead/tenant-cache';
@@ -97,8 +97,18 @@ export function createProjectsService(options: ProjectsServiceOptions) {
       return requireProjectAccess(singleStatements(db, ctxOf(caller)), caller, id, 'project.read');
     },
 
-    /** Newest first; callers who do not see every project get only those they are members of. */
+    /**
+     * Newest first; callers who do not see every project get only those they are members of, and
+     * a project-bound API key at most its own project.
+     */
     async list(caller: Caller, window: PageWindow, includeArchived: boolean): Promise<{ items: ProjectRecord[]; nextCursor: string }> {
+      requireProjectListPermission(caller.principal, 'project.read');
+      const boundTo = boundProjectOf(caller.principal);
+      if (boundTo !== undefined) {
+        const found = await db.withTenant(ctxOf(caller), (tx) => projectsRepository.findWithRole(tx, tx.tenantId, boundTo, undefined));
+        const visible = found !== undefined && canInProject(caller.principal, 'project.read', boundTo) && (includeArchived || !found.project.archived);
+        return { items: visible && window.after === undefined ? [found.project] : [], nextCursor: '' };
+      }
       const everyProject = seesEveryProject(caller.principal);
       const memberUserId = userIdOf(caller);
       // An API key or service that does not see every project holds no project roles: nothing to list.
@@ -149,7 +159,7 @@ export function createProjectsService(options: ProjectsServiceOptions) {
 
     /** How many projects the organization has. */
     async usage(caller: Caller): Promise<number> {
-      requirePermission(caller.principal, 'org.read');
+      requirePermission(caller.principal, 'org.usage.read');
       return db.withTenant(ctxOf(caller), (tx) => projectsRepository.count(tx, tx.tenantId));
     },
   };

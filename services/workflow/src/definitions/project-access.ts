@@ -1,7 +1,14 @@
 import type { ProjectServiceService } from '@bulkhead/contracts';
 import { isAppError, notFound, type AppError } from '@bulkhead/errors';
 import type { GrpcClient } from '@bulkhead/grpc-kit';
-import { requireProjectPermission, seesEveryProject, type ProjectPermission } from '@bulkhead/permissions';
+import {
+  boundProjectOf,
+  canInProject,
+  requireProjectListPermission,
+  requireProjectPermission,
+  seesEveryProject,
+  type ProjectPermission,
+} from '@bulkhead/permissions';
 import { PROJECT_ACCESS_TTL_SECONDS, projectAccessCacheKey, type TenantCache } from '@bulkhead/tenant-cache';
 import type { Caller } from '../caller';
 
@@ -16,8 +23,11 @@ export interface ProjectAccess {
    * does not exist for them), one they see but may not change is PERMISSION_DENIED.
    */
   require(caller: Caller, projectId: string, permission: ProjectPermission, hidden: () => AppError): Promise<void>;
-  /** The projects whose workflows the caller may list; undefined = every project of the org. */
-  visibleProjects(caller: Caller): Promise<string[] | undefined>;
+  /**
+   * The projects in which the caller may do `permission` (a list's): undefined = every project
+   * of the org. An API key whose scopes do not allow it is PERMISSION_DENIED.
+   */
+  visibleProjects(caller: Caller, permission: ProjectPermission): Promise<string[] | undefined>;
 }
 
 /**
@@ -40,15 +50,18 @@ export function createProjectAccess(projects: GrpcClient<typeof ProjectServiceSe
         throw err;
       }
       try {
-        requireProjectPermission({ role: caller.principal.role, projectRole: projectRole || undefined }, permission);
+        requireProjectPermission({ ...caller.principal, projectRole: projectRole || undefined }, permission, projectId);
       } catch (err) {
         if (isAppError(err) && err.kind === 'NOT_FOUND') throw hidden();
         throw err;
       }
     },
 
-    async visibleProjects(caller) {
+    async visibleProjects(caller, permission) {
+      requireProjectListPermission(caller.principal, permission);
       if (seesEveryProject(caller.principal)) return undefined;
+      const boundTo = boundProjectOf(caller.principal);
+      if (boundTo !== undefined) return canInProject(caller.principal, permission, boundTo) ? [boundTo] : [];
       const ids: string[] = [];
       let cursor = '';
       do {

@@ -86,7 +86,7 @@ export function createWorkflowsService(options: WorkflowsServiceOptions) {
         await projects.require(caller, projectId, 'workflows.read', projectNotFound);
         projectIds = [projectId];
       } else {
-        projectIds = await projects.visibleProjects(caller);
+        projectIds = await projects.visibleProjects(caller, 'workflows.read');
       }
       if (projectIds?.length === 0) return { items: [], nextCursor: '' };
       const rows = await db.withTenant(ctxOf(caller), (tx) => workflowsRepository.list(tx, { limit: window.limit + 1, after: window.after, projectIds }));

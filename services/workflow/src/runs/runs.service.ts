@@ -72,7 +72,7 @@ export function createRunsService(options: RunsServiceOptions) {
       return run === undefined ? undefined : { run, executions: await runsRepository.executions(tx, id) };
     });
     if (found === undefined) throw runNotFound();
-    await projects.require(caller, found.run.projectId, 'workflows.read', runNotFound);
+    await projects.require(caller, found.run.projectId, 'runs.read', runNotFound);
     return found;
   };
 
@@ -89,11 +89,11 @@ export function createRunsService(options: RunsServiceOptions) {
       const workflowKey = `${caller.principal.tenantId}/${workflowId}`;
       const knownProject = projectOfWorkflow.get(workflowKey);
       // The role is read beside the plan (one write to Redis), and a refusal costs no transaction.
-      if (knownProject !== undefined) await projects.require(caller, knownProject, 'runs.control', workflowNotFound);
+      if (knownProject !== undefined) await projects.require(caller, knownProject, 'runs.start', workflowNotFound);
       const run = await db.withTenant(ctxOf(caller), async (tx) => {
         const created = await runsRepository.insertFromWorkflow(tx, { workflowId, input, createdBy: caller.principal.subject });
         if (created === undefined) throw workflowNotFound();
-        if (created.projectId !== knownProject) await projects.require(caller, created.projectId, 'runs.control', workflowNotFound);
+        if (created.projectId !== knownProject) await projects.require(caller, created.projectId, 'runs.start', workflowNotFound);
         rememberConcurrencyLimit(tx, limitsOf(await plan).concurrentRuns);
         await recordAuditEvent(tx, {
           ...auditedBy(caller),
@@ -114,9 +114,9 @@ export function createRunsService(options: RunsServiceOptions) {
     async list(caller: Caller, window: PageWindow, filter: { workflowId?: string | undefined; status?: RunStatus | undefined }): Promise<{ items: RunRecord[]; nextCursor: string }> {
       let projectIds: string[] | undefined;
       if (filter.workflowId !== undefined) {
-        await options.workflows.accessible(caller, filter.workflowId, 'workflows.read');
+        await options.workflows.accessible(caller, filter.workflowId, 'runs.read');
       } else {
-        projectIds = await projects.visibleProjects(caller);
+        projectIds = await projects.visibleProjects(caller, 'runs.read');
         if (projectIds?.length === 0) return { items: [], nextCursor: '' };
       }
       const rows = await db.withTenant(ctxOf(caller), (tx) => runsRepository.list(tx, { limit: window.limit + 1, after: window.after, ...filter, projectIds }));

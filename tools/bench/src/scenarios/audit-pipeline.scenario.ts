@@ -200,7 +200,7 @@ export interface BenchOutbox {
 export async function openBenchOutbox(auditDb: Pool): Promise<BenchOutbox> {
   const devstack = loadDevstackEnv();
   // auth only serves the JWKS the audit service verifies tokens with; it never calls org here.
-  const platform = await startPlatform({ services: ['auth', 'audit'], devstack, env: { auth: { ORG_GRPC_ADDRESS: '127.0.0.1:9' }, audit: { LOG_LEVEL: 'error' } } });
+  const platform = await startPlatform({ services: ['auth', 'audit'], devstack, env: { auth: { ORG_GRPC_ADDRESS: '127.0.0.1:9', PROJECT_GRPC_ADDRESS: '127.0.0.1:9' }, audit: { LOG_LEVEL: 'error' } } });
   const shards = await openTenantDatabase({
     shards: devstack.shards.map((shard) => ({ id: shard.id, url: shard.url })),
     maxPerServer: TENANTS,
