@@ -353,10 +353,10 @@ describe('agent credentials', () => {
 describe('bad definitions', () => {
   it.each([
     // The kinds are declared in the OpenAPI document, so the gateway refuses another (400).
-    ['an unknown agent kind', 400, { name: 'x', kind: 'python', config: {} }, 'body.kind'],
-    ['a config failing its kind’s validation', 422, { name: 'x', kind: 'http', config: { url: 'ftp://example.test' } }, 'config.url'],
-    ['a transform template reading outside its input', 422, { name: 'x', kind: 'transform', config: { template: { a: '{{run.input.b}}' } } }, 'config.template.a'],
-  ])('%s is %i naming %s, and nothing is saved', async (_what, status, body, field) => {
+    ['an unknown agent kind', 400, 'body.kind', { name: 'x', kind: 'python', config: {} }],
+    ['a config failing its kind’s validation', 422, 'config.url', { name: 'x', kind: 'http', config: { url: 'ftp://example.test' } }],
+    ['a transform template reading outside its input', 422, 'config.template.a', { name: 'x', kind: 'transform', config: { template: { a: '{{run.input.b}}' } } }],
+  ])('%s is %i naming %s, and nothing is saved', async (_what, status, field, body) => {
     const owner = await signUp(api, 'wf-bad-agent');
     const reply = await as(owner).call<{ errors: { field: string }[] }>('POST', '/v1/agents', body);
     expect(reply.status).toBe(status);
