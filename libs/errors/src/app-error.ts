@@ -19,11 +19,17 @@ export const ERROR_KINDS = [
   'UNAVAILABLE',
   'UNAUTHENTICATED',
   // Refinements: a plan limit (402), a rate limit (429), a body too large (413), a request that
-  // parses but means nothing valid (422).
+  // parses but means nothing valid (422); and the HTTP edge's own refusals of a request's form: a
+  // method the path does not route (405), an Accept it cannot meet (406), a path too long (414),
+  // a body that is not JSON (415).
   'QUOTA_EXCEEDED',
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
   'UNPROCESSABLE',
+  'METHOD_NOT_ALLOWED',
+  'NOT_ACCEPTABLE',
+  'URI_TOO_LONG',
+  'UNSUPPORTED_MEDIA_TYPE',
 ] as const;
 
 export type ErrorKind = (typeof ERROR_KINDS)[number];

@@ -54,6 +54,8 @@ describe('gRPC mapping', () => {
     expect(grpcStatusOf('QUOTA_EXCEEDED')).toBe(GRPC_STATUS.RESOURCE_EXHAUSTED);
     expect(grpcStatusOf('RATE_LIMITED')).toBe(GRPC_STATUS.RESOURCE_EXHAUSTED);
     expect(grpcStatusOf('UNPROCESSABLE')).toBe(GRPC_STATUS.INVALID_ARGUMENT);
+    expect(grpcStatusOf('METHOD_NOT_ALLOWED')).toBe(GRPC_STATUS.UNIMPLEMENTED);
+    expect(grpcStatusOf('UNSUPPORTED_MEDIA_TYPE')).toBe(GRPC_STATUS.INVALID_ARGUMENT);
   });
 
   it('treats UNKNOWN and DATA_LOSS from a foreign peer as INTERNAL', () => {
@@ -70,7 +72,11 @@ describe('problem+json', () => {
     expect(httpStatusOf('PERMISSION_DENIED')).toBe(403);
     expect(httpStatusOf('NOT_FOUND')).toBe(404);
     expect(httpStatusOf('FAILED_PRECONDITION')).toBe(409);
+    expect(httpStatusOf('METHOD_NOT_ALLOWED')).toBe(405);
+    expect(httpStatusOf('NOT_ACCEPTABLE')).toBe(406);
     expect(httpStatusOf('PAYLOAD_TOO_LARGE')).toBe(413);
+    expect(httpStatusOf('URI_TOO_LONG')).toBe(414);
+    expect(httpStatusOf('UNSUPPORTED_MEDIA_TYPE')).toBe(415);
     expect(httpStatusOf('UNPROCESSABLE')).toBe(422);
     expect(httpStatusOf('RATE_LIMITED')).toBe(429);
     expect(httpStatusOf('UNAVAILABLE')).toBe(503);

@@ -32,4 +32,5 @@ export type {
 } from './service-definition';
 export { createdSortKeySql, DEFAULT_PAGE_SIZE, encodeCursor, MAX_PAGE_SIZE, pageOf, parseCreatedSortKey, readPage } from './pagination';
 export type { PageWindow } from './pagination';
-export { parseRequest } from './request-validation';
+export { cleanInputViolations, jsonTextNestsDeeperThan, MAX_JSON_DEPTH, parseJsonText, parseRequest } from './request-validation';
+export type { ParsedJsonText } from './request-validation';

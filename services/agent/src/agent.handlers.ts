@@ -1,5 +1,5 @@
 import type { agentV1, AgentServiceService } from '@bulkhead/contracts';
-import { parseRequest, readPage, type ServiceImplementation } from '@bulkhead/grpc-kit';
+import { parseJsonText, parseRequest, readPage, type ServiceImplementation } from '@bulkhead/grpc-kit';
 import type { JsonValue } from '@bulkhead/templates';
 import { z } from 'zod';
 import type { AgentRecord } from './agents/agents.repository';
@@ -62,15 +62,12 @@ const toDocument = (document: DocumentRecord): agentV1.Document => ({
   createdAt: document.createdAt.toISOString(),
 });
 
-/** The invocation input: JSON text (empty = {}); 422 naming `field` otherwise. */
+/** The invocation input: JSON text (empty = {}) within the edge rules (ADR 0014); 422 naming `field` otherwise. */
 function inputOf(text: string, field = 'input'): JsonValue {
-  if (text.trim() === '') return {};
   if (Buffer.byteLength(text) > MAX_INPUT_BYTES) throw invalidAgent([{ field, description: `must be at most ${MAX_INPUT_BYTES} bytes` }]);
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    throw invalidAgent([{ field, description: 'must be valid JSON' }]);
-  }
+  const parsed = parseJsonText(text, field);
+  if (!parsed.ok) throw invalidAgent(parsed.violations);
+  return parsed.value as JsonValue;
 }
 
 const toInvocationResponse = ({ invocation, replayed }: InvokedOnce): agentV1.InvokeAgentResponse => ({

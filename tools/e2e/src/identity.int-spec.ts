@@ -215,7 +215,8 @@ describe('bad input through the gateway', () => {
     ['a missing field', 400, 'body.organizationName', () => ({ body: { ...signUpBody(), organizationName: undefined } })],
     ['an email that is not an email', 400, 'body.email', () => ({ body: { ...signUpBody(), email: 'not-an-email' } })],
     ['a password over 1 KiB', 400, 'body.password', () => ({ body: { ...signUpBody(), password: 'p'.repeat(1100) } })],
-    ['a weak password', 400, 'password', () => ({ body: { ...signUpBody(), password: 'short' } })],
+    ['a password under 12 characters', 400, 'body.password', () => ({ body: { ...signUpBody(), password: 'short' } })],
+    ['a weak password', 400, 'password', () => ({ body: { ...signUpBody(), password: 'aaaaaaaaaaaaaaa' } })],
     ['a 1 MB body', 413, undefined, () => ({ body: { ...signUpBody(), name: 'n'.repeat(1024 * 1024) } })],
   ];
 

@@ -1,4 +1,5 @@
 import { AppError, type FieldViolation } from '@bulkhead/errors';
+import { parseJsonText } from '@bulkhead/grpc-kit';
 import { inspectTemplate, type JsonValue } from '@bulkhead/templates';
 import { z } from 'zod';
 
@@ -58,13 +59,9 @@ function templateViolations(template: JsonValue | undefined, field: string): Fie
 /** The kind and its config from a request (JSON text), checked; throws 422 naming `kind` or `config.<path>`. */
 export function validateAgentConfig(kind: string, configJson: string): { kind: AgentKind; config: AgentConfig } {
   if (!isAgentKind(kind)) throw invalidAgent([{ field: 'kind', description: `must be one of ${AGENT_KINDS.join(', ')}` }]);
-  let raw: unknown;
-  try {
-    raw = configJson.trim() === '' ? {} : JSON.parse(configJson);
-  } catch {
-    throw invalidAgent([{ field: 'config', description: 'must be valid JSON' }]);
-  }
-  const parsed = CONFIG_SCHEMAS[kind].safeParse(raw);
+  const raw = parseJsonText(configJson, 'config');
+  if (!raw.ok) throw invalidAgent(raw.violations);
+  const parsed = CONFIG_SCHEMAS[kind].safeParse(raw.value);
   if (!parsed.success) {
     throw invalidAgent(parsed.error.issues.map((issue) => ({ field: ['config', ...issue.path.map(String)].join('.'), description: issue.message })));
   }

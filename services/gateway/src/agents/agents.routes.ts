@@ -20,6 +20,7 @@ import {
   toDocumentResponse,
   updateAgentBody,
 } from './agents.schemas';
+import { problemResponses } from '../http/problem-responses';
 
 const TAGS = ['agents'];
 
@@ -40,7 +41,7 @@ export function registerAgentRoutes(app: HttpApp, deps: { agents: AgentClient | 
 
   app.post(
     '/v1/agents',
-    { ...authentication.hooks, schema: { ...authenticated("Create an agent (owner, admin); past the plan's agent limit, 402"), body: createAgentBody, response: { 201: agentResponse } } },
+    { ...authentication.hooks, schema: { ...authenticated("Create an agent (owner, admin); past the plan's agent limit, 402"), body: createAgentBody, response: { 201: agentResponse, ...problemResponses(402, 409, 422) } } },
     async (request, reply) => {
       const { name, kind, config, status, credentials } = request.body;
       const answer = await agents().createAgent({ name, kind, configJson: JSON.stringify(config ?? {}), status: status ?? '', credentials: credentials ?? {} }, authentication.callOptionsOf(request));
@@ -55,7 +56,7 @@ export function registerAgentRoutes(app: HttpApp, deps: { agents: AgentClient | 
 
   app.patch(
     '/v1/agents/:id',
-    { ...authentication.hooks, schema: { ...authenticated('Change an agent (owner, admin)'), params: agentIdParams, body: updateAgentBody, response: { 200: agentResponse } } },
+    { ...authentication.hooks, schema: { ...authenticated('Change an agent (owner, admin)'), params: agentIdParams, body: updateAgentBody, response: { 200: agentResponse, ...problemResponses(409, 422) } } },
     async (request) => {
       const { name, config, status, credentials } = request.body;
       const answer = await agents().updateAgent(
@@ -80,7 +81,7 @@ export function registerAgentRoutes(app: HttpApp, deps: { agents: AgentClient | 
 
   app.post(
     '/v1/agents/:id/invoke',
-    { ...authentication.hooks, schema: { ...authenticated('Run the agent once (owner, admin, member); recorded'), params: agentIdParams, body: invokeAgentBody, response: { 200: invocationResponse } } },
+    { ...authentication.hooks, schema: { ...authenticated('Run the agent once (owner, admin, member); recorded'), params: agentIdParams, body: invokeAgentBody, response: { 200: invocationResponse, ...problemResponses(409, 422) } } },
     async (request) => {
       const answer = await agents().invokeAgent({ agentId: request.params.id, inputJson: JSON.stringify(request.body.input ?? {}), executionKey: '' }, authentication.callOptionsOf(request));
       return { invocationId: answer.invocationId, output: parsedJson(answer.outputJson), error: answer.error === '' ? null : answer.error, durationMs: Number(answer.durationMs), replayed: answer.replayed };
@@ -89,7 +90,7 @@ export function registerAgentRoutes(app: HttpApp, deps: { agents: AgentClient | 
 
   app.get(
     '/v1/agents/:id/documents',
-    { ...authentication.hooks, schema: { ...authenticated("A knowledge-qa agent's documents"), params: agentIdParams, querystring: pageQuery, response: { 200: documentListResponse } } },
+    { ...authentication.hooks, schema: { ...authenticated("A knowledge-qa agent's documents"), params: agentIdParams, querystring: pageQuery, response: { 200: documentListResponse, ...problemResponses(409) } } },
     async (request) => {
       const answer = await agents().listDocuments({ agentId: request.params.id, page: pageRequestOf(request.query) }, authentication.callOptionsOf(request));
       return { items: answer.items.map(toDocumentResponse), nextCursor: nextCursorOf(answer.page) };
@@ -98,7 +99,7 @@ export function registerAgentRoutes(app: HttpApp, deps: { agents: AgentClient | 
 
   app.post(
     '/v1/agents/:id/documents',
-    { ...authentication.hooks, schema: { ...authenticated('Add a knowledge-base document (owner, admin)'), params: agentIdParams, body: addDocumentBody, response: { 201: documentResponse } } },
+    { ...authentication.hooks, schema: { ...authenticated('Add a knowledge-base document (owner, admin)'), params: agentIdParams, body: addDocumentBody, response: { 201: documentResponse, ...problemResponses(402, 409) } } },
     async (request, reply) => {
       const answer = await agents().addDocument({ agentId: request.params.id, ...request.body }, authentication.callOptionsOf(request));
       return reply.status(201).send(toDocumentResponse(requiredField(answer.document, 'document')));

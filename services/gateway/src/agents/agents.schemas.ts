@@ -2,6 +2,9 @@ import type { agentV1 } from '@bulkhead/contracts';
 import { z } from 'zod';
 import { displayName, listResponse, STRICT_BODY_NOTE, uuidParam } from '../http/common.schemas';
 
+/** The agent service's kinds (`AGENT_KINDS` there). */
+const AGENT_KINDS = ['http', 'transform', 'knowledge-qa'] as const;
+
 export const agentIdParams = z.object({ id: uuidParam('The agent id.') });
 export const documentParams = agentIdParams.extend({ docId: uuidParam('The document id.') });
 
@@ -11,7 +14,7 @@ const config = z.unknown().describe('Per kind (DESIGN "Bodies"): transform `{tem
 export const createAgentBody = z
   .strictObject({
     name: displayName,
-    kind: z.string().describe('http, transform or knowledge-qa (another: 422 naming `kind`).'),
+    kind: z.enum(AGENT_KINDS).describe("The agent's kind; it decides the shape of `config`."),
     config,
     status: z.enum(['active', 'disabled']).optional(),
     credentials: credentials.optional(),

@@ -3,7 +3,11 @@ import { REQUEST_ID_METADATA_KEY } from '@bulkhead/grpc-kit';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
 import { createGatewayApp } from '../gateway.app';
 import { createGatewayFixture, createUpstreamClients, type GatewayFixture } from '../testing/gateway.fixture';
+import { ISSUED_REFRESH_TOKEN } from '../testing/fake-auth-service';
 import { OTHER_TENANT_ID, TENANT_ID, USER_ID } from '../testing/test-tokens';
+
+/** A refresh token of the real format, traded for the fake's next pair. */
+const PREVIOUS_REFRESH_TOKEN = `bhr_${'0'.repeat(43)}`;
 
 const json = { 'content-type': 'application/json' };
 const signUp = { email: 'ada@example.com', password: 'correct horse battery staple', name: ' Ada ', organizationName: 'Acme' };
@@ -32,7 +36,7 @@ describe('identity routes', () => {
         user: { id: USER_ID, email: 'ada@example.com', name: 'Ada', createdAt: '2026-01-02T03:04:05.000Z' },
         organization: { id: TENANT_ID, name: 'Acme' },
         accessToken: expect.any(String),
-        refreshToken: 'refresh-token-1',
+        refreshToken: ISSUED_REFRESH_TOKEN,
         expiresIn: 300,
       });
       expect(fixture.fake.lastRequest('signUp')).toEqual({ ...signUp, name: 'Ada' });
@@ -41,7 +45,7 @@ describe('identity routes', () => {
     it('logs in, to the first membership or the organization asked for', async () => {
       const first = await post('/v1/auth/login', { email: 'ada@example.com', password: 'pw' });
       expect(first.statusCode).toBe(200);
-      expect(first.json()).toEqual({ accessToken: expect.any(String), refreshToken: 'refresh-token-1', expiresIn: 300, organizationId: TENANT_ID });
+      expect(first.json()).toEqual({ accessToken: expect.any(String), refreshToken: ISSUED_REFRESH_TOKEN, expiresIn: 300, organizationId: TENANT_ID });
       expect(fixture.fake.lastRequest('login')).toEqual({ email: 'ada@example.com', password: 'pw', organizationId: '' });
       const other = await post('/v1/auth/login', { email: 'ada@example.com', password: 'pw', organizationId: OTHER_TENANT_ID });
       expect(other.json()).toMatchObject({ organizationId: OTHER_TENANT_ID });
@@ -57,10 +61,10 @@ describe('identity routes', () => {
     });
 
     it('refreshes', async () => {
-      const response = await post('/v1/auth/refresh', { refreshToken: 'refresh-token-0' });
+      const response = await post('/v1/auth/refresh', { refreshToken: PREVIOUS_REFRESH_TOKEN });
       expect(response.statusCode).toBe(200);
-      expect(response.json()).toMatchObject({ refreshToken: 'refresh-token-1', organizationId: TENANT_ID });
-      expect(fixture.fake.lastRequest('refresh')).toEqual({ refreshToken: 'refresh-token-0' });
+      expect(response.json()).toMatchObject({ refreshToken: ISSUED_REFRESH_TOKEN, organizationId: TENANT_ID });
+      expect(fixture.fake.lastRequest('refresh')).toEqual({ refreshToken: PREVIOUS_REFRESH_TOKEN });
     });
 
     it('logs out with 204, forwarding the caller token', async () => {
@@ -170,7 +174,7 @@ describe('identity routes', () => {
         'refresh',
         new AppError({ kind: 'RESOURCE_EXHAUSTED', code: 'TOO_MANY_REFRESHES', message: 'Slow down.', details: { retryAfterSeconds: '5' } }),
       );
-      const response = await post('/v1/auth/refresh', { refreshToken: 'r' });
+      const response = await post('/v1/auth/refresh', { refreshToken: PREVIOUS_REFRESH_TOKEN });
       expect(response.statusCode).toBe(429);
       expect(response.headers['retry-after']).toBe('5');
     });

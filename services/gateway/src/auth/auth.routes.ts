@@ -18,6 +18,7 @@ import {
   toUserResponse,
   tokensResponse,
 } from './auth.schemas';
+import { problemResponses } from '../http/problem-responses';
 
 const TAGS = ['auth'];
 // Token responses must not be stored by caches on the way (RFC 6749 §5.1).
@@ -30,7 +31,7 @@ export function registerAuthRoutes(app: HttpApp, deps: { auth: AuthClient; authe
 
   app.post(
     '/v1/auth/signup',
-    { schema: { tags: TAGS, summary: 'Create a user and their organization, and sign in', body: signUpBody, response: { 201: signUpResponse } } },
+    { schema: { tags: TAGS, summary: 'Create a user and their organization, and sign in', body: signUpBody, response: { 201: signUpResponse, ...problemResponses(409, 429) } } },
     async (request, reply) => {
       const answer = await auth.signUp(request.body, upstreamCallOptions(request));
       const tokens = requiredField(answer.tokens, 'tokens');
@@ -49,7 +50,7 @@ export function registerAuthRoutes(app: HttpApp, deps: { auth: AuthClient; authe
 
   app.post(
     '/v1/auth/login',
-    { schema: { tags: TAGS, summary: 'Sign in to an organization', body: loginBody, response: { 200: tokensResponse } } },
+    { schema: { tags: TAGS, summary: 'Sign in to an organization', body: loginBody, response: { 200: tokensResponse, ...problemResponses(401, 409, 429) } } },
     async (request, reply) => {
       const { email, password, organizationId } = request.body;
       const answer = await auth.login({ email, password, organizationId: organizationId ?? '' }, upstreamCallOptions(request));
@@ -59,7 +60,7 @@ export function registerAuthRoutes(app: HttpApp, deps: { auth: AuthClient; authe
 
   app.post(
     '/v1/auth/refresh',
-    { schema: { tags: TAGS, summary: 'Rotate a refresh token for new tokens', body: refreshBody, response: { 200: tokensResponse } } },
+    { schema: { tags: TAGS, summary: 'Rotate a refresh token for new tokens', body: refreshBody, response: { 200: tokensResponse, ...problemResponses(401, 429) } } },
     async (request, reply) => {
       const answer = await auth.refresh(request.body, upstreamCallOptions(request));
       return reply.header('cache-control', NO_STORE).send(toTokensResponse(requiredField(answer.tokens, 'tokens')));
@@ -104,7 +105,7 @@ export function registerAuthRoutes(app: HttpApp, deps: { auth: AuthClient; authe
         tags: TAGS,
         summary: "Tokens for another of the caller's organizations",
         body: switchOrgBody,
-        response: { 200: tokensResponse },
+        response: { 200: tokensResponse, ...problemResponses(404) },
       },
     },
     async (request, reply) => {

@@ -4,6 +4,11 @@ import { apiKeyResponse } from '../api-keys/api-keys.schemas';
 import { displayName, STRICT_BODY_NOTE } from '../http/common.schemas';
 
 const PASSWORD_MAX_BYTES = 1024;
+/** The auth service's shortest new password (`MIN_PASSWORD_LENGTH`), declared here so the document says it. */
+const NEW_PASSWORD_MIN_LENGTH = 12;
+
+/** A refresh token as auth issues it: `bhr_` and 32 random bytes in base64url. */
+export const REFRESH_TOKEN_PATTERN = /^bhr_[A-Za-z0-9_-]{43}$/;
 
 const email = z.email().max(320).describe('An email address.');
 const password = z
@@ -14,11 +19,22 @@ const password = z
   .refine((value) => value.length > PASSWORD_MAX_BYTES || Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, {
     message: `must be at most ${PASSWORD_MAX_BYTES} bytes`,
   })
-  .describe(`1 to ${PASSWORD_MAX_BYTES} bytes (UTF-8). Strength rules are the auth service's.`);
+  .describe(`1 to ${PASSWORD_MAX_BYTES} bytes (UTF-8).`);
+const newPassword = z
+  .string()
+  .min(NEW_PASSWORD_MIN_LENGTH)
+  .max(PASSWORD_MAX_BYTES)
+  .refine((value) => value.length > PASSWORD_MAX_BYTES || Buffer.byteLength(value, 'utf8') <= PASSWORD_MAX_BYTES, {
+    message: `must be at most ${PASSWORD_MAX_BYTES} bytes`,
+  })
+  .describe(
+    `${NEW_PASSWORD_MIN_LENGTH} characters to ${PASSWORD_MAX_BYTES} bytes (UTF-8). The auth service also refuses one of fewer than 4 different ` +
+      'characters or holding the email address (400 naming `password`).',
+  );
 const organizationId = z.uuid().describe('An organization (tenant) id.');
 
 export const signUpBody = z
-  .strictObject({ email, password, name: displayName, organizationName: displayName })
+  .strictObject({ email, password: newPassword, name: displayName, organizationName: displayName })
   .describe(`A new user and their first organization. ${STRICT_BODY_NOTE}`);
 
 export const loginBody = z
@@ -30,7 +46,9 @@ export const loginBody = z
   .describe(`Credentials. ${STRICT_BODY_NOTE}`);
 
 export const refreshBody = z
-  .strictObject({ refreshToken: z.string().min(1).max(1024).describe('The refresh token of the last sign-in or refresh; single-use.') })
+  .strictObject({
+    refreshToken: z.string().regex(REFRESH_TOKEN_PATTERN, 'is not a refresh token').describe('The refresh token (`bhr_…`) of the last sign-in or refresh; single-use.'),
+  })
   .describe(`A refresh token to rotate. ${STRICT_BODY_NOTE}`);
 
 export const switchOrgBody = z

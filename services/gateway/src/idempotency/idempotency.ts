@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AuthenticatedCaller } from '../authentication/request-authenticator';
 import type { IdempotencyStore, StoredResponse } from './idempotency-store';
+import { problemResponses } from '../http/problem-responses';
 
 /** The request header naming an idempotent POST. */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -33,7 +34,7 @@ export interface Idempotency {
  * An `onRoute` hook adding the optional `Idempotency-Key` header to the schema of every
  * authenticated POST (one with a `security` requirement and a zod `headers` object): the header
  * is validated like any other input (400 naming `headers.idempotency-key`) and documented in the
- * OpenAPI document.
+ * OpenAPI document, with the 409 and 422 it may answer.
  */
 export function withIdempotencyKeyHeader(route: RouteOptions): void {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -51,6 +52,7 @@ export function withIdempotencyKeyHeader(route: RouteOptions): void {
             '(`Idempotent-Replayed: true`); 409 IDEMPOTENCY_IN_PROGRESS while the first still runs; 422 IDEMPOTENCY_KEY_REUSED for another body.',
         ),
     }),
+    response: { ...problemResponses(409, 422), ...(schema.response as object | undefined) },
   };
 }
 

@@ -15,6 +15,7 @@ import {
   invitationParams,
   toInvitationResponse,
 } from './invitations.schemas';
+import { problemResponses } from '../http/problem-responses';
 
 const TAGS = ['invitations'];
 // The invitation token is a credential: no cache on the way may keep it.
@@ -36,7 +37,7 @@ export function registerInvitationRoutes(app: HttpApp, deps: { auth: AuthClient;
         ...authenticated('Invite an email address with a role (owner, admin); the token is in this response only'),
         params: orgIdParams,
         body: createInvitationBody,
-        response: { 201: createdInvitationResponse },
+        response: { 201: createdInvitationResponse, ...problemResponses(402, 409) },
       },
     },
     async (request, reply) => {
@@ -75,7 +76,7 @@ export function registerInvitationRoutes(app: HttpApp, deps: { auth: AuthClient;
     '/v1/orgs/:orgId/invitations/:id',
     {
       ...authentication.hooks,
-      schema: { ...authenticated('Revoke an invitation (owner, admin)'), params: invitationParams, response: { 204: noContent('Revoked') } },
+      schema: { ...authenticated('Revoke an invitation (owner, admin)'), params: invitationParams, response: { 204: noContent('Revoked'), ...problemResponses(409) } },
     },
     async (request, reply) => {
       const organizationId = ownOrganizationId(authentication, request, request.params.orgId);
@@ -91,7 +92,7 @@ export function registerInvitationRoutes(app: HttpApp, deps: { auth: AuthClient;
       schema: {
         ...authenticated("Join the organization that invited the caller's email (a token of any organization)"),
         body: acceptInvitationBody,
-        response: { 200: membershipResponse },
+        response: { 200: membershipResponse, ...problemResponses(402, 404, 409) },
       },
     },
     async (request) => {

@@ -6,6 +6,9 @@ import { orgIdParams } from '../orgs/orgs.schemas';
 
 const MAX_EXPIRY_HOURS = 30 * 24;
 
+/** An invitation token as `encodeInvitationToken` (`@bulkhead/tokens`) makes it: `bhi_` and 48 bytes in base64url. */
+export const INVITATION_TOKEN_PATTERN = /^bhi_[A-Za-z0-9_-]{64}$/;
+
 export const invitationParams = orgIdParams.extend({ id: uuidParam('The invitation id.') });
 
 export const createInvitationBody = z
@@ -17,7 +20,9 @@ export const createInvitationBody = z
   .describe(`An invitation to the organization. ${STRICT_BODY_NOTE}`);
 
 export const acceptInvitationBody = z
-  .strictObject({ token: z.string().min(1).max(1024).describe('`bhi_…` as shown once when the invitation was created.') })
+  .strictObject({
+    token: z.string().regex(INVITATION_TOKEN_PATTERN, 'is not an invitation token').describe('`bhi_…` as shown once when the invitation was created.'),
+  })
   .describe(`${STRICT_BODY_NOTE}`);
 
 export const invitationResponse = z.object({

@@ -6,6 +6,7 @@ import { orgIdParams } from '../orgs/orgs.schemas';
 import type { OrgClient } from '../upstream/org.upstream';
 import { requiredField } from '../upstream/upstream-call';
 import { memberListResponse, memberParams, memberResponse, toMemberResponse, updateMemberBody } from './members.schemas';
+import { problemResponses } from '../http/problem-responses';
 
 const TAGS = ['members'];
 
@@ -40,7 +41,7 @@ export function registerMemberRoutes(app: HttpApp, deps: { org: OrgClient; authe
         ...authenticated("Change a member's role (owner, admin); the last owner cannot be demoted (409)"),
         params: memberParams,
         body: updateMemberBody,
-        response: { 200: memberResponse },
+        response: { 200: memberResponse, ...problemResponses(409) },
       },
     },
     async (request) => {
@@ -60,7 +61,7 @@ export function registerMemberRoutes(app: HttpApp, deps: { org: OrgClient; authe
       schema: {
         ...authenticated('Remove a member, or leave (owner, admin, or the member); the last owner cannot leave (409)'),
         params: memberParams,
-        response: { 204: noContent('Removed') },
+        response: { 204: noContent('Removed'), ...problemResponses(409) },
       },
     },
     async (request, reply) => {

@@ -16,6 +16,7 @@ import {
   updateOrgBody,
   usageResponse,
 } from './orgs.schemas';
+import { problemResponses } from '../http/problem-responses';
 
 const TAGS = ['organizations'];
 
@@ -46,7 +47,7 @@ export function registerOrgRoutes(app: HttpApp, deps: { auth: AuthClient; org: O
       schema: {
         ...authenticated('Create an organization; the caller becomes its owner (switch-org for its tokens)'),
         body: createOrgBody,
-        response: { 201: createdOrgResponse },
+        response: { 201: createdOrgResponse, ...problemResponses(402, 409) },
       },
     },
     async (request, reply) => {
@@ -74,7 +75,7 @@ export function registerOrgRoutes(app: HttpApp, deps: { auth: AuthClient; org: O
         ...authenticated('Change the name, slug, plan or settings (owner, admin; the plan: owner)'),
         params: orgIdParams,
         body: updateOrgBody,
-        response: { 200: orgResponse },
+        response: { 200: orgResponse, ...problemResponses(409) },
       },
     },
     async (request) => {

@@ -17,6 +17,7 @@ import {
   toProjectResponse,
   updateProjectBody,
 } from './projects.schemas';
+import { problemResponses } from '../http/problem-responses';
 
 const TAGS = ['projects'];
 
@@ -50,7 +51,7 @@ export function registerProjectRoutes(app: HttpApp, deps: { projects: ProjectCli
       schema: {
         ...authenticated("Create a project (owner, admin, member); past the plan's project limit, 402"),
         body: createProjectBody,
-        response: { 201: projectResponse },
+        response: { 201: projectResponse, ...problemResponses(402, 409) },
       },
     },
     async (request, reply) => {
@@ -77,7 +78,7 @@ export function registerProjectRoutes(app: HttpApp, deps: { projects: ProjectCli
         ...authenticated('Change a project (owner, admin; project admin, editor)'),
         params: projectIdParams,
         body: updateProjectBody,
-        response: { 200: projectResponse },
+        response: { 200: projectResponse, ...problemResponses(409) },
       },
     },
     async (request) => {

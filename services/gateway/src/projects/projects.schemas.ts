@@ -10,7 +10,11 @@ export const projectIdParams = z.object({ id: uuidParam('The project id.') });
 export const projectMemberParams = projectIdParams.extend({ userId: uuidParam('The user id (a member of the organization).') });
 
 export const listProjectsQuery = pageQuery.extend({
-  includeArchived: z.stringbool().default(false).describe('Also list archived projects; default false.'),
+  includeArchived: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe('Also list archived projects: `true` or `false` (default).'),
 });
 
 export const createProjectBody = z

@@ -33,6 +33,9 @@ const API_KEY: ApiKey = {
   revokedAt: undefined,
 };
 
+/** The refresh token every token pair of the fake carries (the real format: `bhr_` and 43 base64url characters). */
+export const ISSUED_REFRESH_TOKEN = `bhr_${'1'.repeat(43)}`;
+
 /**
  * Starts a fake AuthService on `127.0.0.1:0`, authenticating callers with the real grpc-kit auth
  * middleware and issuing real tokens from `tokens`, so the gateway's forwarding is tested end to
@@ -42,7 +45,7 @@ export async function startFakeAuthService(logger: Logger, tokens: TestTokens): 
   const { record, ...calls } = createCallRecorder<AuthMethod>();
   const tokenPair = async (organizationId = TENANT_ID): Promise<TokenPair> => ({
     accessToken: await tokens.sign({ ...TEST_USER, tid: organizationId }),
-    refreshToken: 'refresh-token-1',
+    refreshToken: ISSUED_REFRESH_TOKEN,
     expiresIn: 300,
     organizationId,
   });

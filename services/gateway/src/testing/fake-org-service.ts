@@ -13,7 +13,7 @@ export type OrgMethod = keyof typeof OrgServiceService;
 export interface FakeOrgService extends ListeningFake, RecordedCalls<OrgMethod> {}
 
 export const INVITATION_ID = '01936f3e-4d3a-7b1e-9a55-0c2d1e3f4a90';
-export const INVITATION_TOKEN = 'bhi_0123456789abcdefghijklmnopqrstuv';
+export const INVITATION_TOKEN = `bhi_${'0123456789abcdef'.repeat(4)}`;
 const CREATED_AT = '2026-01-02T03:04:05.000Z';
 
 export const ORGANIZATION: orgV1.Organization = {

@@ -23,6 +23,7 @@ import {
   workflowListResponse,
   workflowResponse,
 } from './workflows.schemas';
+import { problemResponses } from '../http/problem-responses';
 
 const CONTROLS = ['pause', 'resume', 'cancel', 'reset'] as const;
 
@@ -48,7 +49,7 @@ export function registerWorkflowRoutes(app: HttpApp, deps: { workflows: Workflow
 
   app.post(
     '/v1/workflows',
-    { ...authentication.hooks, schema: { ...schemaOf(['workflows'], 'Define a workflow (owner, admin; project admin, editor)'), body: createWorkflowBody, response: { 201: workflowResponse } } },
+    { ...authentication.hooks, schema: { ...schemaOf(['workflows'], 'Define a workflow (owner, admin; project admin, editor)'), body: createWorkflowBody, response: { 201: workflowResponse, ...problemResponses(402, 409, 422) } } },
     async (request, reply) => {
       const { projectId, name, steps } = request.body;
       const answer = await workflows().createWorkflow({ projectId, name, steps: steps.map(toStepMessage) }, authentication.callOptionsOf(request));
@@ -63,7 +64,7 @@ export function registerWorkflowRoutes(app: HttpApp, deps: { workflows: Workflow
 
   app.patch(
     '/v1/workflows/:id',
-    { ...authentication.hooks, schema: { ...schemaOf(['workflows'], 'Change a workflow (a new version)'), params: workflowIdParams, body: updateWorkflowBody, response: { 200: workflowResponse } } },
+    { ...authentication.hooks, schema: { ...schemaOf(['workflows'], 'Change a workflow (a new version)'), params: workflowIdParams, body: updateWorkflowBody, response: { 200: workflowResponse, ...problemResponses(409, 422) } } },
     async (request) => {
       const { name, steps } = request.body;
       const answer = await workflows().updateWorkflow(
@@ -85,7 +86,7 @@ export function registerWorkflowRoutes(app: HttpApp, deps: { workflows: Workflow
 
   app.post(
     '/v1/workflows/:id/runs',
-    { ...authentication.hooks, schema: { ...schemaOf(['runs'], 'Start a run (project editor+); it waits for a concurrency slot'), params: workflowIdParams, body: startRunBody, response: { 202: runResponse } } },
+    { ...authentication.hooks, schema: { ...schemaOf(['runs'], 'Start a run (project editor+); it waits for a concurrency slot'), params: workflowIdParams, body: startRunBody, response: { 202: runResponse, ...problemResponses(409, 422) } } },
     async (request, reply) => {
       const answer = await workflows().startRun({ workflowId: request.params.id, inputJson: JSON.stringify(request.body.input ?? {}) }, authentication.callOptionsOf(request));
       return reply.status(202).send(toRunResponse(requiredField(answer.run, 'run')));
@@ -115,7 +116,7 @@ export function registerWorkflowRoutes(app: HttpApp, deps: { workflows: Workflow
   for (const control of CONTROLS) {
     app.post(
       `/v1/runs/:id/${control}`,
-      { ...authentication.hooks, schema: { ...schemaOf(['runs'], `${control[0]?.toUpperCase()}${control.slice(1)} a run (409 when its state forbids it)`), params: runIdParams, response: { 200: runResponse } } },
+      { ...authentication.hooks, schema: { ...schemaOf(['runs'], `${control[0]?.toUpperCase()}${control.slice(1)} a run (409 when its state forbids it)`), params: runIdParams, response: { 200: runResponse, ...problemResponses(409) } } },
       async (request) => {
         const client = workflows();
         const options = authentication.callOptionsOf(request);

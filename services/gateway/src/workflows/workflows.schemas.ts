@@ -7,13 +7,21 @@ export const workflowIdParams = z.object({ id: uuidParam('The workflow id.') });
 export const runIdParams = z.object({ id: uuidParam('The run id.') });
 export const runStepParams = runIdParams.extend({ stepId: z.string().min(1).max(63).describe('The step id.') });
 
+/** The workflow service's bounds of a step (`MAX_ATTEMPTS`, `MAX_BACKOFF_MS`, `MAX_STEP_TIMEOUT_MS` there). */
+const STEP_LIMITS = { maxAttempts: 10, maxBackoffMs: 600_000, maxTimeoutMs: 300_000 } as const;
+
 const step = z
   .strictObject({
     id: z.string().describe('Unique in the workflow; letters, digits, _ and -.'),
     agentId: z.string().describe("An agent of the organization (another's, or none: 404)."),
     input: z.unknown().describe('A JSON template over run.input.… and steps.<earlier step>.output.…'),
-    retry: z.strictObject({ maxAttempts: z.number().int().optional(), backoffMs: z.number().int().optional() }).optional(),
-    timeoutMs: z.number().int().optional(),
+    retry: z
+      .strictObject({
+        maxAttempts: z.int().min(1).max(STEP_LIMITS.maxAttempts).optional().describe(`1 to ${STEP_LIMITS.maxAttempts}; default 1.`),
+        backoffMs: z.int().min(0).max(STEP_LIMITS.maxBackoffMs).optional().describe(`0 to ${STEP_LIMITS.maxBackoffMs}; 0 or unset: 1000.`),
+      })
+      .optional(),
+    timeoutMs: z.int().min(1).max(STEP_LIMITS.maxTimeoutMs).optional().describe(`1 to ${STEP_LIMITS.maxTimeoutMs}; default 30000.`),
   })
   .describe('One step; problems answer 422 naming `steps[i].<field>`.');
 

@@ -1,5 +1,6 @@
 import type { workflowV1 } from '@bulkhead/contracts';
 import { AppError, type FieldViolation } from '@bulkhead/errors';
+import { parseJsonText } from '@bulkhead/grpc-kit';
 import { inspectTemplate, type JsonValue } from '@bulkhead/templates';
 
 /** A step as stored and run: its input is a parsed JSON template. */
@@ -33,19 +34,16 @@ export function invalidDefinition(violations: readonly FieldViolation[]): AppErr
   });
 }
 
-/** Parses JSON text (empty = `{}`), naming `field` when it is not JSON or too large. */
+/** Parses JSON text (empty = `{}`), naming `field` when it is not JSON, too large or breaks the edge rules (ADR 0014). */
 export function parseJsonField(text: string, field: string, violations: FieldViolation[]): JsonValue | undefined {
-  if (text.trim() === '') return {};
   if (Buffer.byteLength(text, 'utf8') > MAX_JSON_BYTES) {
     violations.push({ field, description: `must be at most ${MAX_JSON_BYTES} bytes` });
     return undefined;
   }
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch {
-    violations.push({ field, description: 'must be valid JSON' });
-    return undefined;
-  }
+  const parsed = parseJsonText(text, field);
+  if (parsed.ok) return parsed.value as JsonValue;
+  violations.push(...parsed.violations);
+  return undefined;
 }
 
 function checkReferences(input: JsonValue, index: number, earlier: ReadonlySet<string>, all: ReadonlySet<string>, violations: FieldViolation[]): void {
