@@ -63,10 +63,12 @@ const cases: { name: string; file: string; code: string; allowed: boolean }[] = 
 describe('module boundaries', () => {
   let eslint: ESLint;
 
+  // Nx reads every project of the workspace: seconds, and more than jest's 5 s default when the
+  // whole suite shares the machine.
   beforeAll(async () => {
     await createProjectGraphAsync({ exitOnError: false });
     eslint = new ESLint({ cwd: workspace });
-  });
+  }, 60_000);
 
   it.each(cases)('$name: allowed=$allowed', async ({ file, code, allowed }) => {
     const [result] = await eslint.lintText(code, { filePath: path.join(workspace, file) });
