@@ -3,7 +3,7 @@ import type { Logger } from '@bulkhead/observability';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyReply } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -29,6 +29,10 @@ export const BEARER_SECURITY_SCHEME = 'bearerAuth';
  */
 export async function createHttpApp(logger: Logger) {
   const app = Fastify({
+    // Each request logs through its own child of the service's logger, bound to its request id;
+    // authentication adds the caller (ADR 0015). The line per request is the hook's below.
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -42,9 +46,8 @@ export async function createHttpApp(logger: Logger) {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    logger.info(
+    request.log.info(
       {
-        requestId: request.id,
         method: request.method,
         route: request.routeOptions.url ?? 'unmatched',
         status: reply.statusCode,
@@ -64,7 +67,7 @@ export async function createHttpApp(logger: Logger) {
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const error = toAppError(fromFastifyError(err));
     const problem = toProblem(error, { requestId: request.id });
-    if (problem.status >= 500) logger.error({ err, requestId: request.id }, 'request failed');
+    if (problem.status >= 500) request.log.error({ err }, 'request failed');
     setProblemHeaders(reply, error, problem.status);
     return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });

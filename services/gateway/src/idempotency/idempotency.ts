@@ -1,6 +1,5 @@
 import { canonicalJson } from '@bulkhead/audit';
 import { AppError } from '@bulkhead/errors';
-import type { Logger } from '@bulkhead/observability';
 import { tenantKey } from '@bulkhead/tenant-cache';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { createHash } from 'node:crypto';
@@ -93,7 +92,7 @@ function storedResponseOf(reply: FastifyReply, payload: unknown): StoredResponse
  * the first still runs is 409 `IDEMPOTENCY_IN_PROGRESS`. 5xx answers are not kept: the claim is
  * freed so a retry runs again. Redis not answering lets the request run without idempotency.
  */
-export function createIdempotency(deps: { store: IdempotencyStore; logger: Logger }): Idempotency {
+export function createIdempotency(deps: { store: IdempotencyStore }): Idempotency {
   const claims = new WeakMap<FastifyRequest, { key: string; fingerprint: string }>();
   return {
     async begin(caller, request, reply) {
@@ -106,7 +105,7 @@ export function createIdempotency(deps: { store: IdempotencyStore; logger: Logge
       try {
         existing = await deps.store.claim(key, fingerprint);
       } catch (err) {
-        deps.logger.warn({ err, requestId: request.id }, 'idempotency store unavailable; request runs without idempotency');
+        request.log.warn({ err }, 'idempotency store unavailable; request runs without idempotency');
         return false;
       }
       if (existing === undefined) {
@@ -142,7 +141,7 @@ export function createIdempotency(deps: { store: IdempotencyStore; logger: Logge
         if (response === undefined) await deps.store.release(claim.key);
         else await deps.store.complete(claim.key, claim.fingerprint, response);
       } catch (err) {
-        deps.logger.warn({ err, requestId: request.id }, 'idempotency store unavailable; response not kept (the claim expires by itself)');
+        request.log.warn({ err }, 'idempotency store unavailable; response not kept (the claim expires by itself)');
       }
     },
   };
