@@ -5,7 +5,7 @@ import { bearerMetadata } from '@bulkhead/tokens';
 import { createRestClient, type RestClient } from './rest-client';
 import { expectStatus, MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 let platform: RunningPlatform;
 let api: RestClient;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createRestClient, type RestClient } from './rest-client';
 import { expectStatus, MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 const SERVICES = ['auth', 'org', 'project', 'agent', 'workflow', 'audit', 'gateway'] as const;
 const INFO_LOGS = { LOG_LEVEL: 'info' };
