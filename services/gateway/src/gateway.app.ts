@@ -61,7 +61,7 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
   const apiKeys = createApiKeyExchange({
     exchange: (secret, options) => deps.auth.exchangeApiKey({ secret }, options),
   });
-  const idempotency = deps.idempotencyStore === undefined ? undefined : createIdempotency({ store: deps.idempotencyStore });
+  const idempotency = deps.idempotencyStore === undefined ? undefined : createIdempotency({ store: deps.idempotencyStore, logger: deps.logger });
   const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }), deps.callerGuards, idempotency);
   const app = await createHttpApp(deps.logger);
   registerRequestMetrics(app, deps.registry);

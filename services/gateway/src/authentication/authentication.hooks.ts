@@ -4,6 +4,7 @@ import { principalLogFields } from '@bulkhead/tokens';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BEARER_SECURITY_SCHEME } from '../http/http-app';
+import { setRequestCaller } from '../http/request-log';
 import type { Idempotency } from '../idempotency/idempotency';
 import { upstreamCallOptions } from '../upstream/upstream-call';
 import type { AuthenticatedCaller, RequestAuthenticator } from './request-authenticator';
@@ -89,7 +90,7 @@ export function createAuthentication(
       async onRequest(request, reply) {
         const caller = await authenticator.authenticate(request.headers.authorization, upstreamCallOptions(request));
         callers.set(request, caller);
-        request.log = request.log.child(principalLogFields(caller.principal));
+        setRequestCaller(request, principalLogFields(caller.principal));
         for (const guard of guards) await guard(caller, request, reply);
       },
       async preHandler(request, reply) {

@@ -3,7 +3,7 @@ import type { Logger } from '@bulkhead/observability';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyError, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -11,6 +11,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { requestLogFields } from './request-log';
 
 /** A caller's request id the gateway keeps (REST `X-Request-Id`, gRPC `x-request-id`); others are replaced. */
 export const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -29,10 +30,6 @@ export const BEARER_SECURITY_SCHEME = 'bearerAuth';
  */
 export async function createHttpApp(logger: Logger) {
   const app = Fastify({
-    // Each request logs through its own child of the service's logger, bound to its request id;
-    // authentication adds the caller (ADR 0015). The line per request is the hook's below.
-    loggerInstance: logger,
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -46,8 +43,9 @@ export async function createHttpApp(logger: Logger) {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    logger.info(
       {
+        ...requestLogFields(request),
         method: request.method,
         route: request.routeOptions.url ?? 'unmatched',
         status: reply.statusCode,
@@ -67,7 +65,7 @@ export async function createHttpApp(logger: Logger) {
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const error = toAppError(fromFastifyError(err));
     const problem = toProblem(error, { requestId: request.id });
-    if (problem.status >= 500) request.log.error({ err }, 'request failed');
+    if (problem.status >= 500) logger.error({ err, ...requestLogFields(request) }, 'request failed');
     setProblemHeaders(reply, error, problem.status);
     return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });

@@ -1,11 +1,13 @@
 import { canonicalJson } from '@bulkhead/audit';
 import { AppError } from '@bulkhead/errors';
+import type { Logger } from '@bulkhead/observability';
 import { tenantKey } from '@bulkhead/tenant-cache';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AuthenticatedCaller } from '../authentication/request-authenticator';
 import type { IdempotencyStore, StoredResponse } from './idempotency-store';
+import { requestLogFields } from '../http/request-log';
 
 /** The request header naming an idempotent POST. */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -92,7 +94,7 @@ function storedResponseOf(reply: FastifyReply, payload: unknown): StoredResponse
  * the first still runs is 409 `IDEMPOTENCY_IN_PROGRESS`. 5xx answers are not kept: the claim is
  * freed so a retry runs again. Redis not answering lets the request run without idempotency.
  */
-export function createIdempotency(deps: { store: IdempotencyStore }): Idempotency {
+export function createIdempotency(deps: { store: IdempotencyStore; logger: Logger }): Idempotency {
   const claims = new WeakMap<FastifyRequest, { key: string; fingerprint: string }>();
   return {
     async begin(caller, request, reply) {
@@ -105,7 +107,7 @@ export function createIdempotency(deps: { store: IdempotencyStore }): Idempotenc
       try {
         existing = await deps.store.claim(key, fingerprint);
       } catch (err) {
-        request.log.warn({ err }, 'idempotency store unavailable; request runs without idempotency');
+        deps.logger.warn({ err, ...requestLogFields(request) }, 'idempotency store unavailable; request runs without idempotency');
         return false;
       }
       if (existing === undefined) {
@@ -141,7 +143,7 @@ export function createIdempotency(deps: { store: IdempotencyStore }): Idempotenc
         if (response === undefined) await deps.store.release(claim.key);
         else await deps.store.complete(claim.key, claim.fingerprint, response);
       } catch (err) {
-        request.log.warn({ err }, 'idempotency store unavailable; response not kept (the claim expires by itself)');
+        deps.logger.warn({ err, ...requestLogFields(request) }, 'idempotency store unavailable; response not kept (the claim expires by itself)');
       }
     },
   };
