@@ -1,4 +1,6 @@
 export type { CallContext, MethodInfo } from './call-context';
+export { createGrpcCallMetrics } from './call-metrics';
+export type { GrpcCallMetrics } from './call-metrics';
 export { closeGrpcClient, createGrpcClient, DEFAULT_CLIENT_DEADLINE_MS, waitForReady } from './client';
 export type {
   ClientCallOptions,

@@ -12,13 +12,14 @@ import {
 } from '@grpc/grpc-js';
 import { HealthService } from '@bulkhead/contracts';
 import { AppError, internalError } from '@bulkhead/errors';
-import type { Logger } from '@bulkhead/observability';
+import type { Logger, Registry } from '@bulkhead/observability';
 import type { CallContext, IncomingCallContext, MethodInfo } from './call-context';
 import { createDeadlineMiddleware, deadlineExceeded } from './deadline.middleware';
 import { errorMappingMiddleware } from './error-mapping.middleware';
 import { GrpcStatusError, toGrpcStatusError } from './grpc-error.codec';
 import { createHealthService, type HealthReporter } from './health.service';
-import { loggingMiddleware } from './logging.middleware';
+import { createGrpcCallMetrics } from './call-metrics';
+import { createLoggingMiddleware } from './logging.middleware';
 import { bindLink, type NextHandler, type NoExtension, type ServerMiddleware } from './middleware';
 import { requestIdMiddleware } from './request-id.middleware';
 import { methodInfoOf, type AnyServiceDefinition, type ServiceImplementation } from './service-definition';
@@ -34,6 +35,11 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 export interface GrpcServerOptions<Ext extends object = NoExtension> {
   /** The service's logger; each call logs through a child carrying its `requestId`. */
   logger: Logger;
+  /**
+   * Where each call's duration goes, by service, method and status code
+   * (`bulkhead_grpc_server_call_duration_seconds`); default nowhere.
+   */
+  registry?: Registry;
   /**
    * Application middleware (auth, tenant, audit context; several via `composeServerMiddleware`).
    * Runs after the kit's chain (request id → logging → error mapping → deadline), just before
@@ -196,6 +202,7 @@ export function createGrpcServer<Ext extends object = NoExtension>(options: Grpc
   const server = new Server(options.grpcOptions);
   const health = createHealthService();
   const serviceNames = new Set<string>(['']);
+  const loggingMiddleware = createLoggingMiddleware(options.registry === undefined ? undefined : createGrpcCallMetrics(options.registry));
   const deadlineMiddleware = createDeadlineMiddleware({
     maxDeadlineMs: options.maxDeadlineMs ?? DEFAULT_MAX_DEADLINE_MS,
     maxStreamDeadlineMs: options.maxStreamDeadlineMs ?? DEFAULT_MAX_STREAM_DEADLINE_MS,

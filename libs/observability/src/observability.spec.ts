@@ -1,11 +1,13 @@
 import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import {
   createLogger,
   createMetricsRegistry,
-  createRequestDurationHistogram,
+  createGrpcCallDurationHistogram,
+  createHttpRequestDurationHistogram,
   currentTraceId,
   startOpsServer,
   startTracing,
@@ -89,7 +91,8 @@ describe('startTracing', () => {
 describe('startOpsServer', () => {
   it('serves liveness, readiness naming the failing dependency, and Prometheus metrics', async () => {
     const registry = createMetricsRegistry('gateway');
-    createRequestDurationHistogram(registry).observe({ transport: 'http', route: '/v1/projects/:id', status: '200', plan: 'basic' }, 0.01);
+    createHttpRequestDurationHistogram(registry).observe({ route: '/v1/projects/:id', method: 'GET', status_class: '2xx', plan: 'basic' }, 0.01);
+    createGrpcCallDurationHistogram(registry).observe({ grpc_service: 'bulkhead.project.v1.ProjectService', grpc_method: 'GetProject', grpc_code: 'OK' }, 0.01);
     let failing: string[] = ['postgres:shard-1'];
     const ops = await startOpsServer({ port: 0, host: '127.0.0.1', registry, checkReadiness: async () => failing });
     const base = `http://127.0.0.1:${ops.port}`;
@@ -101,11 +104,33 @@ describe('startOpsServer', () => {
       failing = [];
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      expect(metrics).toContain('bulkhead_request_duration_seconds_bucket');
+      expect(metrics).toContain('bulkhead_http_request_duration_seconds_count{service="gateway",route="/v1/projects/:id",method="GET",status_class="2xx",plan="basic"} 1');
+      expect(metrics).toContain('bulkhead_grpc_server_call_duration_seconds_count{service="gateway",grpc_service="bulkhead.project.v1.ProjectService",grpc_method="GetProject",grpc_code="OK"} 1');
       expect(metrics).toContain('service="gateway"');
       expect(metrics).toContain('process_cpu_user_seconds_total');
     } finally {
       await ops.close();
+    }
+  });
+});
+
+describe('createLogger with tracing on', () => {
+  it('writes the trace id of the active span on each line when tracing is on, and none outside a span', async () => {
+    const { stream, lines } = captureLines();
+    const logger = createLogger({ service: 'project', destination: stream, traceIds: true });
+    const tracing = startTracing({ serviceName: 'project', spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })] });
+    try {
+      let traceId: string | undefined;
+      trace.getTracer('spec').startActiveSpan('get-project', (span) => {
+        traceId = currentTraceId();
+        logger.info('inside');
+        span.end();
+      });
+      logger.info('outside');
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(lines()).toEqual([expect.objectContaining({ msg: 'inside', traceId }), expect.not.objectContaining({ traceId: expect.anything() })]);
+    } finally {
+      await tracing.shutdown();
     }
   });
 });

@@ -47,7 +47,7 @@ export interface RunServiceOptions {
 export async function runService(options: RunServiceOptions): Promise<void> {
   const { name, config } = options;
   const tracing = startTracing({ serviceName: name, otlpTracesUrl: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
-  const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL, traceIds: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined });
   const registry = createMetricsRegistry(name);
   let service: RunningService | undefined;
   const ops = await startOpsServer({

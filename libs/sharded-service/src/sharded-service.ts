@@ -1,9 +1,10 @@
 import { createAccessDeniedAuditMiddleware, shardAuditRecorder } from '@bulkhead/audit';
 import { openServiceTenantDatabase, type ShardedServiceSettings } from '@bulkhead/database';
 import { composeServerMiddleware, createGrpcServer } from '@bulkhead/grpc-kit';
-import type { Logger } from '@bulkhead/observability';
+import type { Logger, Registry } from '@bulkhead/observability';
 import { createServiceAuthentication } from '@bulkhead/tokens';
 import { Redis } from 'ioredis';
+import { createShardUnavailableMiddleware } from './shard-unavailable.middleware';
 
 /** The variables every sharded gRPC service reads to start. */
 export type ShardedServiceBaseConfig = ShardedServiceSettings & {
@@ -18,9 +19,11 @@ export type ShardedServiceBaseConfig = ShardedServiceSettings & {
  * What every sharded gRPC service (org, project, agent, workflow) starts with: its tenant
  * database (each shard's migrations checked), Redis, token verification against the auth
  * service's JWKS, and a gRPC server whose RPCs pass token verification and then record their
- * refusals as `access.denied`. `scope` is the service's migrations scope and its name in logs.
+ * refusals as `access.denied`; every call is measured in `registry`, and calls failed by an
+ * unreachable shard are counted by shard. `scope` is the service's migrations scope and its name
+ * in logs.
  */
-export async function openShardedService(config: ShardedServiceBaseConfig, scope: string, logger: Logger) {
+export async function openShardedService(config: ShardedServiceBaseConfig, scope: string, { logger, registry }: { logger: Logger; registry: Registry }) {
   const db = await openServiceTenantDatabase(config, scope, (source, err) => logger.warn({ err, source }, 'idle database connection failed'));
   // Auto-pipelining: the commands issued in one tick (a request's cache reads, concurrent
   // requests') leave in one write, a system call and a wake-up of Redis fewer each.
@@ -34,7 +37,11 @@ export async function openShardedService(config: ShardedServiceBaseConfig, scope
   }
   const authentication = createServiceAuthentication({ issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, authAddress: config.AUTH_GRPC_ADDRESS, redis });
   const deniedAccess = createAccessDeniedAuditMiddleware({ record: shardAuditRecorder(db), logger });
-  const server = createGrpcServer({ logger, middleware: composeServerMiddleware(authentication.middleware, deniedAccess) });
+  const server = createGrpcServer({
+    logger,
+    registry,
+    middleware: composeServerMiddleware(composeServerMiddleware(authentication.middleware, deniedAccess), createShardUnavailableMiddleware(registry)),
+  });
 
   return {
     db,

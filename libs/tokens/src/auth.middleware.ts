@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import type { ServerMiddleware } from '@bulkhead/grpc-kit';
-import type { Principal } from './principal';
+import { principalLogFields, type Principal } from './principal';
 import { tokenError } from './token-errors';
 import type { TokenVerifier } from './token-verifier';
 
@@ -24,7 +24,8 @@ export interface AuthMiddlewareOptions {
 /**
  * gRPC server middleware requiring a valid `authorization: Bearer <token>` on every method
  * but `publicMethods` (the kit already exempts health); puts the verified {@link Principal}
- * in `ctx.principal`. Missing or invalid tokens fail with `UNAUTHENTICATED`.
+ * in `ctx.principal`, and names it on the call's log lines. Missing or invalid tokens fail
+ * with `UNAUTHENTICATED`.
  */
 export function createAuthMiddleware(options: AuthMiddlewareOptions): ServerMiddleware<AuthContext> {
   return async function* authenticate(call, ctx) {
@@ -35,6 +36,7 @@ export function createAuthMiddleware(options: AuthMiddlewareOptions): ServerMidd
     const token = match?.[1];
     if (token === undefined) throw tokenError('TOKEN_INVALID');
     const principal = await options.verifier.verify(token);
+    ctx.logger.setBindings(principalLogFields(principal));
     return yield* call.next(call.request, { ...ctx, principal });
   };
 }

@@ -31,3 +31,22 @@ export interface Principal {
    */
   readonly projectId?: string;
 }
+
+/** The fields naming a caller on every log line of its request: its organization and who it is. */
+export interface PrincipalLogFields {
+  readonly tenantId: string;
+  readonly userId?: string;
+  readonly apiKeyId?: string;
+  readonly serviceName?: string;
+}
+
+const SUBJECT_FIELD: Readonly<Record<PrincipalType, 'userId' | 'apiKeyId' | 'serviceName'>> = {
+  user: 'userId',
+  apiKey: 'apiKeyId',
+  service: 'serviceName',
+};
+
+/** `principal` as {@link PrincipalLogFields}: the subject under the name of its type. */
+export function principalLogFields(principal: Principal): PrincipalLogFields {
+  return { tenantId: principal.tenantId, [SUBJECT_FIELD[principal.type]]: principal.subject };
+}

@@ -18,8 +18,8 @@ export interface AgentServer extends RunningService {
 }
 
 /** The agent service: AgentService over gRPC behind token verification, on the tenants' shards. */
-export async function startAgentServer(config: AgentConfig, { logger }: ServiceDependencies): Promise<AgentServer> {
-  const base = await openShardedService(config, AGENT_MIGRATIONS_SCOPE, logger);
+export async function startAgentServer(config: AgentConfig, { logger, registry }: ServiceDependencies): Promise<AgentServer> {
+  const base = await openShardedService(config, AGENT_MIGRATIONS_SCOPE, { logger, registry });
   const { db } = base;
   const org = createGrpcClient(OrgServiceClient, config.ORG_GRPC_ADDRESS, { defaultDeadlineMs: config.UPSTREAM_DEADLINE_MS });
   const agents = createAgentsService({

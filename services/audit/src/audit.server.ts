@@ -100,7 +100,7 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
     authAddress: config.AUTH_GRPC_ADDRESS,
     redis,
   });
-  const server = createGrpcServer({ logger, middleware: authentication.middleware });
+  const server = createGrpcServer({ logger, registry, middleware: authentication.middleware });
   const platform = createPlatformAccess({ pool });
   server.addService(
     AuditReviewServiceService,

@@ -41,7 +41,7 @@ export interface AuthServer extends RunningService {
  * token verification against its own keys and the shared revocation list; and the internal
  * MembershipService behind the same verification.
  */
-export async function startAuthServer(config: AuthConfig, { logger }: ServiceDependencies): Promise<AuthServer> {
+export async function startAuthServer(config: AuthConfig, { logger, registry }: ServiceDependencies): Promise<AuthServer> {
   await assertMigrated({
     shards: [{ id: 'identity', url: config.IDENTITY_DATABASE_URL }],
     migrationsDir: identityMigrationsDir(config.MIGRATIONS_DIR),
@@ -98,7 +98,7 @@ export async function startAuthServer(config: AuthConfig, { logger }: ServiceDep
 
   const authentication = createAuthMiddleware({ verifier, publicMethods: new Set([...PUBLIC_AUTH_METHODS, ...PUBLIC_WORKLOAD_METHODS]) });
   const deniedAccess = createAccessDeniedAuditMiddleware({ record: identityAuditRecorder(pool), logger });
-  const server = createGrpcServer({ logger, middleware: composeServerMiddleware(authentication, deniedAccess) });
+  const server = createGrpcServer({ logger, registry, middleware: composeServerMiddleware(authentication, deniedAccess) });
   server.addService(AuthServiceService, createAuthHandlers({ sessions, apiKeys, organizations, jwks: () => ring.jwks() }));
   server.addService(MembershipServiceService, createMembershipHandlers(createMembersService({ pool, revokeAccessTokens: sessions.revokeAccessTokens })));
   server.addService(

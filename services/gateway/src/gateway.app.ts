@@ -7,14 +7,15 @@ import { registerAgentRoutes } from './agents/agents.routes';
 import { registerAuditRoutes } from './audit/audit.routes';
 import type { GatewayAudit } from './audit-events/gateway-audit';
 import { registerAuthRoutes } from './auth/auth.routes';
+import { registerOpsRoutes } from './http/ops.routes';
 import { createApiKeyExchange } from './authentication/api-key-exchange';
 import { createAuthentication, type CallerGuard } from './authentication/authentication.hooks';
 import { createRequestAuthenticator } from './authentication/request-authenticator';
 import { requireRouteInTable, routeAccessGuard } from './authentication/route-access.guard';
 import { createHttpApp, type HttpApp } from './http/http-app';
+import { registerRequestMetrics } from './http/request-metrics';
 import { createIdempotency, withIdempotencyKeyHeader } from './idempotency/idempotency';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
-import { registerOpsRoutes } from './http/ops.routes';
 import { registerInvitationRoutes } from './invitations/invitations.routes';
 import { registerMemberRoutes } from './members/members.routes';
 import { registerOrgRoutes } from './orgs/orgs.routes';
@@ -65,6 +66,7 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
   const authentication = createAuthentication(createRequestAuthenticator({ verifier: deps.verifier, apiKeys }), [...(deps.callerGuards ?? []), routeAccessGuard], idempotency);
   const app = await createHttpApp(deps.logger);
   app.addHook('onRoute', requireRouteInTable(authentication.hooks.onRequest));
+  registerRequestMetrics(app, deps.registry);
   if (idempotency !== undefined) app.addHook('onRoute', withIdempotencyKeyHeader);
   const { deniedAudit } = deps;
   if (deniedAudit !== undefined) {
@@ -75,7 +77,7 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
       deniedAudit.denied(caller, { callOptions: authentication.callOptionsOf(request), route: `${request.method} ${request.routeOptions.url ?? request.url}`, error: err });
     });
   }
-  registerOpsRoutes(app, { registry: deps.registry, checkReadiness: deps.checkReadiness });
+  registerOpsRoutes(app, { checkReadiness: deps.checkReadiness });
   registerAuthRoutes(app, { auth: deps.auth, authentication });
   registerApiKeyRoutes(app, { auth: deps.auth, authentication });
   registerOrgRoutes(app, { auth: deps.auth, org: deps.org, authentication });

@@ -144,10 +144,13 @@ export async function bootstrapGateway(
         auth: config.AUTH_GRPC_ADDRESS,
         org: config.ORG_GRPC_ADDRESS,
         project: config.PROJECT_GRPC_ADDRESS,
+        workflow: config.WORKFLOW_GRPC_ADDRESS,
+        agent: config.AGENT_GRPC_ADDRESS,
+        audit: config.AUDIT_GRPC_ADDRESS,
       },
       deadlineMs: config.UPSTREAM_DEADLINE_MS,
     },
-    { logger, verifier: authentication.verifier, auth: auth.client, rateLimit },
+    { logger, registry, verifier: authentication.verifier, auth: auth.client, rateLimit },
   );
   return {
     checkReadiness: gateway.checkReadiness,

@@ -11,6 +11,7 @@ describe('gateway', () => {
   let upstreams: UpstreamClients;
   let gateway: Gateway;
   let base: string;
+  const registry = createMetricsRegistry('gateway');
 
   beforeAll(async () => {
     upstream = createGrpcServer({ logger });
@@ -20,7 +21,7 @@ describe('gateway', () => {
       { httpPort: 0, host: '127.0.0.1', upstreams: { auth: upstreamAddress } },
       {
         logger,
-        registry: createMetricsRegistry('gateway'),
+        registry,
         verifier: (await createTestTokens()).verifier,
         ...upstreams.clients,
       },
@@ -54,9 +55,14 @@ describe('gateway', () => {
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('serves Prometheus metrics', async () => {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    expect(text).toContain('service="gateway"');
+  it('keeps its metrics off the public port, and measures each request by route template, method, status class and plan', async () => {
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.status).toBe(404);
+    expect(metrics.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    await fetch(`${base}/healthz`);
+    const text = await registry.metrics();
+    expect(text).toMatch(/bulkhead_http_request_duration_seconds_count\{service="gateway",route="\/healthz",method="GET",status_class="2xx",plan="none"\} [1-9]/);
+    expect(text).toMatch(/bulkhead_http_request_duration_seconds_count\{service="gateway",route="unmatched",method="GET",status_class="4xx",plan="none"\} [1-9]/);
   });
 
   it('is ready while its backends answer health checks, and names the one that stops', async () => {

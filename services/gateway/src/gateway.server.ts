@@ -22,8 +22,8 @@ const HEALTH_DEADLINE_MS = 1000;
 
 /**
  * The public REST edge: request ids, problem+json errors, the OpenAPI document, `/healthz`,
- * `/readyz` (ready only when every backend answers its gRPC health check), `/metrics`, and the
- * routes forwarded to the backends. The verifier and the backends' clients are the caller's: it
+ * `/readyz` (ready only when every backend answers its gRPC health check), and the
+ * routes forwarded to the backends, each request measured in the registry the ops port serves. The verifier and the backends' clients are the caller's: it
  * closes them after {@link Gateway.stop}.
  */
 export async function startGateway(options: GatewayOptions, dependencies: GatewayDependencies): Promise<Gateway> {

@@ -21,8 +21,8 @@ export interface ProjectServer extends RunningService {
  * ProjectService with every RPC behind token verification. Calls to auth (membership) and
  * org (plan) carry the caller's own token.
  */
-export async function startProjectServer(config: ProjectConfig, { logger }: ServiceDependencies): Promise<ProjectServer> {
-  const base = await openShardedService(config, PROJECT_MIGRATIONS_SCOPE, logger);
+export async function startProjectServer(config: ProjectConfig, { logger, registry }: ServiceDependencies): Promise<ProjectServer> {
+  const base = await openShardedService(config, PROJECT_MIGRATIONS_SCOPE, { logger, registry });
   const { db } = base;
   const upstream = { defaultDeadlineMs: config.UPSTREAM_DEADLINE_MS };
   const membership = createGrpcClient(MembershipServiceClient, config.AUTH_GRPC_ADDRESS, upstream);

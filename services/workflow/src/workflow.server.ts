@@ -25,8 +25,8 @@ export interface WorkflowServer extends RunningService {
  * The workflow service: WorkflowService over gRPC behind token verification, and (unless
  * WORKERS_ENABLED is off) the workers that advance runs on every shard (ADR 0006).
  */
-export async function startWorkflowServer(config: WorkflowConfig, { logger }: ServiceDependencies): Promise<WorkflowServer> {
-  const base = await openShardedService(config, WORKFLOW_MIGRATIONS_SCOPE, logger);
+export async function startWorkflowServer(config: WorkflowConfig, { logger, registry }: ServiceDependencies): Promise<WorkflowServer> {
+  const base = await openShardedService(config, WORKFLOW_MIGRATIONS_SCOPE, { logger, registry });
   const { db } = base;
   const upstream = { defaultDeadlineMs: config.UPSTREAM_DEADLINE_MS };
   const projectClient = createGrpcClient(ProjectServiceClient, config.PROJECT_GRPC_ADDRESS, upstream);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { helmInstallDryRun, helmLint, helmTemplate, RELEASE } from './helm';
 import { findImageBuildProblems, projectRootOfBundle } from './images';
+import { dashboardQueries, metricNamesOf, promqlErrors, registeredMetricNames, ruleQueries } from './monitoring';
 import { networkPolicySpec, ofKind, parseManifests, podTemplateOf, refOf, type Container, type K8sObject } from './k8s-objects';
 import { ensureDeployTools, INSTALL_TIMEOUT_MS, kubernetesValidate, type DeployTools } from './tools';
 import { findNetworkPolicyProblems, findPodSecurityProblems, findProbeAndResourceProblems } from './workload-checks';
@@ -306,6 +307,64 @@ describe('tracing', () => {
     const data = configOf([valuesFile('tracing', { global: { otelExporterOtlpEndpoint: 'http://otel-collector.observability:4318/' } })]);
     expect(loadConfig(serviceConfigShape, data).OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).toBe('http://otel-collector.observability:4318/v1/traces');
     expect(Object.keys(data).filter((key) => key.startsWith('OTEL_'))).toEqual(['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+  });
+});
+
+describe('monitoring', () => {
+  const monitoring = { monitoring: { dashboards: { enabled: true }, rules: { enabled: true, labels: { release: 'kube-prometheus-stack' } } } };
+  let objects: K8sObject[];
+  let registered: Set<string>;
+
+  beforeAll(async () => {
+    objects = render([valuesFile('monitoring', monitoring)]).objects;
+    registered = await registeredMetricNames();
+  });
+
+  const dashboards = (): K8sObject[] => ofKind(objects, 'ConfigMap').filter((o) => o.metadata.labels?.['grafana_dashboard'] === '1');
+  const rules = (): K8sObject => named(objects, 'PrometheusRule', `${RELEASE}-alerts`);
+  const queries = () => [...dashboards().flatMap(dashboardQueries), ...ruleQueries(rules())];
+
+  it('renders neither dashboards nor rules by default', () => {
+    const defaults = render([]).objects;
+    expect(defaults.filter((o) => o.kind === 'PrometheusRule' || o.metadata.labels?.['grafana_dashboard'] !== undefined)).toEqual([]);
+  });
+
+  it('carries the gateway, services, shards and audit pipeline dashboards for the Grafana sidecar, each with panels', () => {
+    expect(dashboards().map((o) => o.metadata.name).sort()).toEqual(
+      ['audit-pipeline', 'gateway', 'services', 'shards'].map((name) => `${RELEASE}-dashboard-${name}`),
+    );
+    for (const dashboard of dashboards()) expect(dashboardQueries(dashboard).length).toBeGreaterThan(2);
+  });
+
+  it('alerts on SLO burn (availability and latency, fast and slow), a shard unavailable, the relay backlog and dead-letter growth', () => {
+    const rule = rules();
+    expect(rule.metadata.labels?.['release']).toBe('kube-prometheus-stack');
+    expect(ruleQueries(rule).map((query) => query.source.replace('PrometheusRule › ', '')).sort()).toEqual([
+      'BulkheadAuditDeadLetterGrowth',
+      'BulkheadAuditRelayBacklog',
+      'BulkheadAuditRelayFailing',
+      'BulkheadAvailabilityBudgetBurnFast',
+      'BulkheadAvailabilityBudgetBurnSlow',
+      'BulkheadLatencyBudgetBurnFast',
+      'BulkheadLatencyBudgetBurnSlow',
+      'BulkheadShardUnavailable',
+    ]);
+    const fastBurn = ruleQueries(rule).find((query) => query.source.endsWith('BulkheadAvailabilityBudgetBurnFast'));
+    // Both windows must burn: the long one says it matters, the short one that it still happens.
+    expect(fastBurn?.expr).toMatch(/\[1h\][\s\S]*> 14\.4 \* \(1 - 0\.999\)[\s\S]*and[\s\S]*\[5m\][\s\S]*> 14\.4 \* \(1 - 0\.999\)/);
+  });
+
+  it('writes every panel and rule in PromQL that parses', () => {
+    expect(queries().filter((query) => promqlErrors(query.expr).length > 0).map((query) => [query.source, promqlErrors(query.expr)])).toEqual([]);
+  });
+
+  it('names only metrics the services register', () => {
+    const unknown = queries().flatMap((query) => metricNamesOf(query.expr).filter((name) => !registered.has(name)).map((name) => `${query.source}: ${name}`));
+    expect(unknown).toEqual([]);
+    // The check sees the metrics it guards: the request histograms, the relay's and the log consumer's.
+    for (const name of ['bulkhead_http_request_duration_seconds_bucket', 'bulkhead_grpc_server_call_duration_seconds_count', 'bulkhead_audit_relay_backlog', 'bulkhead_audit_messages_dead_lettered_total']) {
+      expect(registered).toContain(name);
+    }
   });
 });
 

@@ -1,8 +1,10 @@
 import { AppError, internalError } from '@bulkhead/errors';
 import type { ClientCallOptions } from '@bulkhead/grpc-kit';
+import { principalLogFields } from '@bulkhead/tokens';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BEARER_SECURITY_SCHEME } from '../http/http-app';
+import { setRequestCaller } from '../http/request-log';
 import type { Idempotency } from '../idempotency/idempotency';
 import { upstreamCallOptions } from '../upstream/upstream-call';
 import type { AuthenticatedCaller, RequestAuthenticator } from './request-authenticator';
@@ -24,6 +26,20 @@ export const authenticatedRouteSchema = {
 };
 
 /**
+ * Refuses a request whose `X-Tenant-ID` (REST header, gRPC metadata) names another organization
+ * than its caller's token: 403 / PERMISSION_DENIED `TENANT_MISMATCH`. Absent, it passes.
+ */
+export function assertTenantMatches(caller: AuthenticatedCaller, tenantHeader: unknown): void {
+  if (typeof tenantHeader === 'string' && tenantHeader.toLowerCase() !== caller.principal.tenantId.toLowerCase()) {
+    throw new AppError({
+      kind: 'PERMISSION_DENIED',
+      code: 'TENANT_MISMATCH',
+      message: 'X-Tenant-ID does not match the organization of the access token.',
+    });
+  }
+}
+
+/**
  * A check every authenticated request passes right after its credential is verified, before
  * the body is read (the tenant's rate limit, the subdomain's organization). It throws to refuse.
  */
@@ -33,7 +49,10 @@ export type CallerGuard = (caller: AuthenticatedCaller, request: FastifyRequest,
 export interface Authentication {
   /** Spread into a route's options, next to {@link authenticatedRouteSchema}. */
   readonly hooks: {
-    /** Runs first (before the body is read): 401 for a missing or refused credential, then the guards. */
+    /**
+     * Runs first (before the body is read): 401 for a missing or refused credential, then the
+     * request's log lines name the caller, then the guards.
+     */
     onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     /**
      * Runs after validation: 403 when `X-Tenant-ID` names another organization than the token's,
@@ -71,18 +90,12 @@ export function createAuthentication(
       async onRequest(request, reply) {
         const caller = await authenticator.authenticate(request.headers.authorization, upstreamCallOptions(request));
         callers.set(request, caller);
+        setRequestCaller(request, principalLogFields(caller.principal));
         for (const guard of guards) await guard(caller, request, reply);
       },
       async preHandler(request, reply) {
         const caller = callerOf(request);
-        const tenantHeader = request.headers['x-tenant-id'];
-        if (typeof tenantHeader === 'string' && tenantHeader.toLowerCase() !== caller.principal.tenantId.toLowerCase()) {
-          throw new AppError({
-            kind: 'PERMISSION_DENIED',
-            code: 'TENANT_MISMATCH',
-            message: 'X-Tenant-ID does not match the organization of the access token.',
-          });
-        }
+        assertTenantMatches(caller, request.headers['x-tenant-id']);
         // Fastify: an async hook that answered returns the reply, so the handler does not run.
         if (idempotency !== undefined && (await idempotency.begin(caller, request, reply))) return reply;
         return undefined;

@@ -1,10 +1,17 @@
-import { AuthServiceService, OrgServiceService, ProjectServiceService } from '@bulkhead/contracts';
+import {
+  AgentServiceService,
+  AuditReviewServiceService,
+  AuthServiceService,
+  OrgServiceService,
+  ProjectServiceService,
+  WorkflowServiceService,
+} from '@bulkhead/contracts';
 import type { AnyServiceDefinition } from '@bulkhead/grpc-kit';
 
 /** The backends the edge forwards to, by the name their address is configured under. */
-export type EdgeBackend = 'auth' | 'org' | 'project';
+export type EdgeBackend = 'auth' | 'org' | 'project' | 'workflow' | 'agent' | 'audit';
 
-/** A service the edge exposes: every unary method forwarded to `backend`. */
+/** A service the edge exposes: every unary and server-streaming method forwarded to `backend`. */
 export interface EdgeService {
   readonly definition: AnyServiceDefinition;
   readonly backend: EdgeBackend;
@@ -28,4 +35,7 @@ export const EDGE_SERVICES: readonly EdgeService[] = [
   edgeService(AuthServiceService, 'auth', ['signUp', 'login', 'refresh', 'exchangeApiKey', 'getJwks']),
   edgeService(OrgServiceService, 'org'),
   edgeService(ProjectServiceService, 'project'),
+  edgeService(WorkflowServiceService, 'workflow'),
+  edgeService(AgentServiceService, 'agent'),
+  edgeService(AuditReviewServiceService, 'audit'),
 ];

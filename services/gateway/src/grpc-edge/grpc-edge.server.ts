@@ -1,8 +1,17 @@
 import { CLIENT_IP_METADATA_KEY, CLIENT_USER_AGENT_METADATA_KEY, ERROR_INFO_TRAILER_KEY } from '@bulkhead/contracts';
 import { toAppError } from '@bulkhead/errors';
-import { grpcStatusName, REQUEST_ID_METADATA_KEY, toGrpcStatusError, type ClientCallOptions } from '@bulkhead/grpc-kit';
-import type { Logger } from '@bulkhead/observability';
-import { bearerMetadata, type TokenVerifier } from '@bulkhead/tokens';
+import {
+  createGrpcCallMetrics,
+  DEFAULT_MAX_STREAM_DEADLINE_MS,
+  grpcStatusName,
+  REQUEST_ID_METADATA_KEY,
+  toGrpcStatusError,
+  type ClientCallOptions,
+  type GrpcCallMetrics,
+  type GrpcStatusError,
+} from '@bulkhead/grpc-kit';
+import type { Logger, Registry } from '@bulkhead/observability';
+import { bearerMetadata, principalLogFields, type TokenVerifier } from '@bulkhead/tokens';
 import {
   Metadata,
   Server,
@@ -10,26 +19,34 @@ import {
   status as GrpcStatus,
   type sendUnaryData,
   type ServerUnaryCall,
+  type ServerWritableStream,
   type StatusObject,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { createApiKeyExchange } from '../authentication/api-key-exchange';
+import { assertTenantMatches } from '../authentication/authentication.hooks';
 import { createRequestAuthenticator, type RequestAuthenticator } from '../authentication/request-authenticator';
 import { ACCEPTED_REQUEST_ID } from '../http/http-app';
 import { rateLimitedError, type TenantRateLimiter } from '../rate-limit/tenant-rate-limit';
 import type { AuthClient } from '../upstream/auth.upstream';
 import { dependencyUnavailable } from '../upstream/upstream-client';
 import { EDGE_SERVICES, type EdgeBackend, type EdgeService } from './edge-services';
-import { createPassThroughClient, passThroughDefinition, type PassThroughClient, type PassThroughMethod } from './pass-through';
+import {
+  createPassThroughClient,
+  passThroughDefinition,
+  type PassThroughClient,
+  type PassThroughMethod,
+  type PassThroughStreamingMethod,
+} from './pass-through';
 
 /** Options of {@link startGrpcEdge}. */
 export interface GrpcEdgeOptions {
   /** `GRPC_PORT`; 0 picks a free one. */
   port: number;
   host?: string;
-  /** Each backend's `host:port`. */
-  backends: Readonly<Record<EdgeBackend, string>>;
+  /** Each backend's `host:port`; the services of a backend without one are not exposed (UNIMPLEMENTED). */
+  backends: Readonly<Partial<Record<EdgeBackend, string>>>;
   /** Longest a forwarded call may take (the caller's own deadline wins when earlier). */
   deadlineMs: number;
   /** The services exposed; default {@link EDGE_SERVICES}. */
@@ -43,6 +60,8 @@ export interface GrpcEdgeDependencies {
   auth: AuthClient;
   /** The REST routes' per-tenant rate limit (one bucket per tenant for both); default none. */
   rateLimit?: TenantRateLimiter;
+  /** Where each call's duration goes (`bulkhead_grpc_server_call_duration_seconds`); default nowhere. */
+  registry?: Registry;
 }
 
 export interface GrpcEdge {
@@ -51,6 +70,9 @@ export interface GrpcEdge {
   /** Stops accepting calls, lets in-flight ones finish within `graceMs`, then cuts them. */
   stop(graceMs: number): Promise<void>;
 }
+
+/** Metadata naming the organization the caller means; must be its token's (`X-Tenant-ID` on REST). */
+const TENANT_ID_METADATA_KEY = 'x-tenant-id';
 
 const firstString = (metadata: Metadata, key: string): string | undefined => {
   const [value] = metadata.get(key);
@@ -78,11 +100,14 @@ function isTransportFailure(status: StatusObject): boolean {
 }
 
 /**
- * The gateway's gRPC edge: one address for internal callers, forwarding every unary call of
- * {@link EDGE_SERVICES} to its backend as opaque bytes (no decoding, so a new field needs no
- * gateway release). The bearer token is verified here first, exactly as on the REST routes (an
- * API key is exchanged for a token; service tokens are refused): a missing or refused credential
- * answers UNAUTHENTICATED without calling the backend. Forwarded are the verified token, the
+ * The gateway's gRPC edge: one address for internal callers, forwarding every unary and
+ * server-streaming call of {@link EDGE_SERVICES} (auth, org, project, workflow, agent, audit) to
+ * its backend as opaque bytes (no decoding, so a new field needs no gateway release). The bearer
+ * token is verified here first, exactly as on the REST routes (an API key is exchanged for a
+ * token; service tokens are refused): a missing or refused credential answers UNAUTHENTICATED
+ * without calling the backend, and an `x-tenant-id` naming another organization than the token's
+ * PERMISSION_DENIED `TENANT_MISMATCH`. Each call is logged with its caller and measured in
+ * `deps.registry` like any gRPC server's. Forwarded are the verified token, the
  * request id (a fresh one when the caller sent none), the caller's address and user agent, and
  * the deadline (the caller's, capped at `deadlineMs`); nothing else the caller sent. The
  * backend's status, message, headers and trailers (its error-info trailer among them) come back
@@ -98,24 +123,28 @@ export async function startGrpcEdge(options: GrpcEdgeOptions, deps: GrpcEdgeDepe
   const server = new Server();
   const clients: PassThroughClient[] = [];
 
+  const metrics = deps.registry === undefined ? undefined : createGrpcCallMetrics(deps.registry);
   for (const service of options.services ?? EDGE_SERVICES) {
+    const address = options.backends[service.backend];
+    if (address === undefined) continue;
     const definition = passThroughDefinition(service.definition);
-    const client = createPassThroughClient(definition, options.backends[service.backend]);
+    const client = createPassThroughClient(definition, address);
     clients.push(client);
     const handlers: UntypedServiceImplementation = Object.fromEntries(
-      Object.entries(definition).map(([name, method]) => [
-        name,
-        forwarder({
+      Object.entries(definition).map(([name, method]) => {
+        const forwarding: ForwarderOptions = {
           path: method.path,
+          method: { service: method.path.split('/')[1] ?? '', name: method.path.split('/')[2] ?? name },
           backend: service.backend,
           isPublic: service.publicMethods.has(name),
-          upstream: client.method(name),
           authenticator,
           rateLimit: deps.rateLimit,
+          metrics,
           deadlineMs: options.deadlineMs,
           logger: deps.logger,
-        }),
-      ]),
+        };
+        return [name, method.responseStream ? streamForwarder(forwarding, client.streamingMethod(name)) : forwarder(forwarding, client.method(name))];
+      }),
     );
     server.addService(definition, handlers);
   }
@@ -147,83 +176,157 @@ export async function startGrpcEdge(options: GrpcEdgeOptions, deps: GrpcEdgeDepe
 
 interface ForwarderOptions {
   path: string;
+  /** The method as the histogram names it. */
+  method: { service: string; name: string };
   backend: EdgeBackend;
   isPublic: boolean;
-  upstream: PassThroughMethod;
   authenticator: RequestAuthenticator;
   rateLimit: TenantRateLimiter | undefined;
+  metrics: GrpcCallMetrics | undefined;
   deadlineMs: number;
   logger: Logger;
 }
 
-function forwarder(options: ForwarderOptions) {
-  return (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
-    const started = performance.now();
-    const given = firstString(call.metadata, REQUEST_ID_METADATA_KEY);
-    const requestId = given !== undefined && ACCEPTED_REQUEST_ID.test(given) ? given : randomUUID();
-    const finish = (code: number): void =>
-      options.logger.info(
-        { requestId, transport: 'grpc', method: options.path, status: grpcStatusName(code), durationMs: Math.round(performance.now() - started) },
-        'request',
-      );
-    const refuse = (err: unknown): void => {
-      const status = toGrpcStatusError(toAppError(err));
-      finish(status.code);
-      callback(status);
-    };
+/** One call at the edge once it is admitted: what goes upstream, and how its end is told. */
+interface AdmittedCall {
+  readonly metadata: Metadata;
+  /** The `ratelimit-*` values, sent with the first response headers. */
+  readonly limits: Metadata;
+  /** Logs and measures the call's end with `code`. */
+  finish(code: number): void;
+  /** The status of a call refused before or after the backend (its `finish` already done). */
+  refusal(err: unknown): GrpcStatusError;
+}
 
-    const metadata = new Metadata();
-    metadata.set(REQUEST_ID_METADATA_KEY, requestId);
-    metadata.set(CLIENT_IP_METADATA_KEY, clientIpOf(call.getPeer()));
-    const userAgent = firstString(call.metadata, 'user-agent');
-    if (userAgent !== undefined) metadata.set(CLIENT_USER_AGENT_METADATA_KEY, userAgent);
+/**
+ * What both kinds of forwarding share: the request id, the metadata sent upstream, then (unless
+ * the method is public) the caller's credential, `x-tenant-id` against its organization (as on
+ * REST), and its tenant's rate limit. The call's log lines carry the caller once it is known.
+ */
+async function admit(call: ServerUnaryCall<Buffer, Buffer> | ServerWritableStream<Buffer, Buffer>, options: ForwarderOptions): Promise<AdmittedCall | { refused: GrpcStatusError }> {
+  const started = performance.now();
+  const given = firstString(call.metadata, REQUEST_ID_METADATA_KEY);
+  const requestId = given !== undefined && ACCEPTED_REQUEST_ID.test(given) ? given : randomUUID();
+  const logger = options.logger.child({ requestId });
+  const finish = (code: number): void => {
+    const durationMs = performance.now() - started;
+    const status = grpcStatusName(code);
+    options.metrics?.observe(options.method, status, durationMs / 1000);
+    logger.info({ transport: 'grpc', method: options.path, status, durationMs: Math.round(durationMs) }, 'request');
+  };
+  const refusal = (err: unknown): GrpcStatusError => {
+    const status = toGrpcStatusError(toAppError(err));
+    finish(status.code);
+    return status;
+  };
 
-    const admitted = async (): Promise<Metadata> => {
-      const limits = new Metadata();
-      if (options.isPublic) return limits;
-      const caller = await options.authenticator.authenticate(firstString(call.metadata, 'authorization'), {
-        requestId,
-        metadata: metadata.clone(),
-      } satisfies ClientCallOptions);
-      metadata.merge(bearerMetadata(caller.accessToken));
-      if (options.rateLimit === undefined) return limits;
+  const metadata = new Metadata();
+  metadata.set(REQUEST_ID_METADATA_KEY, requestId);
+  metadata.set(CLIENT_IP_METADATA_KEY, clientIpOf(call.getPeer()));
+  const userAgent = firstString(call.metadata, 'user-agent');
+  if (userAgent !== undefined) metadata.set(CLIENT_USER_AGENT_METADATA_KEY, userAgent);
+  const limits = new Metadata();
+  if (options.isPublic) return { metadata, limits, finish, refusal };
+  try {
+    const caller = await options.authenticator.authenticate(firstString(call.metadata, 'authorization'), {
+      requestId,
+      metadata: metadata.clone(),
+    } satisfies ClientCallOptions);
+    logger.setBindings(principalLogFields(caller.principal));
+    assertTenantMatches(caller, firstString(call.metadata, TENANT_ID_METADATA_KEY));
+    metadata.merge(bearerMetadata(caller.accessToken));
+    if (options.rateLimit !== undefined) {
       const decision = await options.rateLimit.take(caller, { requestId, metadata: metadata.clone() });
       for (const [key, value] of Object.entries(decision.headers)) limits.set(key, value);
       if (!decision.allowed) {
         call.sendMetadata(limits);
         throw rateLimitedError(decision);
       }
-      return limits;
-    };
+    }
+  } catch (err) {
+    return { refused: refusal(err) };
+  }
+  return { metadata, limits, finish, refusal };
+}
 
-    admitted().then(
-      (limits) => {
-        let headersSent = false;
-        const sendHeaders = (headers: Metadata): void => {
-          headersSent = true;
-          headers.merge(limits);
-          call.sendMetadata(headers);
-        };
-        let response: Buffer | undefined;
-        const upstream = options.upstream(call.request, metadata, { deadline: earlierDeadline(call.getDeadline(), options.deadlineMs) }, (_err, value) => {
-          response = value;
-        });
-        upstream.on('metadata', sendHeaders);
-        upstream.on('status', (status: StatusObject) => {
-          if (!headersSent && Object.keys(limits.getMap()).length > 0) sendHeaders(new Metadata());
-          if (status.code === GrpcStatus.OK && response !== undefined) {
-            finish(status.code);
-            callback(null, response, status.metadata);
-          } else if (isTransportFailure(status)) {
-            refuse(dependencyUnavailable(options.backend, new Error(status.details)));
-          } else {
-            finish(status.code);
-            callback({ code: status.code, details: status.details, metadata: status.metadata });
-          }
-        });
-        call.on('cancelled', () => upstream.cancel());
-      },
-      refuse,
-    );
+/** Sends the backend's response headers with the `ratelimit-*` values; the values alone when the backend sent none. */
+function headerRelay(call: ServerUnaryCall<Buffer, Buffer> | ServerWritableStream<Buffer, Buffer>, limits: Metadata) {
+  let sent = false;
+  return {
+    send(headers: Metadata): void {
+      sent = true;
+      headers.merge(limits);
+      call.sendMetadata(headers);
+    },
+    sendLimitsIfNone(): void {
+      if (!sent && Object.keys(limits.getMap()).length > 0) this.send(new Metadata());
+    },
+  };
+}
+
+/** The status the caller gets for the backend's final `status` (its own, or UNAVAILABLE when it could not be reached). */
+function relayedStatus(admitted: AdmittedCall, backend: EdgeBackend, status: StatusObject): Partial<StatusObject> {
+  if (isTransportFailure(status)) return admitted.refusal(dependencyUnavailable(backend, new Error(status.details)));
+  admitted.finish(status.code);
+  return { code: status.code, details: status.details, metadata: status.metadata };
+}
+
+function forwarder(options: ForwarderOptions, upstream: PassThroughMethod) {
+  return (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+    void admit(call, options).then((admitted) => {
+      if ('refused' in admitted) return callback(admitted.refused);
+      const headers = headerRelay(call, admitted.limits);
+      let response: Buffer | undefined;
+      const forwarded = upstream(call.request, admitted.metadata, { deadline: earlierDeadline(call.getDeadline(), options.deadlineMs) }, (_err, value) => {
+        response = value;
+      });
+      forwarded.on('metadata', (metadata: Metadata) => headers.send(metadata));
+      forwarded.on('status', (status: StatusObject) => {
+        headers.sendLimitsIfNone();
+        if (status.code === GrpcStatus.OK && response !== undefined) {
+          admitted.finish(status.code);
+          callback(null, response, status.metadata);
+        } else {
+          callback(relayedStatus(admitted, options.backend, status));
+        }
+      });
+      call.on('cancelled', () => forwarded.cancel());
+    });
+  };
+}
+
+/**
+ * A server-streaming method (an audit export): each message relayed as it arrives, the backend
+ * paused while the caller does not read (backpressure), the backend's final status and trailers
+ * relayed at the end. The deadline is the caller's, capped at a stream's maximum.
+ */
+function streamForwarder(options: ForwarderOptions, upstream: PassThroughStreamingMethod) {
+  return (call: ServerWritableStream<Buffer, Buffer>): void => {
+    void admit(call, options).then((admitted) => {
+      if ('refused' in admitted) {
+        call.emit('error', admitted.refused);
+        return;
+      }
+      const headers = headerRelay(call, admitted.limits);
+      const forwarded = upstream(call.request, admitted.metadata, { deadline: earlierDeadline(call.getDeadline(), DEFAULT_MAX_STREAM_DEADLINE_MS) });
+      forwarded.on('metadata', (metadata: Metadata) => headers.send(metadata));
+      forwarded.on('data', (message: Buffer) => {
+        if (call.write(message)) return;
+        forwarded.pause();
+        call.once('drain', () => forwarded.resume());
+      });
+      // The end of the call is told by 'status'; 'error' repeats a failed one.
+      forwarded.on('error', () => undefined);
+      forwarded.on('status', (status: StatusObject) => {
+        headers.sendLimitsIfNone();
+        if (status.code === GrpcStatus.OK) {
+          admitted.finish(status.code);
+          call.end(status.metadata);
+        } else {
+          call.emit('error', relayedStatus(admitted, options.backend, status));
+        }
+      });
+      call.on('cancelled', () => forwarded.cancel());
+    });
   };
 }

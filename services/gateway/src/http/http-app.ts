@@ -14,6 +14,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { withProblemResponses } from './problem-responses';
+import { requestLogFields } from './request-log';
 import { createRouteMethods } from './route-methods';
 
 /** A caller's request id the gateway keeps (REST `X-Request-Id`, gRPC `x-request-id`); others are replaced. */
@@ -107,7 +108,7 @@ export async function createHttpApp(logger: Logger) {
   app.addHook('onResponse', async (request, reply) => {
     logger.info(
       {
-        requestId: request.id,
+        ...requestLogFields(request),
         method: request.method,
         route: request.routeOptions.url ?? 'unmatched',
         status: reply.statusCode,
@@ -119,7 +120,7 @@ export async function createHttpApp(logger: Logger) {
   app.setNotFoundHandler(answerUnrouted);
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const error = toAppError(fromFastifyError(err));
-    if (httpStatusOf(error.kind) >= 500) logger.error({ err, requestId: request.id }, 'request failed');
+    if (httpStatusOf(error.kind) >= 500) logger.error({ err, ...requestLogFields(request) }, 'request failed');
     return sendProblem(reply, error, request.id);
   });
 

@@ -1,4 +1,3 @@
-import type { Registry } from '@bulkhead/observability';
 import { z } from 'zod';
 import type { HttpApp } from './http-app';
 
@@ -7,8 +6,12 @@ const readiness = z.object({
   failing: z.array(z.string()).optional().describe('backends that did not answer their health check'),
 });
 
-/** `/healthz`, `/readyz` and `/metrics` on the public port, as the design's REST table lists them. */
-export function registerOpsRoutes(app: HttpApp, deps: { registry: Registry; checkReadiness: () => Promise<string[]> }): void {
+/**
+ * `/healthz` and `/readyz` on the public port, as the design's REST table lists them. `/metrics`
+ * is served on the ops port only (`METRICS_PORT`, where the chart scrapes): the figures are
+ * internal (ADR 0015).
+ */
+export function registerOpsRoutes(app: HttpApp, deps: { checkReadiness: () => Promise<string[]> }): void {
   app.get(
     '/healthz',
     { schema: { tags: ['operations'], summary: 'Liveness: the gateway serves requests', response: { 200: z.object({ status: z.literal('ok') }) } } },
@@ -21,8 +24,5 @@ export function registerOpsRoutes(app: HttpApp, deps: { registry: Registry; chec
       const failing = await deps.checkReadiness();
       return failing.length === 0 ? reply.status(200).send({ status: 'ready' }) : reply.status(503).send({ status: 'not ready', failing });
     },
-  );
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) =>
-    reply.type(deps.registry.contentType).send(await deps.registry.metrics()),
   );
 }

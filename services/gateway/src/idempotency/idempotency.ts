@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AuthenticatedCaller } from '../authentication/request-authenticator';
 import type { IdempotencyStore, StoredResponse } from './idempotency-store';
 import { problemResponses } from '../http/problem-responses';
+import { requestLogFields } from '../http/request-log';
 
 /** The request header naming an idempotent POST. */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -108,7 +109,7 @@ export function createIdempotency(deps: { store: IdempotencyStore; logger: Logge
       try {
         existing = await deps.store.claim(key, fingerprint);
       } catch (err) {
-        deps.logger.warn({ err, requestId: request.id }, 'idempotency store unavailable; request runs without idempotency');
+        deps.logger.warn({ err, ...requestLogFields(request) }, 'idempotency store unavailable; request runs without idempotency');
         return false;
       }
       if (existing === undefined) {
@@ -144,7 +145,7 @@ export function createIdempotency(deps: { store: IdempotencyStore; logger: Logge
         if (response === undefined) await deps.store.release(claim.key);
         else await deps.store.complete(claim.key, claim.fingerprint, response);
       } catch (err) {
-        deps.logger.warn({ err, requestId: request.id }, 'idempotency store unavailable; response not kept (the claim expires by itself)');
+        deps.logger.warn({ err, ...requestLogFields(request) }, 'idempotency store unavailable; response not kept (the claim expires by itself)');
       }
     },
   };

@@ -6,6 +6,7 @@ import { tenantKey } from '@bulkhead/tenant-cache';
 import { Counter } from 'prom-client';
 import type { CallerGuard } from '../authentication/authentication.hooks';
 import type { AuthenticatedCaller } from '../authentication/request-authenticator';
+import { setRequestPlan } from '../http/request-metrics';
 import { upstreamCallOptions } from '../upstream/upstream-call';
 import { bucketPoliciesOf, rateLimitHeaders, retryAfterSeconds, type BucketState, type RequestsPerMinuteByPlan } from './rate-limit.policy';
 import type { TokenBucket } from './redis-token-bucket';
@@ -115,6 +116,7 @@ export function rateLimitedError(decision: RateLimitDecision): AppError {
 export function createRateLimitGuard(limiter: TenantRateLimiter): CallerGuard {
   return async (caller, request, reply) => {
     const decision = await limiter.take(caller, upstreamCallOptions(request, caller.accessToken));
+    setRequestPlan(request, decision.plan);
     reply.headers(decision.headers);
     if (!decision.allowed) throw rateLimitedError(decision);
   };
