@@ -1,5 +1,6 @@
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
 import { createGrpcServer, type GrpcServer } from '@bulkhead/grpc-kit';
+import { createSupervisor, type Supervisor } from '@bulkhead/service-runtime';
 import { startGateway, type Gateway } from './gateway.server';
 import { createTestTokens } from './testing/test-tokens';
 import { createUpstreamClients, type UpstreamClients } from './testing/gateway.fixture';
@@ -11,8 +12,11 @@ describe('gateway', () => {
   let upstreams: UpstreamClients;
   let gateway: Gateway;
   let base: string;
+  let supervisor: Supervisor;
 
   beforeAll(async () => {
+    const registry = createMetricsRegistry('gateway');
+    supervisor = createSupervisor({ logger, registry, backoff: { initialMs: 1, maxMs: 5 } });
     upstream = createGrpcServer({ logger });
     const upstreamAddress = `127.0.0.1:${await upstream.listen('127.0.0.1:0')}`;
     upstreams = createUpstreamClients({ auth: upstreamAddress, org: upstreamAddress, project: upstreamAddress }, 1000);
@@ -20,7 +24,8 @@ describe('gateway', () => {
       { httpPort: 0, host: '127.0.0.1', upstreams: { auth: upstreamAddress } },
       {
         logger,
-        registry: createMetricsRegistry('gateway'),
+        registry,
+        supervisor,
         verifier: (await createTestTokens()).verifier,
         ...upstreams.clients,
       },
@@ -29,6 +34,7 @@ describe('gateway', () => {
   });
 
   afterAll(async () => {
+    await supervisor.stop();
     await gateway.stop(1000);
     upstreams.close();
     await upstream.shutdown({ timeoutMs: 1000 });
@@ -57,6 +63,21 @@ describe('gateway', () => {
   it('serves Prometheus metrics', async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toContain('service="gateway"');
+  });
+
+  it('names a backend whose loops are down, and its own down loops, as degraded while staying ready', async () => {
+    upstream.health.setStatus('', 'NOT_SERVING');
+    upstream.health.setStatus('loop/audit-log-consumer', 'NOT_SERVING');
+    upstream.health.setStatus('loop/audit-relay:shard-0', 'SERVING');
+    supervisor.supervise('gateway-audit-producer', async () => Promise.reject(new Error('no broker')), { affectsReadiness: false });
+    const degraded = await fetch(`${base}/readyz`);
+    expect(degraded.status).toBe(200);
+    expect(await degraded.json()).toEqual({ status: 'degraded', degraded: { auth: ['audit-log-consumer'], gateway: ['gateway-audit-producer'] } });
+    expect(await gateway.checkReadiness()).toEqual([]);
+    await supervisor.stop();
+    upstream.health.setStatus('loop/audit-log-consumer', 'SERVING');
+    upstream.health.setStatus('', 'SERVING');
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
   });
 
   it('is ready while its backends answer health checks, and names the one that stops', async () => {

@@ -3,12 +3,22 @@ import { z } from 'zod';
 import type { HttpApp } from './http-app';
 
 const readiness = z.object({
-  status: z.enum(['ready', 'not ready']),
+  status: z.enum(['ready', 'degraded', 'not ready']),
   failing: z.array(z.string()).optional().describe('backends that did not answer their health check'),
+  degraded: z
+    .record(z.string(), z.array(z.string()))
+    .optional()
+    .describe('backends (and the gateway itself) that serve while some of their loops are down, with those loops'),
 });
 
-/** `/healthz`, `/readyz` and `/metrics` on the public port, as the design's REST table lists them. */
-export function registerOpsRoutes(app: HttpApp, deps: { registry: Registry; checkReadiness: () => Promise<string[]> }): void {
+/**
+ * `/healthz`, `/readyz` and `/metrics` on the public port, as the design's REST table lists them.
+ * Failing backends make the gateway not ready; degraded ones are named, and it stays ready.
+ */
+export function registerOpsRoutes(
+  app: HttpApp,
+  deps: { registry: Registry; checkReadiness: () => Promise<string[]>; checkDegraded: () => Promise<Record<string, string[]>> },
+): void {
   app.get(
     '/healthz',
     { schema: { tags: ['operations'], summary: 'Liveness: the gateway serves requests', response: { 200: z.object({ status: z.literal('ok') }) } } },
@@ -16,10 +26,18 @@ export function registerOpsRoutes(app: HttpApp, deps: { registry: Registry; chec
   );
   app.get(
     '/readyz',
-    { schema: { tags: ['operations'], summary: 'Readiness: every backend answers its gRPC health check', response: { 200: readiness, 503: readiness } } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: every backend answers its gRPC health check; backends with loops down (the audit pipeline while Kafka is away) are named as degraded',
+        response: { 200: readiness, 503: readiness },
+      },
+    },
     async (_request, reply) => {
-      const failing = await deps.checkReadiness();
-      return failing.length === 0 ? reply.status(200).send({ status: 'ready' }) : reply.status(503).send({ status: 'not ready', failing });
+      const [failing, degraded] = await Promise.all([deps.checkReadiness(), deps.checkDegraded()]);
+      const named = Object.keys(degraded).length === 0 ? {} : { degraded };
+      if (failing.length > 0) return reply.status(503).send({ status: 'not ready', failing, ...named });
+      return reply.status(200).send(Object.keys(degraded).length === 0 ? { status: 'ready' } : { status: 'degraded', ...named });
     },
   );
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) =>
