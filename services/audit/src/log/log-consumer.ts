@@ -39,7 +39,7 @@ export const LOG_CONSUMER_LOOP = 'audit-log-consumer';
  * again with backoff. A start that finds the topic gone, or a cluster whose id differs from the
  * one this process first consumed, fails (and is retried with backoff) instead of consuming:
  * the first means someone deleted the log's input, the second a broker that lost its data, and
- * either needs an operator.
+ * either needs an operator. A running consumer checks both every {@link BROKER_CHECK_INTERVAL_MS}.
  */
 export function logConsumerLoop(options: LogConsumerOptions): LoopBody {
   const { kafka, pool, logger, topic, deadLetterTopic } = options;
@@ -70,14 +70,20 @@ export function logConsumerLoop(options: LogConsumerOptions): LoopBody {
     });
     crashed.catch(() => undefined);
     consumer.on(consumer.events.GROUP_JOIN, () => running());
+    // Ends with the supervisor's stop, or with this start (a crash or a failed check).
+    const ending = new AbortController();
+    const ended = AbortSignal.any([signal, ending.signal]);
     try {
       await admin.connect();
-      const { clusterId } = await admin.describeCluster();
-      firstClusterId ??= clusterId;
-      if (clusterId !== firstClusterId) {
-        throw new Error(`the Kafka cluster id changed from ${firstClusterId} to ${clusterId}: the broker lost its data; not consuming until an operator restarts the service`);
-      }
-      if (!(await admin.listTopics()).includes(topic)) throw new Error(`the audit topic ${topic} does not exist: it was deleted; not consuming until it is created again`);
+      const assertSameClusterAndTopic = async (): Promise<void> => {
+        const { clusterId } = await admin.describeCluster();
+        firstClusterId ??= clusterId;
+        if (clusterId !== firstClusterId) {
+          throw new Error(`the Kafka cluster id changed from ${firstClusterId} to ${clusterId}: the broker lost its data; not consuming until an operator restarts the service`);
+        }
+        if (!(await admin.listTopics()).includes(topic)) throw new Error(`the audit topic ${topic} does not exist: it was deleted; not consuming until it is created again`);
+      };
+      await assertSameClusterAndTopic();
       await producer.connect();
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -89,14 +95,29 @@ export function logConsumerLoop(options: LogConsumerOptions): LoopBody {
         eachBatchAutoResolve: false,
         eachBatch: (payload) => logBatch(payload, { pool, producer, logger, deadLetterTopic, metrics, failedAttempts }),
       });
-      await Promise.race([crashed, new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve())))]);
+      // kafkajs follows a new cluster, and idles on a deleted topic, without crashing: look.
+      const watching = (async () => {
+        while (!ended.aborted) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, BROKER_CHECK_INTERVAL_MS);
+            ended.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          });
+          if (!ended.aborted) await assertSameClusterAndTopic();
+        }
+      })();
+      watching.catch(() => undefined);
+      await Promise.race([crashed, watching]);
     } finally {
+      ending.abort();
       await consumer.disconnect().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
     }
   };
 }
+
+/** How often a running consumer checks that its topic exists and the cluster is the one it started on. */
+const BROKER_CHECK_INTERVAL_MS = 5000;
 
 /** Batches of different partitions appended at the same time (the audit topic has 6 partitions). */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 6;
