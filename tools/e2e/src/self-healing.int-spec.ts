@@ -105,8 +105,13 @@ async function lagOfOneWrite(): Promise<number> {
   return Date.now() - started;
 }
 
+/** The gateway's /readyz; a probe that got no answer (a kept-alive socket the server just closed) is "unanswered". */
 async function gatewayReadiness(): Promise<{ status: string; degraded?: Record<string, string[]> }> {
-  return (await fetch(`${platform.gatewayUrl}/readyz`)).json() as Promise<{ status: string; degraded?: Record<string, string[]> }>;
+  try {
+    return (await (await fetch(`${platform.gatewayUrl}/readyz`)).json()) as { status: string; degraded?: Record<string, string[]> };
+  } catch {
+    return { status: 'unanswered' };
+  }
 }
 
 /** Resolves once the gateway's /readyz names the audit service's log consumer as degraded. */
