@@ -1,4 +1,5 @@
-import { loadDevstackEnv, startPlatform, withPgClient, type RunningPlatform } from '@bulkhead/testkit';
+import { loadDevstackEnv, startPlatform, type RunningPlatform } from '@bulkhead/testkit';
+import { loggedWrites } from './logged-writes';
 import { createRestClient, type RestClient } from './rest-client';
 import { expectStatus, MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
 
@@ -42,18 +43,6 @@ async function write(tenants: Tenant[], count: number, concurrency = 8): Promise
   );
 }
 
-/** The descriptions the tenant's logged project.updated events carry, and how many events there are. */
-async function loggedWrites(tenantId: string): Promise<string[]> {
-  return withPgClient(devstack.auditDatabase.ownerUrl, async (client) =>
-    (
-      await client.query<{ description: string }>(
-        `SELECT event->'changes'->'after'->>'description' AS description FROM audit_events WHERE tenant_id = $1 AND action = 'project.updated'`,
-        [tenantId],
-      )
-    ).rows.map((row) => row.description),
-  );
-}
-
 beforeAll(async () => {
   platform = await startPlatform({
     services: ['auth', 'org', 'project', 'audit', 'gateway'],
@@ -89,10 +78,10 @@ it('logs every one of 1 500 writes exactly once through a killed audit service, 
   const expected = Array.from({ length: WRITES_PER_TENANT }, (_, n) => `write-${n}`).sort();
   const deadline = Date.now() + 180_000;
   for (const tenant of tenants) {
-    let logged = await loggedWrites(tenant.owner.orgId);
+    let logged = await loggedWrites(devstack, tenant.owner.orgId);
     while (logged.length < WRITES_PER_TENANT && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      logged = await loggedWrites(tenant.owner.orgId);
+      logged = await loggedWrites(devstack, tenant.owner.orgId);
     }
     // Exactly one event per write: none missing, none twice.
     expect(logged.sort()).toEqual(expected);

@@ -1,4 +1,5 @@
-import { killComponent, loadDevstackEnv, startComponent, startPlatform, stopComponent, withPgClient, type RunningPlatform } from '@bulkhead/testkit';
+import { killComponent, loadDevstackEnv, startComponent, startPlatform, stopComponent, type RunningPlatform } from '@bulkhead/testkit';
+import { loggedWrites } from './logged-writes';
 import { Kafka, logLevel } from 'kafkajs';
 import { createRestClient, type RestClient } from './rest-client';
 import { expectStatus, MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
@@ -62,27 +63,15 @@ async function writeUntil(until: Promise<unknown>): Promise<number> {
   return count;
 }
 
-/** The descriptions of the tenant's logged project.updated events, one per logged event. */
-async function loggedWrites(tenantId: string): Promise<string[]> {
-  return withPgClient(devstack.auditDatabase.ownerUrl, async (client) =>
-    (
-      await client.query<{ description: string }>(
-        `SELECT event->'changes'->'after'->>'description' AS description FROM audit_events WHERE tenant_id = $1 AND action = 'project.updated'`,
-        [tenantId],
-      )
-    ).rows.map((row) => row.description),
-  );
-}
-
 /** Every acknowledged write logged exactly once (none missing, none twice, none never made), and every chain verifying. */
 async function expectEveryWriteLoggedOnce(): Promise<void> {
   for (const tenant of tenants) {
     const attempted = new Set(Array.from({ length: tenant.written }, (_, n) => `write-${n}`));
     const deadline = Date.now() + 120_000;
-    let logged = await loggedWrites(tenant.owner.orgId);
+    let logged = await loggedWrites(devstack, tenant.owner.orgId);
     while ([...tenant.acknowledged].some((write) => !logged.includes(write)) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      logged = await loggedWrites(tenant.owner.orgId);
+      logged = await loggedWrites(devstack, tenant.owner.orgId);
     }
     expect([...tenant.acknowledged].filter((write) => !logged.includes(write))).toEqual([]);
     expect(logged.filter((write, index) => logged.indexOf(write) !== index)).toEqual([]);
@@ -101,7 +90,7 @@ async function lagOfOneWrite(): Promise<number> {
   const started = Date.now();
   await writeOne(0);
   expect(tenant.acknowledged.has(description)).toBe(true);
-  while (!(await loggedWrites(tenant.owner.orgId)).includes(description)) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (!(await loggedWrites(devstack, tenant.owner.orgId)).includes(description)) await new Promise((resolve) => setTimeout(resolve, 20));
   return Date.now() - started;
 }
 
