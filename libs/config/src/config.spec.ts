@@ -99,7 +99,16 @@ describe('serviceConfigShape', () => {
       METRICS_PORT: 9464,
       LOG_LEVEL: 'info',
       SHUTDOWN_GRACE_MS: 10_000,
+      LOOP_RESTART_INITIAL_MS: 200,
+      LOOP_RESTART_MAX_MS: 30_000,
+      LOOP_DOWN_LIVENESS_MS: 600_000,
     });
+  });
+
+  it('names a loop restart backoff or liveness bound that is not a positive integer', () => {
+    expect(() => loadConfig(serviceConfigShape, { LOOP_RESTART_INITIAL_MS: '0', LOOP_DOWN_LIVENESS_MS: '10s' })).toThrow(
+      /LOOP_RESTART_INITIAL_MS: .*\n.*LOOP_DOWN_LIVENESS_MS: /s,
+    );
   });
 
   it('names a tracing endpoint that is not an http URL', () => {

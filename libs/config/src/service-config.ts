@@ -15,6 +15,12 @@ export const serviceConfigShape = {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: envFields.url(['http', 'https']).optional(),
   /** How long in-flight calls may run after SIGTERM before they are cut. */
   SHUTDOWN_GRACE_MS: envFields.positiveInt().default(10_000),
+  /** The first wait before a failed long-lived loop (consumer, relay, scheduler) is restarted; doubles per consecutive failure (ADR 0012). */
+  LOOP_RESTART_INITIAL_MS: envFields.positiveInt().default(200),
+  /** The longest wait before a failed long-lived loop is restarted. */
+  LOOP_RESTART_MAX_MS: envFields.positiveInt().default(30_000),
+  /** How long a loop may stay down before `/healthz` fails and Kubernetes restarts the pod. */
+  LOOP_DOWN_LIVENESS_MS: envFields.positiveInt().default(600_000),
 };
 
 /**

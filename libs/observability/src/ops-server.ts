@@ -8,9 +8,14 @@ export interface OpsServerOptions {
   registry: Registry;
   /**
    * Readiness: resolves to the names of dependencies that do not answer (empty = ready).
-   * Liveness (`/healthz`) only says the process serves requests.
    */
   checkReadiness: () => Promise<readonly string[]>;
+  /**
+   * Liveness: what has been broken too long for waiting to help (empty = live); `/healthz`
+   * answers 503 naming it, so the orchestrator restarts the process. Unset: `/healthz` only
+   * says the process serves requests.
+   */
+  checkLiveness?: () => readonly string[];
 }
 
 export interface OpsServer {
@@ -31,8 +36,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') return reply(405, { error: 'method not allowed' });
     switch (path) {
-      case '/healthz':
-        return reply(200, { status: 'ok' });
+      case '/healthz': {
+        const failing = options.checkLiveness?.() ?? [];
+        return failing.length === 0 ? reply(200, { status: 'ok' }) : reply(503, { status: 'not live', failing });
+      }
       case '/readyz':
         options.checkReadiness().then(
           (failing) => reply(failing.length === 0 ? 200 : 503, failing.length === 0 ? { status: 'ready' } : { status: 'not ready', failing }),

@@ -64,6 +64,26 @@ describe('runService', () => {
     expect(await fixture.exited).toBe(0);
   }, FIXTURE_TEST_TIMEOUT_MS);
 
+  it('names a loop that is down in /readyz, and fails /healthz once it has been down past the bound', async () => {
+    const port = await freePort();
+    const fixture = startFixture({ METRICS_PORT: String(port), BROKEN_LOOP: '1', LOOP_DOWN_LIVENESS_MS: '300' });
+    await fixture.waitForLine('fixture started');
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'not ready', failing: ['consumer'] });
+    await fixture.waitForLine('consumer failed: restarting it');
+    let live = await fetch(`http://127.0.0.1:${port}/healthz`);
+    while (live.status === 200) live = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(live.status).toBe(503);
+    expect(await live.json()).toEqual({
+      status: 'not live',
+      failing: [expect.stringMatching(/^consumer down since \S+: Error: coordinator not available$/)],
+    });
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/bulkhead_loop_restarts_total\{loop="consumer",service="fixture"\} [1-9]/);
+    fixture.child.kill('SIGTERM');
+    expect(await fixture.exited).toBe(0);
+  });
+
   it('logs a failed start and exits 1', async () => {
     const fixture = startFixture({ METRICS_PORT: String(await freePort()), FAIL_START: '1' });
     expect(await fixture.exited).toBe(1);

@@ -8,7 +8,9 @@ const mode = z.enum(['local', 'containers', 'external']);
 
 const database = z.object({ server: z.string().min(1), url: postgresUrl, ownerUrl: postgresUrl });
 
-const control = z.object({ start: z.array(z.string().min(1)).min(1), stop: z.array(z.string().min(1)).min(1) });
+const argv = z.array(z.string().min(1)).min(1);
+/** `kill` (SIGKILL, a crash rather than a stop) where the devstack offers it: its local Kafka broker. */
+const control = z.object({ start: argv, stop: argv, kill: argv.optional() });
 
 /**
  * `.devstack/env.json`: what the devstack brought up and how to reach it. Written by
@@ -33,7 +35,7 @@ export const devstackEnvSchema = z
     placementDatabaseUrl: postgresUrl.optional(),
     redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
     kafkaBrokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port')).min(1),
-    /** argv that stops / starts each component the devstack manages (`pg-a`, `pg-b`, `redis`, `kafka`). */
+    /** argv that stops / starts (/ kills) each component the devstack manages (`pg-a`, `pg-b`, `redis`, `kafka`). */
     controls: z.record(z.string(), control),
   })
   .superRefine((env, ctx) => {

@@ -87,7 +87,7 @@ export function toServiceEnvironment(env: DevstackEnv): Record<string, string> {
   };
 }
 
-function control(env: DevstackEnv, component: string, action: 'start' | 'stop'): void {
+function control(env: DevstackEnv, component: string, action: 'start' | 'stop' | 'kill'): void {
   const argv = env.controls[component]?.[action];
   if (argv === undefined) {
     const managed = Object.keys(env.controls).join(', ') || 'none';
@@ -110,7 +110,16 @@ export function stopComponent(env: DevstackEnv, component: string): void {
   control(env, component, 'stop');
 }
 
-/** Starts a component stopped by {@link stopComponent}; returns once it accepts connections. */
+/**
+ * Kills a devstack component with SIGKILL (no clean shutdown: the broker's log and group state
+ * are recovered on the next start), for a fault-injection test; `kafka` when run locally.
+ * Throws when the devstack offers no kill for it.
+ */
+export function killComponent(env: DevstackEnv, component: string): void {
+  control(env, component, 'kill');
+}
+
+/** Starts a component stopped by {@link stopComponent} or {@link killComponent}; returns once it accepts connections. */
 export function startComponent(env: DevstackEnv, component: string): void {
   control(env, component, 'start');
 }

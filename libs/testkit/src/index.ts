@@ -2,6 +2,7 @@ export { devstackEnvSchema } from './devstack-env.schema';
 export type { DevstackEnv } from './devstack-env.schema';
 export {
   devstackEnvPath,
+  killComponent,
   loadDevstackEnv,
   startComponent,
   stopComponent,

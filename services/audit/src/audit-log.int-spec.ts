@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { AuditEvent } from '@bulkhead/audit';
 import { loadConfig } from '@bulkhead/config';
 import { uuidv7 } from '@bulkhead/database';
-import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
+import { createLogger, createMetricsRegistry, type Registry } from '@bulkhead/observability';
+import { createSupervisor, type ServiceDependencies } from '@bulkhead/service-runtime';
 import {
   auditDatabaseSuperuserUrl,
   eventually,
@@ -50,7 +51,7 @@ beforeAll(async () => {
     // No reviewer calls here: the JWKS is never fetched.
     AUTH_GRPC_ADDRESS: '127.0.0.1:1',
   });
-  server = await startAuditServer(config, { logger: createLogger({ service: 'audit-int', level: 'silent' }), registry });
+  server = await startAuditServer(config, dependenciesOf(registry));
   producer = kafka.producer({ idempotent: true });
   await producer.connect();
   pool = new Pool({ connectionString: config.AUDIT_DATABASE_URL, max: 2 });
@@ -64,6 +65,12 @@ afterAll(async () => {
   await admin.connect();
   await admin.deleteTopics({ topics: [config.AUDIT_TOPIC, config.AUDIT_DLQ_TOPIC] }).finally(() => admin.disconnect());
 });
+
+/** What runService gives an audit server: a silent logger, `registry`, and a supervisor of its own. */
+function dependenciesOf(registry: Registry): ServiceDependencies {
+  const logger = createLogger({ service: 'audit-int', level: 'silent' });
+  return { logger, registry, supervisor: createSupervisor({ logger, registry, backoff: { initialMs: 100, maxMs: 1000 } }) };
+}
 
 function makeEvent(tenantId: string, overrides: Partial<AuditEvent> = {}): AuditEvent {
   return {
@@ -175,15 +182,14 @@ describe('consuming the audit topic', () => {
   it('logs 2 000 events of 10 tenants exactly once while a second instance joins the group and the first leaves', async () => {
     const tenants = Array.from({ length: 10 }, () => uuidv7());
     const events = Array.from({ length: 2000 }, (_, i) => makeEvent(tenants[i % tenants.length] ?? ''));
-    const dependencies = { logger: createLogger({ service: 'audit-int', level: 'silent' }), registry: createMetricsRegistry('audit') };
-    const second = await startAuditServer(config, dependencies);
+    const second = await startAuditServer(config, dependenciesOf(createMetricsRegistry('audit')));
     try {
       for (let i = 0; i < events.length; i += 100) {
         await produce(events.slice(i, i + 100));
         if (i === 1000) {
           await server.stop(1000);
           registry = createMetricsRegistry('audit');
-          server = await startAuditServer(config, { ...dependencies, registry });
+          server = await startAuditServer(config, dependenciesOf(registry));
         }
       }
       for (const tenantId of tenants) {

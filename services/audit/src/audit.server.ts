@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import type { AuditConfig } from './audit.config';
 import { createKafka, ensureTopics } from './kafka';
-import { startLogConsumer } from './log/log-consumer';
+import { LOG_CONSUMER_LOOP, logConsumerLoop } from './log/log-consumer';
 import { keepPartitionsReady } from './log/partitions';
 import { startOutboxRelay } from './relay/outbox-relay';
 import { outboxSources } from './relay/outbox-sources';
@@ -43,9 +43,11 @@ export interface AuditServer extends RunningService {
  * the audit and dead-letter topics when missing, keeps the coming months' partitions ready,
  * then consumes the audit topic into the hash-chained log, and (unless RELAY_ENABLED is false)
  * relays every shard's and the identity database's outbox to the audit topic, and serves the
- * reviewer API (AuditReviewService) with every RPC behind token verification.
+ * reviewer API (AuditReviewService) with every RPC behind token verification. The consumer and
+ * the relay loops run under the runtime's supervisor; while one is down the server's gRPC health
+ * is NOT_SERVING and `loop/<name>` says which (ADR 0012).
  */
-export async function startAuditServer(config: AuditConfig, { logger, registry }: ServiceDependencies): Promise<AuditServer> {
+export async function startAuditServer(config: AuditConfig, { logger, registry, supervisor }: ServiceDependencies): Promise<AuditServer> {
   await assertMigrated({
     shards: [{ id: 'audit', url: config.AUDIT_DATABASE_URL }],
     migrationsDir: auditMigrationsDir(config.MIGRATIONS_DIR),
@@ -69,15 +71,18 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
     ],
     config.AUDIT_TOPIC_REPLICATION_FACTOR,
   );
-  const consumer = await startLogConsumer({
-    kafka,
-    pool,
-    logger,
-    registry,
-    topic: config.AUDIT_TOPIC,
-    deadLetterTopic: config.AUDIT_DLQ_TOPIC,
-    groupId: config.AUDIT_CONSUMER_GROUP,
-  });
+  supervisor.supervise(
+    LOG_CONSUMER_LOOP,
+    logConsumerLoop({
+      kafka,
+      pool,
+      logger,
+      registry,
+      topic: config.AUDIT_TOPIC,
+      deadLetterTopic: config.AUDIT_DLQ_TOPIC,
+      groupId: config.AUDIT_CONSUMER_GROUP,
+    }),
+  );
   const relay = config.RELAY_ENABLED
     ? startOutboxRelay({
         sources: outboxSources(config),
@@ -88,6 +93,7 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
         pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
         logger,
         registry,
+        supervisor,
       })
     : undefined;
 
@@ -107,6 +113,7 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
     createAuditReviewHandlers(createAuditReviewService({ pool, exportBatchSize: config.AUDIT_EXPORT_BATCH_SIZE, platform })),
   );
   const port = await server.listen(`0.0.0.0:${config.GRPC_PORT}`);
+  supervisor.reportTo(server.health);
   logger.info({ grpcPort: port }, 'audit gRPC listening');
 
   return {
@@ -116,16 +123,16 @@ export async function startAuditServer(config: AuditConfig, { logger, registry }
       await pool.query('SELECT 1').catch(() => down.push('audit-database'));
       await redis.ping().catch(() => down.push('redis'));
       await admin.describeCluster().catch(() => down.push('kafka'));
-      if (!consumer.isRunning()) down.push('audit-log-consumer');
       return down;
     },
     stop: async (graceMs) => {
+      // The loops use the pools and clients closed below (runService has stopped them already).
+      await supervisor.stop();
       await server.shutdown({ timeoutMs: graceMs });
       authentication.close();
       redis.disconnect();
       await relay?.stop();
       partitions.stop();
-      await consumer.stop();
       await admin.disconnect();
       await pool.end();
     },

@@ -41,7 +41,7 @@ export interface AuthServer extends RunningService {
  * token verification against its own keys and the shared revocation list; and the internal
  * MembershipService behind the same verification.
  */
-export async function startAuthServer(config: AuthConfig, { logger, registry }: ServiceDependencies): Promise<AuthServer> {
+export async function startAuthServer(config: AuthConfig, { logger, registry }: Pick<ServiceDependencies, 'logger' | 'registry'>): Promise<AuthServer> {
   await assertMigrated({
     shards: [{ id: 'identity', url: config.IDENTITY_DATABASE_URL }],
     migrationsDir: identityMigrationsDir(config.MIGRATIONS_DIR),

@@ -36,6 +36,8 @@ export interface GatewayAppDependencies {
   registry: Registry;
   /** Names of the backends that do not answer their health check. */
   checkReadiness: () => Promise<string[]>;
+  /** The backends (and the gateway itself) serving with some of their loops down, with those loops (ADR 0012); default none. */
+  checkDegraded?: () => Promise<Record<string, string[]>>;
   /** Verifies access tokens (JWKS, revocation list). */
   verifier: TokenVerifier;
   /** Checks every authenticated request passes after its token (the tenant's rate limit, the subdomain); default none. */
@@ -77,7 +79,7 @@ export async function createGatewayApp(deps: GatewayAppDependencies): Promise<Ht
       deniedAudit.denied(caller, { callOptions: authentication.callOptionsOf(request), route: `${request.method} ${request.routeOptions.url ?? request.url}`, error: err });
     });
   }
-  registerOpsRoutes(app, { checkReadiness: deps.checkReadiness });
+  registerOpsRoutes(app, { checkReadiness: deps.checkReadiness, checkDegraded: deps.checkDegraded ?? (async () => ({})) });
   registerAuthRoutes(app, { auth: deps.auth, authentication });
   registerApiKeyRoutes(app, { auth: deps.auth, authentication });
   registerOrgRoutes(app, { auth: deps.auth, org: deps.org, authentication });

@@ -78,7 +78,7 @@ export async function bootstrapGateway(
       : createAuditUpstream(config.AUDIT_GRPC_ADDRESS, config.UPSTREAM_DEADLINE_MS);
   const agents = config.AGENT_GRPC_ADDRESS === undefined ? undefined : createAgentUpstream(config.AGENT_GRPC_ADDRESS, config.UPSTREAM_DEADLINE_MS);
   const workflows = config.WORKFLOW_GRPC_ADDRESS === undefined ? undefined : createWorkflowUpstream(config.WORKFLOW_GRPC_ADDRESS, config.UPSTREAM_DEADLINE_MS);
-  const { logger, registry } = dependencies;
+  const { logger, registry, supervisor } = dependencies;
   const gatewayAudit = startGatewayAudit(
     {
       brokers: config.KAFKA_BROKERS,
@@ -86,7 +86,7 @@ export async function bootstrapGateway(
       sampleWindowSeconds: config.AUDIT_RATE_LIMIT_SAMPLE_SECONDS,
       maxQueued: config.AUDIT_RATE_LIMIT_QUEUE_SIZE,
     },
-    { redis, logger, registry },
+    { redis, logger, registry, supervisor },
   );
   const rateLimit = createTenantRateLimiter({
     bucket: createRedisTokenBucket(redis),

@@ -1,5 +1,6 @@
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
 import { createGrpcServer, type GrpcServer } from '@bulkhead/grpc-kit';
+import { createSupervisor, type Supervisor } from '@bulkhead/service-runtime';
 import { startGateway, type Gateway } from './gateway.server';
 import { createTestTokens } from './testing/test-tokens';
 import { createUpstreamClients, type UpstreamClients } from './testing/gateway.fixture';
@@ -12,8 +13,10 @@ describe('gateway', () => {
   let gateway: Gateway;
   let base: string;
   const registry = createMetricsRegistry('gateway');
+  let supervisor: Supervisor;
 
   beforeAll(async () => {
+    supervisor = createSupervisor({ logger, registry, backoff: { initialMs: 1, maxMs: 5 } });
     upstream = createGrpcServer({ logger });
     const upstreamAddress = `127.0.0.1:${await upstream.listen('127.0.0.1:0')}`;
     upstreams = createUpstreamClients({ auth: upstreamAddress, org: upstreamAddress, project: upstreamAddress }, 1000);
@@ -22,6 +25,7 @@ describe('gateway', () => {
       {
         logger,
         registry,
+        supervisor,
         verifier: (await createTestTokens()).verifier,
         ...upstreams.clients,
       },
@@ -30,6 +34,7 @@ describe('gateway', () => {
   });
 
   afterAll(async () => {
+    await supervisor.stop();
     await gateway.stop(1000);
     upstreams.close();
     await upstream.shutdown({ timeoutMs: 1000 });
@@ -63,6 +68,21 @@ describe('gateway', () => {
     const text = await registry.metrics();
     expect(text).toMatch(/bulkhead_http_request_duration_seconds_count\{service="gateway",route="\/healthz",method="GET",status_class="2xx",plan="none"\} [1-9]/);
     expect(text).toMatch(/bulkhead_http_request_duration_seconds_count\{service="gateway",route="unmatched",method="GET",status_class="4xx",plan="none"\} [1-9]/);
+  });
+
+  it('names a backend whose loops are down, and its own down loops, as degraded while staying ready', async () => {
+    upstream.health.setStatus('', 'NOT_SERVING');
+    upstream.health.setStatus('loop/audit-log-consumer', 'NOT_SERVING');
+    upstream.health.setStatus('loop/audit-relay:shard-0', 'SERVING');
+    supervisor.supervise('gateway-audit-producer', async () => Promise.reject(new Error('no broker')), { affectsReadiness: false });
+    const degraded = await fetch(`${base}/readyz`);
+    expect(degraded.status).toBe(200);
+    expect(await degraded.json()).toEqual({ status: 'degraded', degraded: { auth: ['audit-log-consumer'], gateway: ['gateway-audit-producer'] } });
+    expect(await gateway.checkReadiness()).toEqual([]);
+    await supervisor.stop();
+    upstream.health.setStatus('loop/audit-log-consumer', 'SERVING');
+    upstream.health.setStatus('', 'SERVING');
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready' });
   });
 
   it('is ready while its backends answer health checks, and names the one that stops', async () => {

@@ -23,7 +23,7 @@ export interface OrgServer extends RunningService {
  * OrgService with every RPC behind token verification. Ready means Redis answers: shards are
  * not probed, so one shard down fails only its own tenants (SHARD_UNAVAILABLE), never the pod.
  */
-export async function startOrgServer(config: OrgConfig, { logger, registry }: ServiceDependencies): Promise<OrgServer> {
+export async function startOrgServer(config: OrgConfig, { logger, registry }: Pick<ServiceDependencies, 'logger' | 'registry'>): Promise<OrgServer> {
   const base = await openShardedService(config, ORG_MIGRATIONS_SCOPE, { logger, registry });
   const { db } = base;
   const upstreams = createUpstreams({ auth: config.AUTH_GRPC_ADDRESS, project: config.PROJECT_GRPC_ADDRESS });

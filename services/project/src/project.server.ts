@@ -21,7 +21,7 @@ export interface ProjectServer extends RunningService {
  * ProjectService with every RPC behind token verification. Calls to auth (membership) and
  * org (plan) carry the caller's own token.
  */
-export async function startProjectServer(config: ProjectConfig, { logger, registry }: ServiceDependencies): Promise<ProjectServer> {
+export async function startProjectServer(config: ProjectConfig, { logger, registry }: Pick<ServiceDependencies, 'logger' | 'registry'>): Promise<ProjectServer> {
   const base = await openShardedService(config, PROJECT_MIGRATIONS_SCOPE, { logger, registry });
   const { db } = base;
   const upstream = { defaultDeadlineMs: config.UPSTREAM_DEADLINE_MS };

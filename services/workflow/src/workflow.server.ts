@@ -23,9 +23,10 @@ export interface WorkflowServer extends RunningService {
 
 /**
  * The workflow service: WorkflowService over gRPC behind token verification, and (unless
- * WORKERS_ENABLED is off) the workers that advance runs on every shard (ADR 0006).
+ * WORKERS_ENABLED is off) the workers that advance runs on every shard (ADR 0006), their
+ * scheduler a supervised loop reflected in the gRPC health (ADR 0012).
  */
-export async function startWorkflowServer(config: WorkflowConfig, { logger, registry }: ServiceDependencies): Promise<WorkflowServer> {
+export async function startWorkflowServer(config: WorkflowConfig, { logger, registry, supervisor }: ServiceDependencies): Promise<WorkflowServer> {
   const base = await openShardedService(config, WORKFLOW_MIGRATIONS_SCOPE, { logger, registry });
   const { db } = base;
   const upstream = { defaultDeadlineMs: config.UPSTREAM_DEADLINE_MS };
@@ -59,14 +60,17 @@ export async function startWorkflowServer(config: WorkflowConfig, { logger, regi
       pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
       leaseMs: config.STEP_LEASE_MS,
       logger,
+      supervisor,
     });
   }
+  supervisor.reportTo(base.server.health);
 
   return {
     port,
     checkReadiness: base.checkReadiness,
     stop: (graceMs) =>
       base.stop(graceMs, async () => {
+        await supervisor.stop();
         await scheduler?.stop(graceMs);
         await Promise.all(scanPools.map((pool) => pool.end()));
         closeGrpcClient(projectClient);

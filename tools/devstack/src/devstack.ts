@@ -39,7 +39,8 @@ function selfControl(settings: DevstackSettings, component: SelfControlled): Con
     `${PORT_VARIABLES.kafka}=${settings.kafkaPort}`,
     `${PORT_VARIABLES.kafkaController}=${settings.kafkaControllerPort}`,
   ];
-  return { stop: [...env, ...cli, 'stop', component], start: [...env, ...cli, 'start', component] };
+  const kill = component === 'kafka' ? { kill: [...env, ...cli, 'kill', component] } : {};
+  return { stop: [...env, ...cli, 'stop', component], start: [...env, ...cli, 'start', component], ...kill };
 }
 
 /** Validates and writes env.json atomically, so a reader never sees half a file. */

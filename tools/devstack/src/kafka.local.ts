@@ -252,6 +252,15 @@ export async function upLocalKafka(settings: DevstackSettings, log: (l: string) 
   throw new DevstackError(`Kafka did not become ready on port ${settings.kafkaPort} (two starts, up to ${READY_TIMEOUT_MS / 1000} s each): see ${p.logFile}`);
 }
 
+/** SIGKILLs the devstack's broker if it runs (no controlled shutdown), and waits until it is gone. */
+export async function killLocalKafka(settings: DevstackSettings): Promise<void> {
+  const p = paths(settings);
+  const pid = livePid(p.pidFile, `kafka.Kafka ${p.config}`);
+  if (pid === undefined) return;
+  process.kill(pid, 'SIGKILL');
+  await waitFor(async () => processCommandLine(pid) === '', 10_000, 50);
+}
+
 /** Stops the devstack's broker if it runs; `purge` also deletes its data and logs. */
 export async function downLocalKafka(settings: DevstackSettings, purge: boolean): Promise<void> {
   const p = paths(settings);

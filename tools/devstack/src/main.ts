@@ -3,6 +3,7 @@ import { ConfigError } from '@bulkhead/config';
 import { DevstackError } from './devstack-error';
 import { readDevstackSettings } from './devstack-settings';
 import { SELF_CONTROLLED, down, previousEnv, startComponent, status, stopComponent, up, type SelfControlled } from './devstack';
+import { killLocalKafka } from './kafka.local';
 import { movedPorts } from './free-ports';
 import { runPlatform } from './platform';
 import { withStateLock } from './state-lock';
@@ -12,6 +13,7 @@ const USAGE = `usage: npm run devstack -- <command>
   status                 each component and whether it answers
   down [--purge]         stop what the devstack started (--purge also deletes its data)
   start|stop redis|kafka one local component (the controls fault-injection tests run)
+  kill kafka             SIGKILL the local broker (a crash, not a stop); start it again with start
   platform               up, then build and run every service against it (npm start)
   free-ports             print \`export\` lines moving each port another process holds to a free one (CI)`;
 
@@ -57,6 +59,10 @@ async function main(argv: string[]): Promise<number> {
     case 'down':
       if (arg !== undefined && arg !== '--purge') throw new DevstackError(`down takes only --purge, got "${arg}"`);
       await locked(() => down(settings, arg === '--purge'));
+      return 0;
+    case 'kill':
+      if (arg !== 'kafka') throw new DevstackError(`kill takes kafka, got "${arg ?? ''}"`);
+      await locked(() => killLocalKafka(settings));
       return 0;
     case 'start':
     case 'stop':

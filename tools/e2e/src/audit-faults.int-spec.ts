@@ -1,21 +1,23 @@
-import { loadDevstackEnv, startComponent, startPlatform, stopComponent, withPgClient, type RunningPlatform } from '@bulkhead/testkit';
+import { loadDevstackEnv, startPlatform, type RunningPlatform } from '@bulkhead/testkit';
+import { loggedWrites } from './logged-writes';
 import { createRestClient, type RestClient } from './rest-client';
 import { expectStatus, MANY_USERS_AUTH_ENV, signUp, type SignedUp } from './tenants';
 
 /**
- * No loss, no duplicates under faults (issue 5): 2 000 writes across 10 tenants through the
- * gateway (each a project update, recorded in the outbox with its change) while the Kafka broker
- * is stopped for 10 s and later the audit service is killed (SIGKILL) in the middle of logging a
- * backlog. Every write must succeed, and the compliance log must end up with exactly one event
- * per write, every tenant's chain verifying.
+ * No loss, no duplicates under faults (issue 5): 1 500 writes across 10 tenants through the
+ * gateway (each a project update, recorded in the outbox with its change) while the audit
+ * service is killed (SIGKILL) in the middle of logging and started again. Every write must
+ * succeed, and the compliance log must end up with exactly one event per write, every tenant's
+ * chain verifying. Broker outages, with the audit service left running, are
+ * self-healing.int-spec.ts's (issue 26): restarting the service after one hid that its consumer
+ * never came back.
  */
 
 jest.setTimeout(300_000);
 
 const devstack = loadDevstackEnv();
 const TENANTS = 10;
-const WRITES_PER_TENANT = 200;
-const OUTAGE_MS = 10_000;
+const WRITES_PER_TENANT = 150;
 
 let platform: RunningPlatform;
 let api: RestClient;
@@ -41,18 +43,6 @@ async function write(tenants: Tenant[], count: number, concurrency = 8): Promise
   );
 }
 
-/** The descriptions the tenant's logged project.updated events carry, and how many events there are. */
-async function loggedWrites(tenantId: string): Promise<string[]> {
-  return withPgClient(devstack.auditDatabase.ownerUrl, async (client) =>
-    (
-      await client.query<{ description: string }>(
-        `SELECT event->'changes'->'after'->>'description' AS description FROM audit_events WHERE tenant_id = $1 AND action = 'project.updated'`,
-        [tenantId],
-      )
-    ).rows.map((row) => row.description),
-  );
-}
-
 beforeAll(async () => {
   platform = await startPlatform({
     services: ['auth', 'org', 'project', 'audit', 'gateway'],
@@ -62,12 +52,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  // Whatever failed, the broker must be up for the specs after this one.
-  startComponent(devstack, 'kafka');
   await platform?.stop();
 });
 
-it('logs every one of 2 000 writes exactly once through a 10 s broker outage and a killed audit service, every chain verifying', async () => {
+it('logs every one of 1 500 writes exactly once through a killed audit service, every chain verifying', async () => {
   const tenants: Tenant[] = [];
   for (let i = 0; i < TENANTS; i++) {
     const owner = await signUp(api, `faults-${i}`);
@@ -78,14 +66,7 @@ it('logs every one of 2 000 writes exactly once through a 10 s broker outage and
 
   await write(tenants, 500);
 
-  // (a) The broker is down for 10 s: writes keep succeeding, their events wait in the outboxes.
-  stopComponent(devstack, 'kafka');
-  const stoppedAt = Date.now();
-  await write(tenants, 500);
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt))));
-  startComponent(devstack, 'kafka');
-
-  // (b) The audit service is killed while it relays and logs that backlog, and started again.
+  // The audit service is killed while it relays and logs, and started again.
   const writing = write(tenants, 500);
   await new Promise((resolve) => setTimeout(resolve, 1500));
   await platform.killService('audit');
@@ -97,10 +78,10 @@ it('logs every one of 2 000 writes exactly once through a 10 s broker outage and
   const expected = Array.from({ length: WRITES_PER_TENANT }, (_, n) => `write-${n}`).sort();
   const deadline = Date.now() + 180_000;
   for (const tenant of tenants) {
-    let logged = await loggedWrites(tenant.owner.orgId);
+    let logged = await loggedWrites(devstack, tenant.owner.orgId);
     while (logged.length < WRITES_PER_TENANT && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      logged = await loggedWrites(tenant.owner.orgId);
+      logged = await loggedWrites(devstack, tenant.owner.orgId);
     }
     // Exactly one event per write: none missing, none twice.
     expect(logged.sort()).toEqual(expected);

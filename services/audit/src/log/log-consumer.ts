@@ -1,5 +1,6 @@
 import type { AuditEvent } from '@bulkhead/audit';
 import type { Logger, Registry } from '@bulkhead/observability';
+import type { LoopBody } from '@bulkhead/service-runtime';
 import { Partitioners, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Counter } from 'prom-client';
@@ -17,65 +18,106 @@ export interface LogConsumerOptions {
   groupId: string;
 }
 
-/** The running consumer of the audit topic. */
-export interface LogConsumer {
-  /** False once kafkajs has given up on the consumer (a crash it does not restart from). */
-  isRunning(): boolean;
-  stop(): Promise<void>;
-}
+/** The supervised loop's name: in `/readyz`, gRPC health (`loop/audit-log-consumer`) and `bulkhead_loop_restarts_total`. */
+export const LOG_CONSUMER_LOOP = 'audit-log-consumer';
 
 /**
  * Consumes the audit topic into the compliance log, batch by batch: messages that cannot be
  * logged go to the dead-letter topic (headers `reason`, `source-partition`, `source-offset`,
  * the original value); the others are appended in one database transaction; only after it
  * commits are the batch's offsets committed. A failure commits nothing, so kafkajs retries the
- * batch (and restarts the consumer when retries run out); redelivered events are dropped by id.
+ * batch; redelivered events are dropped by id.
  * A batch that fails {@link ISOLATE_AFTER_ATTEMPTS} times with an error of the data itself
  * (see {@link isEventError}) is then appended one event at a time, and the events the database
  * refuses go to the dead-letter topic with the database's message, so one bad event cannot stop
  * its partition forever. Connection and other transient errors are retried as before.
+ *
+ * The answer is the body of a supervised loop (ADR 0012): each start connects a fresh consumer
+ * and producer, joins the group and resumes from the committed offsets; it is `running` once it
+ * has joined the group. kafkajs never restarts the consumer itself: any crash (a broker restart's
+ * `Failed to find group coordinator` among them) ends the body and the supervisor starts it
+ * again with backoff. A start that finds the topic gone, or a cluster whose id differs from the
+ * one this process first consumed, fails (and is retried with backoff) instead of consuming:
+ * the first means someone deleted the log's input, the second a broker that lost its data, and
+ * either needs an operator. A running consumer checks both every {@link BROKER_CHECK_INTERVAL_MS}.
  */
-export async function startLogConsumer(options: LogConsumerOptions): Promise<LogConsumer> {
+export function logConsumerLoop(options: LogConsumerOptions): LoopBody {
   const { kafka, pool, logger, topic, deadLetterTopic } = options;
   const metrics = createLogMetrics(options.registry);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  // A crashed member's partitions wait for its session to expire: 15 s, not kafkajs's 30. A
-  // short fetch wait lets a stop leave the group within about a second. A fetch waits for 64 KiB
-  // or 250 ms, whichever comes first: under a steady trickle of writes the log appends fewer,
-  // larger batches (each costs a transaction per partition), for at most 250 ms of lag.
-  const consumer = kafka.consumer({
-    groupId: options.groupId,
-    allowAutoTopicCreation: false,
-    sessionTimeout: 15_000,
-    heartbeatInterval: 3000,
-    minBytes: 64 * 1024,
-    maxWaitTimeInMs: 250,
-  });
-  let running = true;
   const failedAttempts = new Map<string, number>();
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    logger.error({ err: payload.error, restart: payload.restart }, 'the audit-log consumer crashed');
-    if (!payload.restart) running = false;
-  });
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    // Partitions are keyed by tenant, so their batches touch disjoint chains: appending them in
-    // parallel overlaps the database round trips instead of queueing partition behind partition.
-    partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    eachBatch: (payload) => logBatch(payload, { pool, producer, logger, deadLetterTopic, metrics, failedAttempts }),
-  });
-  return {
-    isRunning: () => running,
-    stop: async () => {
-      await consumer.disconnect();
-      await producer.disconnect();
-    },
+  let firstClusterId: string | undefined;
+
+  return async ({ signal, running }) => {
+    const admin = kafka.admin();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    // A crashed member's partitions wait for its session to expire: 15 s, not kafkajs's 30. A
+    // short fetch wait lets a stop leave the group within about a second. A fetch waits for 64 KiB
+    // or 250 ms, whichever comes first: under a steady trickle of writes the log appends fewer,
+    // larger batches (each costs a transaction per partition), for at most 250 ms of lag. A lost
+    // broker crashes the consumer after a few quick retries (about 3 s) rather than kafkajs's
+    // default (about 10 s, then a restart of its own that a non-retriable error skips).
+    const consumer = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 15_000,
+      heartbeatInterval: 3000,
+      minBytes: 64 * 1024,
+      maxWaitTimeInMs: 250,
+      retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 2000, restartOnFailure: async () => false },
+    });
+    const crashed = new Promise<never>((_resolve, reject) => {
+      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+    });
+    crashed.catch(() => undefined);
+    consumer.on(consumer.events.GROUP_JOIN, () => running());
+    // Ends with the supervisor's stop, or with this start (a crash or a failed check).
+    const ending = new AbortController();
+    const ended = AbortSignal.any([signal, ending.signal]);
+    try {
+      await admin.connect();
+      const assertSameClusterAndTopic = async (): Promise<void> => {
+        const { clusterId } = await admin.describeCluster();
+        firstClusterId ??= clusterId;
+        if (clusterId !== firstClusterId) {
+          throw new Error(`the Kafka cluster id changed from ${firstClusterId} to ${clusterId}: the broker lost its data; not consuming until an operator restarts the service`);
+        }
+        if (!(await admin.listTopics()).includes(topic)) throw new Error(`the audit topic ${topic} does not exist: it was deleted; not consuming until it is created again`);
+      };
+      await assertSameClusterAndTopic();
+      await producer.connect();
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        // Partitions are keyed by tenant, so their batches touch disjoint chains: appending them in
+        // parallel overlaps the database round trips instead of queueing partition behind partition.
+        partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => logBatch(payload, { pool, producer, logger, deadLetterTopic, metrics, failedAttempts }),
+      });
+      // kafkajs follows a new cluster, and idles on a deleted topic, without crashing: look.
+      const watching = (async () => {
+        while (!ended.aborted) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, BROKER_CHECK_INTERVAL_MS);
+            ended.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          });
+          if (!ended.aborted) await assertSameClusterAndTopic();
+        }
+      })();
+      watching.catch(() => undefined);
+      await Promise.race([crashed, watching]);
+    } finally {
+      ending.abort();
+      await consumer.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+    }
   };
 }
+
+/** How often a running consumer checks that its topic exists and the cluster is the one it started on. */
+const BROKER_CHECK_INTERVAL_MS = 5000;
 
 /** Batches of different partitions appended at the same time (the audit topic has 6 partitions). */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 6;

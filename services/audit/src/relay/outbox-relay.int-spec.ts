@@ -8,6 +8,7 @@ import { eventually, loadDevstackEnv, toServiceEnvironment, workspaceRoot } from
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Pool } from 'pg';
 import { Registry } from 'prom-client';
+import { createSupervisor, type Supervisor } from '@bulkhead/service-runtime';
 import { auditConfigShape, type AuditConfig } from '../audit.config';
 import { startOutboxRelay, type OutboxRelay } from './outbox-relay';
 import { IDENTITY_SOURCE, outboxSources } from './outbox-sources';
@@ -34,7 +35,7 @@ let identity: Pool;
 let consumer: Consumer;
 const received: Received[] = [];
 const malformed: string[] = [];
-const relays: OutboxRelay[] = [];
+const relays: { relay: OutboxRelay; supervisor: Supervisor }[] = [];
 
 beforeAll(async () => {
   await migrateDevstackDatabases(environment, servicesDir);
@@ -71,7 +72,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+  await stopRelays();
 });
 
 afterAll(async () => {
@@ -83,8 +84,19 @@ afterAll(async () => {
   await admin.deleteTopics({ topics: [config.AUDIT_TOPIC] }).finally(() => admin.disconnect());
 });
 
+/** Stops the loops, then what they use, as the audit service does. */
+async function stopRelays(): Promise<void> {
+  await Promise.all(
+    relays.splice(0).map(async ({ relay, supervisor }) => {
+      await supervisor.stop();
+      await relay.stop();
+    }),
+  );
+}
+
 /** Starts a relay (by default over every devstack outbox (shards and identity)) producing to this run's topic. */
 function startRelay(brokers: readonly string[] = config.KAFKA_BROKERS, registry = new Registry(), sources = outboxSources(config)): OutboxRelay {
+  const supervisor = createSupervisor({ logger, registry, backoff: { initialMs: 100, maxMs: 1000 } });
   const relay = startOutboxRelay({
     sources,
     brokers,
@@ -92,11 +104,11 @@ function startRelay(brokers: readonly string[] = config.KAFKA_BROKERS, registry 
     topic: config.AUDIT_TOPIC,
     batchSize: 50,
     pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
-    backoff: { initialMs: 100, maxMs: 1000 },
     logger,
     registry,
+    supervisor,
   });
-  relays.push(relay);
+  relays.push({ relay, supervisor });
   return relay;
 }
 
@@ -293,7 +305,7 @@ describe('the outbox relay', () => {
     expect(await waiting(tenantIds)).toBe(events.length);
     expect(receivedOf(events.map((event) => event.id))).toEqual([]);
 
-    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+    await stopRelays();
     expect(await waiting(tenantIds)).toBe(events.length);
 
     startRelay();

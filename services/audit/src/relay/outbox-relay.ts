@@ -1,5 +1,6 @@
 import { withTransaction } from '@bulkhead/database';
 import type { Logger, Registry } from '@bulkhead/observability';
+import type { LoopBody, Supervisor } from '@bulkhead/service-runtime';
 import { Pool } from 'pg';
 import { Counter, Gauge } from 'prom-client';
 import { createRelayProducer } from './relay-producer';
@@ -9,12 +10,6 @@ export interface OutboxSource {
   id: string;
   /** As the service role. */
   url: string;
-}
-
-/** How long a loop waits after a failure: `initialMs` doubling per consecutive failure up to `maxMs`, jittered. */
-export interface RelayBackoff {
-  initialMs: number;
-  maxMs: number;
 }
 
 export interface OutboxRelayOptions {
@@ -27,18 +22,18 @@ export interface OutboxRelayOptions {
   batchSize: number;
   /** The wait after finding an outbox empty. */
   pollIntervalMs: number;
-  backoff?: RelayBackoff;
   logger: Logger;
   registry: Registry;
+  /** Runs each source's loop as `audit-relay:<source id>`, restarting it with backoff after a failed batch. */
+  supervisor: Supervisor;
 }
 
 /** The running relay. */
 export interface OutboxRelay {
-  /** Ends every loop after its current batch, then closes the pools and the producer. */
+  /** Closes the pools and the producer; the supervisor has stopped the loops before. */
   stop(): Promise<void>;
 }
 
-const DEFAULT_BACKOFF: RelayBackoff = { initialMs: 100, maxMs: 5000 };
 /** How often, at most, a loop that keeps finding full batches counts the rest of its backlog. */
 const BACKLOG_COUNT_INTERVAL_MS = 1000;
 
@@ -68,12 +63,6 @@ interface OutboxRow {
   payload: string;
 }
 
-/** The delay before retry number `failures` (1, 2, …): exponential, capped, with ±50% jitter below the cap. */
-export function backoffDelay(failures: number, backoff: RelayBackoff, random: () => number = Math.random): number {
-  const ceiling = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(failures - 1, 30));
-  return Math.round(ceiling * (0.5 + random() / 2));
-}
-
 /**
  * Starts one relay loop per outbox source (DESIGN "Audit pipeline", ADR 0005), on its own
  * connection with `app.audit_relay` on. Each loop, in a transaction: claims and deletes the
@@ -81,73 +70,69 @@ export function backoffDelay(failures: number, backoff: RelayBackoff, random: ()
  * keyed by tenant id with the envelope as value and header `event-id`, and commits. A batch that
  * is not full emptied the outbox: the loop waits `pollIntervalMs`, then peeks (one statement, no
  * transaction) and waits again until a row shows up.
- * A Kafka or database failure rolls the batch back (the rows stay) and the loop retries with
- * backoff, logging once per outage and once on recovery; a source that is down stalls only its
- * own loop. Rows produced whose COMMIT then fails are produced again: at least once, and the
- * compliance-log consumer drops ids it already logged.
+ * A Kafka or database failure rolls the batch back (the rows stay) and ends the loop's body: the
+ * supervisor logs why, reports the loop down and starts it again with backoff (ADR 0012); a
+ * source that is down stalls only its own loop. Rows produced whose COMMIT then fails are
+ * produced again: at least once, and the compliance-log consumer drops ids it already logged.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { topic, batchSize, pollIntervalMs, logger } = options;
   const producer = createRelayProducer({ brokers: options.brokers, clientId: options.clientId });
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const metrics = createRelayMetrics(options.registry);
-  const stopping = new AbortController();
 
-  const pause = (ms: number): Promise<void> =>
+  const pause = (ms: number, signal: AbortSignal): Promise<void> =>
     new Promise((resolve) => {
-      if (stopping.signal.aborted) return resolve();
+      if (signal.aborted) return resolve();
       const done = (): void => {
         clearTimeout(timer);
-        stopping.signal.removeEventListener('abort', done);
+        signal.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      stopping.signal.addEventListener('abort', done);
+      signal.addEventListener('abort', done);
     });
 
-  const runLoop = async (source: OutboxSource, pool: Pool): Promise<void> => {
-    let failures = 0;
-    let lastCount = 0;
-    // Whether the last batch emptied the outbox: the next looks before it opens a transaction.
-    let drained = false;
-    while (!stopping.signal.aborted) {
-      try {
-        if (drained && !(await pool.query(PEEK)).rowCount) {
-          await pause(pollIntervalMs);
-          continue;
-        }
-        const relayed = await withTransaction(pool, async (client) => {
-          const { rows } = await client.query<OutboxRow>(CLAIM, [batchSize]);
-          if (rows.length === 0) return 0;
-          await producer.send(
-            topic,
-            rows.map((row) => ({ key: row.tenant_id, value: row.payload, headers: { 'event-id': row.id } })),
-          );
-          if (rows.length < batchSize) metrics.backlog.set({ source: source.id }, 0);
-          else if (Date.now() - lastCount >= BACKLOG_COUNT_INTERVAL_MS) {
-            lastCount = Date.now();
-            const { rows: counted } = await client.query<{ count: string }>('SELECT count(*) AS count FROM audit_outbox');
-            metrics.backlog.set({ source: source.id }, Number(counted[0]?.count ?? 0));
+  const relayLoop =
+    (source: OutboxSource, pool: Pool): LoopBody =>
+    async ({ signal, running }) => {
+      let lastCount = 0;
+      // Whether the last batch emptied the outbox: the next looks before it opens a transaction.
+      let drained = false;
+      while (!signal.aborted) {
+        try {
+          if (drained && !(await pool.query(PEEK)).rowCount) {
+            running();
+            await pause(pollIntervalMs, signal);
+            continue;
           }
-          return rows.length;
-        });
-        if (failures > 0) logger.info({ source: source.id, failures }, 'audit relay recovered');
-        failures = 0;
-        if (relayed === 0) metrics.backlog.set({ source: source.id }, 0);
-        else metrics.relayed.inc({ source: source.id }, relayed);
-        // A partial batch emptied the outbox: waiting lets the next one gather rows instead of
-        // relaying a steady trickle of writes one tiny transaction (and produce) after another.
-        drained = relayed < batchSize;
-        if (drained) await pause(pollIntervalMs);
-      } catch (err) {
-        failures += 1;
-        drained = false;
-        metrics.failures.inc({ source: source.id });
-        if (failures === 1) logger.warn({ err, source: source.id }, 'audit relay cannot relay its outbox; retrying with backoff');
-        await pause(backoffDelay(failures, backoff));
+          const relayed = await withTransaction(pool, async (client) => {
+            const { rows } = await client.query<OutboxRow>(CLAIM, [batchSize]);
+            if (rows.length === 0) return 0;
+            await producer.send(
+              topic,
+              rows.map((row) => ({ key: row.tenant_id, value: row.payload, headers: { 'event-id': row.id } })),
+            );
+            if (rows.length < batchSize) metrics.backlog.set({ source: source.id }, 0);
+            else if (Date.now() - lastCount >= BACKLOG_COUNT_INTERVAL_MS) {
+              lastCount = Date.now();
+              const { rows: counted } = await client.query<{ count: string }>('SELECT count(*) AS count FROM audit_outbox');
+              metrics.backlog.set({ source: source.id }, Number(counted[0]?.count ?? 0));
+            }
+            return rows.length;
+          });
+          running();
+          if (relayed === 0) metrics.backlog.set({ source: source.id }, 0);
+          else metrics.relayed.inc({ source: source.id }, relayed);
+          // A partial batch emptied the outbox: waiting lets the next one gather rows instead of
+          // relaying a steady trickle of writes one tiny transaction (and produce) after another.
+          drained = relayed < batchSize;
+          if (drained) await pause(pollIntervalMs, signal);
+        } catch (err) {
+          metrics.failures.inc({ source: source.id });
+          throw err;
+        }
       }
-    }
-  };
+    };
 
   const pools = options.sources.map((source) => {
     // app.audit_relay is on for the whole session: these connections are the relay's alone.
@@ -157,12 +142,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     pool.on('connect', (client) => client.on('error', (err) => logger.debug({ err, source: source.id }, 'outbox connection lost')));
     return pool;
   });
-  const loops = options.sources.map((source, index) => runLoop(source, pools[index] as Pool));
+  options.sources.forEach((source, index) => options.supervisor.supervise(`audit-relay:${source.id}`, relayLoop(source, pools[index] as Pool)));
 
   return {
     stop: async () => {
-      stopping.abort();
-      await Promise.all(loops);
       await Promise.all([...pools.map((pool) => pool.end()), producer.disconnect()]);
     },
   };

@@ -7,6 +7,7 @@ import { uuidv7 } from '@bulkhead/database';
 import { AppError } from '@bulkhead/errors';
 import { closeGrpcClient, createGrpcClient, createGrpcServer, type GrpcClient, type GrpcServer, type ServiceImplementation } from '@bulkhead/grpc-kit';
 import { createLogger, createMetricsRegistry } from '@bulkhead/observability';
+import { createSupervisor } from '@bulkhead/service-runtime';
 import { loadDevstackEnv, rejection, tamperAuditLog, toServiceEnvironment, workspaceRoot } from '@bulkhead/testkit';
 import { bearerMetadata, buildJwks, createTokenIssuer, generateSigningKey, toJwksMessage, type TokenIssuer } from '@bulkhead/tokens';
 import { Kafka, logLevel } from 'kafkajs';
@@ -66,7 +67,8 @@ beforeAll(async () => {
     TOKEN_AUDIENCE: AUDIENCE,
     AUDIT_EXPORT_BATCH_SIZE: String(EXPORT_BATCH),
   });
-  server = await startAuditServer(config, { logger, registry: createMetricsRegistry('audit') });
+  const registry = createMetricsRegistry('audit');
+  server = await startAuditServer(config, { logger, registry, supervisor: createSupervisor({ logger, registry, backoff: { initialMs: 100, maxMs: 1000 } }) });
   client = createGrpcClient(AuditReviewServiceClient, `127.0.0.1:${server.port}`, { defaultDeadlineMs: 20_000 });
   pool = new Pool({ connectionString: config.AUDIT_DATABASE_URL, max: 3, application_name: `audit-review-int-${run}` });
 });

@@ -2,6 +2,7 @@ import { auditActorOf, auditMessageOf, clientOf, type AuditEventInput } from '@b
 import type { AppError } from '@bulkhead/errors';
 import type { ClientCallOptions } from '@bulkhead/grpc-kit';
 import type { Logger, Registry } from '@bulkhead/observability';
+import type { Supervisor } from '@bulkhead/service-runtime';
 import { tenantKey } from '@bulkhead/tenant-cache';
 import type { Redis } from 'ioredis';
 import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
@@ -153,14 +154,19 @@ export interface GatewayAuditSettings {
   maxQueued: number;
 }
 
+/** The producer's supervised loop: in `/readyz` (degraded, never failing), `bulkhead_loop_restarts_total`. */
+export const GATEWAY_AUDIT_LOOP = 'gateway-audit-producer';
+
 /**
  * The {@link GatewayAudit} over its own idempotent producer (acks=all), or undefined without
- * brokers. The producer connects in the background: the gateway starts and serves while Kafka
- * is unreachable, dropping (and counting) samples until it is back.
+ * brokers. The producer is a supervised loop (ADR 0012): it connects in the background, and a
+ * failed connect or send ends it and connects a fresh one with backoff. The gateway starts and
+ * serves while Kafka is unreachable, dropping (and counting) samples until it is back; the loop
+ * never makes the gateway unready (the samples are best effort), `/readyz` names it as degraded.
  */
 export function startGatewayAudit(
   settings: GatewayAuditSettings,
-  deps: { redis: Pick<Redis, 'set'>; logger: Logger; registry: Registry },
+  deps: { redis: Pick<Redis, 'set'>; logger: Logger; registry: Registry; supervisor: Supervisor },
 ): GatewayAudit | undefined {
   if (settings.brokers === undefined || settings.brokers.length === 0) return undefined;
   const { logger } = deps;
@@ -176,7 +182,38 @@ export function startGatewayAudit(
         logger.warn(fields, `kafka ${label.toLowerCase()}: ${message}`);
       },
   });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  producer.connect().catch((err: unknown) => logger.warn({ err }, 'audit producer not connected; the gateway’s audit events are dropped until it is'));
+  let connected: { producer: Producer; lost: (err: unknown) => void } | undefined;
+  deps.supervisor.supervise(
+    GATEWAY_AUDIT_LOOP,
+    async ({ signal, running }) => {
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      try {
+        await producer.connect();
+        await new Promise<void>((resolve, reject) => {
+          connected = { producer, lost: reject };
+          running();
+          if (signal.aborted) resolve();
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      } finally {
+        connected = undefined;
+        await producer.disconnect().catch(() => undefined);
+      }
+    },
+    { affectsReadiness: false },
+  );
+  const producer: Pick<Producer, 'send' | 'disconnect'> = {
+    send: async (record) => {
+      const current = connected;
+      if (current === undefined) throw new Error('the gateway audit producer is not connected');
+      try {
+        return await current.producer.send(record);
+      } catch (err) {
+        current.lost(err);
+        throw err;
+      }
+    },
+    disconnect: async () => connected?.producer.disconnect(),
+  };
   return createGatewayAudit({ ...deps, producer, topic: settings.topic, sampleWindowSeconds: settings.sampleWindowSeconds, maxQueued: settings.maxQueued });
 }

@@ -1,5 +1,6 @@
 import type { TenantDatabase } from '@bulkhead/database';
 import type { Logger } from '@bulkhead/observability';
+import type { Supervisor } from '@bulkhead/service-runtime';
 import type { Pool } from 'pg';
 import type { AgentInvoker, AgentOutcome } from '../agents/agents';
 import { claimSteps, renewLease, tenantsWithWork, type StepClaim } from './claims.repository';
@@ -16,12 +17,17 @@ export interface SchedulerOptions {
   pollIntervalMs: number;
   leaseMs: number;
   logger: Logger;
+  /** Runs the claiming loop as `workflow-scheduler`, restarting it if it fails. */
+  supervisor: Supervisor;
 }
+
+/** The scheduler's supervised loop: in `/readyz`, gRPC health (`loop/workflow-scheduler`) and `bulkhead_loop_restarts_total`. */
+export const SCHEDULER_LOOP = 'workflow-scheduler';
 
 export interface Scheduler {
   /** The tenant has work now (a run started, resumed or reset here): it is tried at once, without waiting for the next scan. */
   notify(tenantId: string): void;
-  /** Stops claiming; waits up to `graceMs` for running steps (the rest are reclaimed after their lease). */
+  /** Once the supervisor has stopped claiming: waits up to `graceMs` for running steps (the rest are reclaimed after their lease). */
   stop(graceMs: number): Promise<void>;
 }
 
@@ -54,7 +60,6 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const withWork = new Set<string>();
   const lastServed = new Map<string, number>();
   let tick = 0;
-  let stopping = false;
   let lastScanAt = Number.NEGATIVE_INFINITY;
   let wake: (() => void) | undefined;
 
@@ -186,9 +191,10 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       .withTenant({ tenantId }, (tx) => claimSteps(tx, options.owner, options.leaseMs, max))
       .catch((err: unknown) => (logger.warn({ err, tenantId }, 'claiming steps failed'), []));
 
-  const loop = async () => {
+  const loop = async (signal: AbortSignal) => {
     const room = () => options.concurrency + ahead - busy - ready.length;
-    while (!stopping) {
+    signal.addEventListener('abort', nudge, { once: true });
+    while (!signal.aborted) {
       if (room() <= 0) {
         await idle(options.pollIntervalMs);
         continue;
@@ -204,7 +210,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       const turn = [...withWork].sort((a, b) => (lastServed.get(a) ?? 0) - (lastServed.get(b) ?? 0));
       const share = Math.max(1, Math.floor(room() / turn.length));
       for (const tenantId of turn) {
-        if (stopping || room() <= 0) break;
+        if (signal.aborted || room() <= 0) break;
         const claims = await claimFor(tenantId, Math.min(share, room()));
         if (claims.length === 0) {
           withWork.delete(tenantId);
@@ -216,7 +222,12 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       }
     }
   };
-  const looping = loop().catch((err: unknown) => logger.error({ err }, 'workflow scheduler stopped'));
+  // Claiming failures (a shard down) are retried by the loop itself; anything else it throws
+  // ends it, and the supervisor starts it again with the tenants it knew (ADR 0012).
+  options.supervisor.supervise(SCHEDULER_LOOP, async ({ signal, running }) => {
+    running();
+    await loop(signal);
+  });
 
   return {
     notify(tenantId) {
@@ -224,9 +235,6 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       nudge();
     },
     async stop(graceMs) {
-      stopping = true;
-      nudge();
-      await looping;
       // Steps claimed ahead start as slots free; all of them get the grace to finish.
       const finished = (async () => {
         while (running.size + recording.size > 0) await Promise.allSettled([...running, ...recording]);
