@@ -118,7 +118,7 @@ describe('organization routes', () => {
     expect(fixture.orgService.lastRequest('deleteOrganization')).toEqual({ id: TENANT_ID });
   });
 
-  it('answers usage against the plan', async () => {
+  it('answers usage against the plan, byte counts past 2^31 whole', async () => {
     const response = await fixture.app.inject({ method: 'GET', url: `/v1/orgs/${TENANT_ID}/usage`, headers });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
@@ -126,6 +126,7 @@ describe('organization routes', () => {
       items: [
         { resource: 'projects', used: 2, limit: 3 },
         { resource: 'members', used: 1, limit: 5 },
+        { resource: 'storageBytes', used: 3 * 2 ** 31, limit: 50 * 2 ** 30 },
       ],
     });
     expect(fixture.orgService.lastRequest('getUsage')).toEqual({ organizationId: TENANT_ID });
