@@ -76,6 +76,11 @@ describe('GET /v1/orgs/{orgId}/usage', () => {
       requestsPerMinute: { used: 1, limit: REQUESTS_PER_MINUTE },
     });
 
+    // The profile names the same limits, storageBytes included (its request rate is the plan table's).
+    const profile = await as(owner).call<{ limits: unknown }>('GET', `/v1/orgs/${owner.orgId}`);
+    expectStatus(profile, 200);
+    expect(profile.body.limits).toEqual(BASIC);
+
     const project = await created(owner, '/v1/projects', { name: 'Usage' });
     const slow = await created(owner, '/v1/agents', { name: 'slow', kind: 'http', config: { url: `${target.url}/usage-slow?delayMs=3000`, body: {} } });
     const kb = await created(owner, '/v1/agents', { name: 'kb', kind: 'knowledge-qa', config: { maxPassages: 2 } });

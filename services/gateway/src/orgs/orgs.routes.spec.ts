@@ -22,7 +22,7 @@ describe('organization routes', () => {
     name: 'Acme',
     slug: 'acme',
     plan: 'basic',
-    limits: { projects: 3, members: 5, workflows: 10, agents: 5, requestsPerMinute: 600, concurrentRuns: 2 },
+    limits: { projects: 3, members: 5, workflows: 10, agents: 5, requestsPerMinute: 600, concurrentRuns: 2, storageBytes: 10 * 1024 * 1024 },
     settings: { theme: 'dark' },
     createdAt: '2026-01-02T03:04:05.000Z',
     updatedAt: '2026-01-02T03:04:05.000Z',

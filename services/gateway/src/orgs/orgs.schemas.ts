@@ -34,6 +34,7 @@ const planLimits = z
     agents: z.int(),
     requestsPerMinute: z.int(),
     concurrentRuns: z.int(),
+    storageBytes: z.int().describe('Bytes of knowledge-base document text (UTF-8, as split into passages).'),
   })
   .describe("What the organization's plan allows; 0 is unlimited.");
 

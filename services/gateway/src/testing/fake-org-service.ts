@@ -21,7 +21,7 @@ export const ORGANIZATION: orgV1.Organization = {
   name: 'Acme',
   slug: 'acme',
   plan: 'basic',
-  limits: { projects: 3, members: 5, workflows: 10, agents: 5, requestsPerMinute: 600, concurrentRuns: 2 },
+  limits: { projects: 3, members: 5, workflows: 10, agents: 5, requestsPerMinute: 600, concurrentRuns: 2, storageBytes: 10 * 1024 * 1024 },
   settings: { theme: 'dark' },
   createdAt: CREATED_AT,
   updatedAt: CREATED_AT,
