@@ -136,5 +136,8 @@ export function createAgentHandlers(agents: AgentsService): ServiceImplementatio
       await agents.deleteDocument(callerOf(ctx), input.agentId, input.documentId);
       return {};
     },
+    async getAgentUsage(_request, ctx) {
+      return agents.usage(callerOf(ctx));
+    },
   };
 }

@@ -61,6 +61,11 @@ const schemas = {
   }),
 };
 
+const INT32_MAX = 2 ** 31 - 1;
+
+/** The deprecated int32 `used`/`limit` of a usage item: capped, as their proto comment says (`used64`/`limit64` hold the value). */
+const toInt32 = (value: number): number => Math.min(value, INT32_MAX);
+
 const toMember = (member: membershipV1.Member): orgV1.Member => ({ ...member });
 
 const toInvitation = ({ invitation, status }: { invitation: InvitationRecord; status: InvitationStatus }): orgV1.Invitation => ({
@@ -168,7 +173,8 @@ export function createOrgHandlers(deps: OrgHandlerDependencies): ServiceImplemen
       const { organizationId } = parseRequest(schemas.byOrganization, request);
       const caller = callerOf(ctx);
       requireOwnOrganization(caller, organizationId);
-      return deps.usage.get(caller);
+      const { plan, items } = await deps.usage.get(caller);
+      return { plan, items: items.map(({ resource, used, limit }) => ({ resource, used: toInt32(used), limit: toInt32(limit), used64: used, limit64: limit })) };
     },
   };
 }

@@ -414,15 +414,16 @@ describe('audit events, in the transaction of the change', () => {
 });
 
 describe('usage', () => {
-  it('counts projects (project service) and members (auth) against the plan', async () => {
+  it('counts projects (project service) and members (auth) against the plan, leaving out the items of upstreams it is not given', async () => {
     const acme = await newOrg('usage', 1);
     upstreams.state.projects.set(acme.id, 2);
     const usage = await org.getUsage({ organizationId: acme.id }, as(acme.viewer));
+    // No AGENT_/WORKFLOW_GRPC_ADDRESS here: agents, storageBytes, workflows and concurrentRuns are absent, not 0.
     expect(usage).toEqual({
       plan: 'basic',
       items: [
-        { resource: 'projects', used: 2, limit: 3 },
-        { resource: 'members', used: 2, limit: 5 },
+        { resource: 'projects', used: 2, limit: 3, used64: 2, limit64: 3 },
+        { resource: 'members', used: 2, limit: 5, used64: 2, limit64: 5 },
       ],
     });
     expect(upstreams.state.calls.filter((c) => c.method === 'GetProjectUsage').pop()?.authorization).toBe(`Bearer ${acme.viewer}`);

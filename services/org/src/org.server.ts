@@ -26,7 +26,7 @@ export interface OrgServer extends RunningService {
 export async function startOrgServer(config: OrgConfig, { logger, registry }: Pick<ServiceDependencies, 'logger' | 'registry'>): Promise<OrgServer> {
   const base = await openShardedService(config, ORG_MIGRATIONS_SCOPE, { logger, registry });
   const { db } = base;
-  const upstreams = createUpstreams({ auth: config.AUTH_GRPC_ADDRESS, project: config.PROJECT_GRPC_ADDRESS });
+  const upstreams = createUpstreams({ auth: config.AUTH_GRPC_ADDRESS, project: config.PROJECT_GRPC_ADDRESS, agent: config.AGENT_GRPC_ADDRESS, workflow: config.WORKFLOW_GRPC_ADDRESS });
   const cache = createTenantCache(base.redis, { logger });
   const organizations = createOrganizationsService({ db, cache, upstreams });
   const members = createMembersService({ upstreams });

@@ -139,6 +139,9 @@ export function createWorkflowHandlers(deps: WorkflowHandlerDependencies): Servi
       const current = toRun(run, step === undefined ? [] : [step]).steps.find((state) => state.id === stepId);
       return { step: current, history: history.map(toStepState) };
     },
+    async getWorkflowUsage(_request, ctx) {
+      return deps.runs.usage(callerOf(ctx));
+    },
     pauseRun: control('pause'),
     resumeRun: control('resume'),
     cancelRun: control('cancel'),

@@ -457,7 +457,7 @@ describe('values that fail helm template', () => {
       'shards: the id "shard-0" is used twice',
     ],
     ['an HPA whose max is below its min', { services: { auth: { hpa: { enabled: true, min: 4, max: 2 } } } }, 'services.auth.hpa: max (2) is below min (4)'],
-    ['a gRPC peer that is not enabled', { services: { project: { enabled: false } } }, 'services.gateway.grpcPeers: project is not enabled'],
+    ['a gRPC peer that is not enabled', { services: { project: { enabled: false } } }, 'grpcPeers: project is not enabled, so nothing answers PROJECT_GRPC_ADDRESS'],
   ])('rejects %s with a message from the templates', (_case, override, message) => {
     const result = helmTemplate(tools, [valuesFile('bad-template', override)], RENDER_KUBE_VERSION);
     expect(result.status).not.toBe(0);

@@ -83,10 +83,15 @@ export const agentsRepository = {
     await tx.query('DELETE FROM agents WHERE tenant_id = $1 AND id = $2', [tx.tenantId, id]);
   },
 
+  /** The organization's agent count. */
+  async count(tx: TenantTx): Promise<number> {
+    const { rows } = await tx.query<{ count: string }>('SELECT count(*) AS count FROM agents WHERE tenant_id = $1', [tx.tenantId]);
+    return Number(rows[0]?.count ?? 0);
+  },
+
   /** The organization's agent count, under a per-tenant lock so concurrent creates cannot pass the plan limit. */
   async lockedCount(tx: TenantTx): Promise<number> {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('agents:' || $1, 0))`, [tx.tenantId]);
-    const { rows } = await tx.query<{ count: string }>('SELECT count(*) AS count FROM agents WHERE tenant_id = $1', [tx.tenantId]);
-    return Number(rows[0]?.count ?? 0);
+    return agentsRepository.count(tx);
   },
 };

@@ -252,6 +252,12 @@ export function createAgentsService(options: AgentsServiceOptions) {
         await recordAuditEvent(tx, { ...auditedBy(caller), action: 'agent_document.removed', resource: { type: 'agent_document', id: documentId }, outcome: 'success', metadata: { agentId } });
       });
     },
+
+    /** The organization's agents and stored document bytes, for its usage against the plan. */
+    async usage(caller: Caller): Promise<{ agents: number; storageBytes: number }> {
+      requirePermission(caller.principal, 'org.usage.read');
+      return db.withTenant(ctxOf(caller), async (tx) => ({ agents: await agentsRepository.count(tx), storageBytes: await documentsRepository.storedBytes(tx) }));
+    },
   };
 }
 

@@ -55,14 +55,19 @@ export function storedBytesOf(content: string): number {
 }
 
 export const documentsRepository = {
+  /** The bytes of document text the tenant stores (what the plan's `storageBytes` counts). */
+  async storedBytes(tx: TenantTx): Promise<number> {
+    const { rows } = await tx.query<{ bytes: string }>('SELECT coalesce(sum(octet_length(content)), 0)::bigint AS bytes FROM agent_passages WHERE tenant_id = $1', [tx.tenantId]);
+    return Number(rows[0]?.bytes ?? 0);
+  },
+
   /**
-   * The bytes of document text the tenant stores, under a per-tenant lock held to the end of the
-   * transaction, so concurrent additions cannot overshoot the plan together.
+   * {@link storedBytes} under a per-tenant lock held to the end of the transaction, so concurrent
+   * additions cannot overshoot the plan together.
    */
   async lockedStoredBytes(tx: TenantTx): Promise<number> {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('agent-documents:' || $1, 0))`, [tx.tenantId]);
-    const { rows } = await tx.query<{ bytes: string }>('SELECT coalesce(sum(octet_length(content)), 0)::bigint AS bytes FROM agent_passages WHERE tenant_id = $1', [tx.tenantId]);
-    return Number(rows[0]?.bytes ?? 0);
+    return documentsRepository.storedBytes(tx);
   },
 
   async insert(tx: TenantTx, agentId: string, title: string, content: string): Promise<DocumentRecord> {

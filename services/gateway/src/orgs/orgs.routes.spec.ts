@@ -22,7 +22,7 @@ describe('organization routes', () => {
     name: 'Acme',
     slug: 'acme',
     plan: 'basic',
-    limits: { projects: 3, members: 5, workflows: 10, agents: 5, requestsPerMinute: 600, concurrentRuns: 2 },
+    limits: { projects: 3, members: 5, workflows: 10, agents: 5, requestsPerMinute: 600, concurrentRuns: 2, storageBytes: 10 * 1024 * 1024 },
     settings: { theme: 'dark' },
     createdAt: '2026-01-02T03:04:05.000Z',
     updatedAt: '2026-01-02T03:04:05.000Z',
@@ -118,7 +118,7 @@ describe('organization routes', () => {
     expect(fixture.orgService.lastRequest('deleteOrganization')).toEqual({ id: TENANT_ID });
   });
 
-  it('answers usage against the plan', async () => {
+  it('answers usage against the plan, byte counts past 2^31 whole', async () => {
     const response = await fixture.app.inject({ method: 'GET', url: `/v1/orgs/${TENANT_ID}/usage`, headers });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
@@ -126,6 +126,7 @@ describe('organization routes', () => {
       items: [
         { resource: 'projects', used: 2, limit: 3 },
         { resource: 'members', used: 1, limit: 5 },
+        { resource: 'storageBytes', used: 3 * 2 ** 31, limit: 50 * 2 ** 30 },
       ],
     });
     expect(fixture.orgService.lastRequest('getUsage')).toEqual({ organizationId: TENANT_ID });

@@ -1,6 +1,7 @@
 import { authenticatedRouteSchema, type Authentication } from '../authentication/authentication.hooks';
 import { nextCursorOf, noContent, pageQuery, pageRequestOf } from '../http/common.schemas';
 import type { HttpApp } from '../http/http-app';
+import { requestRateOf } from '../rate-limit/rate-limit.policy';
 import type { AuthClient } from '../upstream/auth.upstream';
 import type { OrgClient } from '../upstream/org.upstream';
 import { requiredField } from '../upstream/upstream-call';
@@ -101,10 +102,18 @@ export function registerOrgRoutes(app: HttpApp, deps: { auth: AuthClient; org: O
   app.get(
     '/v1/orgs/:orgId/usage',
     { ...authentication.hooks, schema: { ...authenticated("Counts against the plan's limits"), params: orgIdParams, response: { 200: usageResponse } } },
-    async (request) => {
+    async (request, reply) => {
       const organizationId = ownOrganizationId(authentication, request, request.params.orgId);
       const answer = await org.getUsage({ organizationId }, authentication.callOptionsOf(request));
-      return { plan: answer.plan, items: answer.items.map(({ resource, used, limit }) => ({ resource, used, limit })) };
+      // The request rate is the gateway's own: its bucket, as the rate-limit guard left it for this request.
+      const requestRate = requestRateOf(reply.getHeaders());
+      return {
+        plan: answer.plan,
+        items: [
+          ...answer.items.map(({ resource, used64, limit64 }) => ({ resource, used: used64, limit: limit64 })),
+          ...(requestRate === undefined ? [] : [{ resource: 'requestsPerMinute', ...requestRate }]),
+        ],
+      };
     },
   );
 }

@@ -34,6 +34,7 @@ const planLimits = z
     agents: z.int(),
     requestsPerMinute: z.int(),
     concurrentRuns: z.int(),
+    storageBytes: z.int().describe('Bytes of knowledge-base document text (UTF-8, as split into passages).'),
   })
   .describe("What the organization's plan allows; 0 is unlimited.");
 
@@ -56,7 +57,19 @@ export const orgListResponse = listResponse(
 
 export const usageResponse = z.object({
   plan: z.string(),
-  items: z.array(z.object({ resource: z.string().describe('projects, members, …'), used: z.int(), limit: z.int().describe('0: unlimited.') })),
+  items: z
+    .array(
+      z.object({
+        resource: z
+          .string()
+          .describe(
+            'The plan limit: projects, members, agents, storageBytes (knowledge-base document text, UTF-8 bytes), workflows, concurrentRuns (runs running now), requestsPerMinute (requests of the last minute, this one included). Clients must ignore names they do not know.',
+          ),
+        used: z.int().min(0),
+        limit: z.int().min(0).describe('0: unlimited.'),
+      }),
+    )
+    .describe("One item per plan limit. agents and storageBytes, workflows and concurrentRuns are left out when the platform runs without the agent or workflow service; requestsPerMinute when the rate-limit store did not answer."),
 });
 
 export const toOrgResponse = (org: orgV1.Organization): z.infer<typeof orgResponse> => ({

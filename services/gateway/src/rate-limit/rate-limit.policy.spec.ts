@@ -1,5 +1,5 @@
 import { PLAN_LIMITS } from '@bulkhead/permissions';
-import { bucketPoliciesOf, bucketPolicyOf, rateLimitHeaders, retryAfterSeconds } from './rate-limit.policy';
+import { bucketPoliciesOf, bucketPolicyOf, rateLimitHeaders, requestRateOf, retryAfterSeconds } from './rate-limit.policy';
 
 describe('the rate limit bucket of a plan', () => {
   it('holds one minute of requests and refills at the per-minute rate', () => {
@@ -46,5 +46,17 @@ describe('Retry-After of a refused request', () => {
 
   it('is never less than one second', () => {
     expect(retryAfterSeconds(bucketPolicyOf(60_000), { allowed: false, tokens: 0.999 })).toBe(1);
+  });
+});
+
+describe('the request rate of a response', () => {
+  it('is what the bucket is short of full, read back from the RateLimit headers', () => {
+    const policy = bucketPolicyOf(600);
+    expect(requestRateOf(rateLimitHeaders(policy, { allowed: true, tokens: 596.4 }))).toEqual({ used: 4, limit: 600 });
+    expect(requestRateOf(rateLimitHeaders(policy, { allowed: false, tokens: 0.2 }))).toEqual({ used: 600, limit: 600 });
+  });
+
+  it('is unknown when the store did not answer (no headers)', () => {
+    expect(requestRateOf({})).toBeUndefined();
   });
 });

@@ -47,6 +47,18 @@ export function rateLimitHeaders(policy: BucketPolicy, state: BucketState): Reco
   };
 }
 
+/**
+ * The request rate that {@link rateLimitHeaders} told a response: `used` is what the bucket is
+ * short of full (the requests of the last minute not yet refilled, this one included) and `limit`
+ * its capacity. Undefined without the headers (the store did not answer: the request went unlimited).
+ */
+export function requestRateOf(headers: Readonly<Record<string, unknown>>): { used: number; limit: number } | undefined {
+  const limit = Number(headers['ratelimit-limit']);
+  const remaining = Number(headers['ratelimit-remaining']);
+  if (headers['ratelimit-limit'] === undefined || !Number.isInteger(limit) || !Number.isInteger(remaining)) return undefined;
+  return { used: limit - remaining, limit };
+}
+
 /** Whole seconds (at least 1) until a refused request would find a token in the bucket. */
 export function retryAfterSeconds(policy: BucketPolicy, state: BucketState): number {
   return Math.max(1, secondsUntil(1 - state.tokens, policy));

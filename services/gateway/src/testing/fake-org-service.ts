@@ -21,7 +21,7 @@ export const ORGANIZATION: orgV1.Organization = {
   name: 'Acme',
   slug: 'acme',
   plan: 'basic',
-  limits: { projects: 3, members: 5, workflows: 10, agents: 5, requestsPerMinute: 600, concurrentRuns: 2 },
+  limits: { projects: 3, members: 5, workflows: 10, agents: 5, requestsPerMinute: 600, concurrentRuns: 2, storageBytes: 10 * 1024 * 1024 },
   settings: { theme: 'dark' },
   createdAt: CREATED_AT,
   updatedAt: CREATED_AT,
@@ -113,8 +113,9 @@ export async function startFakeOrgService(logger: Logger, tokens: TestTokens): P
       return {
         plan: 'basic',
         items: [
-          { resource: 'projects', used: 2, limit: 3 },
-          { resource: 'members', used: 1, limit: 5 },
+          { resource: 'projects', used: 2, limit: 3, used64: 2, limit64: 3 },
+          { resource: 'members', used: 1, limit: 5, used64: 1, limit64: 5 },
+          { resource: 'storageBytes', used: 2 ** 31 - 1, limit: 2 ** 31 - 1, used64: 3 * 2 ** 31, limit64: 50 * 2 ** 30 },
         ],
       };
     },

@@ -13,25 +13,35 @@ export interface UsageItem {
 export interface UsageServiceOptions {
   organizations: OrganizationsService;
   members: MembersService;
-  upstreams: Pick<Upstreams, 'projects'>;
+  upstreams: Pick<Upstreams, 'projects' | 'agents' | 'workflows'>;
 }
 
-/** Counts against the plan's limits, asked of the services that own each count. */
+/**
+ * Counts against the plan's limits, asked of the services that own each count (with the
+ * caller's token, so each checks `org.usage.read` itself). The items of an upstream the service
+ * is not configured with are left out rather than reported as zero.
+ */
 export function createUsageService(options: UsageServiceOptions) {
+  const { agents, workflows, projects } = options.upstreams;
   return {
     async get(caller: Caller): Promise<{ plan: Plan; items: UsageItem[] }> {
       requirePermission(caller.principal, 'org.usage.read');
-      const [plan, projects, members] = await Promise.all([
+      const [plan, projectUsage, members, agentUsage, workflowUsage] = await Promise.all([
         options.organizations.planOf(caller),
-        options.upstreams.projects.getProjectUsage({}, caller.upstream),
+        projects.getProjectUsage({}, caller.upstream),
         options.members.total(caller),
+        agents?.getAgentUsage({}, caller.upstream),
+        workflows?.getWorkflowUsage({}, caller.upstream),
       ]);
       const limits = limitsOf(plan);
+      const item = (resource: PlanLimit, used: number): UsageItem => ({ resource, used, limit: limits[resource] });
       return {
         plan,
         items: [
-          { resource: 'projects', used: projects.projects, limit: limits.projects },
-          { resource: 'members', used: members, limit: limits.members },
+          item('projects', projectUsage.projects),
+          item('members', members),
+          ...(agentUsage === undefined ? [] : [item('agents', agentUsage.agents), item('storageBytes', agentUsage.storageBytes)]),
+          ...(workflowUsage === undefined ? [] : [item('workflows', workflowUsage.workflows), item('concurrentRuns', workflowUsage.runningRuns)]),
         ],
       };
     },

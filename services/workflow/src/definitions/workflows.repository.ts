@@ -95,10 +95,15 @@ export const workflowsRepository = {
     await tx.query('DELETE FROM workflows WHERE tenant_id = $1 AND id = $2', [tx.tenantId, id]);
   },
 
+  /** Workflows the organization has. */
+  async count(tx: TenantTx): Promise<number> {
+    const { rows } = await tx.query<{ count: string }>('SELECT count(*) AS count FROM workflows WHERE tenant_id = $1', [tx.tenantId]);
+    return Number(rows[0]?.count ?? 0);
+  },
+
   /** Workflows the organization has, under a per-tenant lock so concurrent creates cannot pass the plan limit. */
   async lockedCount(tx: TenantTx): Promise<number> {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('workflows:' || $1, 0))`, [tx.tenantId]);
-    const { rows } = await tx.query<{ count: string }>('SELECT count(*) AS count FROM workflows WHERE tenant_id = $1', [tx.tenantId]);
-    return Number(rows[0]?.count ?? 0);
+    return workflowsRepository.count(tx);
   },
 };

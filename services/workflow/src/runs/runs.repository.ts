@@ -124,6 +124,12 @@ export const toExecution = (row: ExecutionRow): StepExecutionRecord => ({
 });
 
 export const runsRepository = {
+  /** The organization's runs running now: what the plan's `concurrentRuns` holds (the workers promote pending ones up to it). */
+  async countRunning(tx: TenantTx): Promise<number> {
+    const { rows } = await tx.query<{ count: string }>("SELECT count(*) AS count FROM workflow_runs WHERE tenant_id = $1 AND status = 'running'", [tx.tenantId]);
+    return Number(rows[0]?.count ?? 0);
+  },
+
   /**
    * A pending run of the workflow's current definition (its steps and version copied in the
    * same statement); undefined when the tenant has no such workflow.

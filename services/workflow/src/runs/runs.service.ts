@@ -3,11 +3,12 @@ import { auditedBy, recordAuditEvent, type AuditAction } from '@bulkhead/audit';
 import type { TenantDatabase, TenantTx } from '@bulkhead/database';
 import { notFound } from '@bulkhead/errors';
 import { pageOf, type PageWindow } from '@bulkhead/grpc-kit';
-import { limitsOf } from '@bulkhead/permissions';
+import { limitsOf, requirePermission } from '@bulkhead/permissions';
 import type { OrgPlanSource } from '@bulkhead/tenant-cache';
 import type { JsonValue } from '@bulkhead/templates';
 import type { Caller } from '../caller';
 import { runNotFound, workflowNotFound, type ProjectAccess } from '../definitions/project-access';
+import { workflowsRepository } from '../definitions/workflows.repository';
 import type { WorkflowsService } from '../definitions/workflows.service';
 import { requireControlAllowed, statusAfter, type RunControl } from './run-transitions';
 import { runsRepository, type RunRecord, type RunStatus, type StepExecutionRecord } from './runs.repository';
@@ -159,6 +160,11 @@ export function createRunsService(options: RunsServiceOptions) {
       return controlled;
     },
 
+    /** The organization's workflows and its runs running now (what `concurrentRuns` holds), for its usage against the plan. */
+    async usage(caller: Caller): Promise<{ workflows: number; runningRuns: number }> {
+      requirePermission(caller.principal, 'org.usage.read');
+      return db.withTenant(ctxOf(caller), async (tx) => ({ workflows: await workflowsRepository.count(tx), runningRuns: await runsRepository.countRunning(tx) }));
+    },
   };
 }
 
