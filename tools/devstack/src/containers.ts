@@ -60,12 +60,12 @@ export async function upContainerPostgres(settings: DevstackSettings): Promise<L
   return env;
 }
 
-/** Redis 7 in a container on the devstack's Redis port. */
+/** Redis 7 in a container on the devstack's Redis port, with an append-only file as the chart's Redis has. */
 export async function upContainerRedis(settings: DevstackSettings): Promise<{ url: string; control: Control }> {
   const control = await startNamed(
     'redis',
     new GenericContainer('redis:7')
-      .withCommand(['redis-server', '--save', '', '--appendonly', 'no'])
+      .withCommand(['redis-server', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'])
       .withExposedPorts({ container: 6379, host: settings.redisPort })
       .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/)),
   );

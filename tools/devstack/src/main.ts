@@ -5,6 +5,7 @@ import { readDevstackSettings } from './devstack-settings';
 import { SELF_CONTROLLED, down, previousEnv, startComponent, status, stopComponent, up, type SelfControlled } from './devstack';
 import { killLocalKafka } from './kafka.local';
 import { movedPorts } from './free-ports';
+import { run } from './processes';
 import { runPlatform } from './platform';
 import { withStateLock } from './state-lock';
 
@@ -13,6 +14,7 @@ const USAGE = `usage: npm run devstack -- <command>
   status                 each component and whether it answers
   down [--purge]         stop what the devstack started (--purge also deletes its data)
   start|stop redis|kafka one local component (the controls fault-injection tests run)
+  start|stop pg-a|pg-b   one PostgreSQL server of the recorded devstack (pg-a: identity, shards 0 and 1)
   kill kafka             SIGKILL the local broker (a crash, not a stop); start it again with start
   platform               up, then build and run every service against it (npm start)
   free-ports             print \`export\` lines moving each port another process holds to a free one (CI)`;
@@ -65,10 +67,19 @@ async function main(argv: string[]): Promise<number> {
       await locked(() => killLocalKafka(settings));
       return 0;
     case 'start':
-    case 'stop':
-      if (!isSelfControlled(arg)) throw new DevstackError(`${command} takes ${SELF_CONTROLLED.join(' or ')}, got "${arg ?? ''}" (PostgreSQL: pg_ctlcluster, see controls in env.json)`);
+    case 'stop': {
+      // A PostgreSQL server runs its recorded control (pg_ctlcluster, or the container's).
+      const recorded = previousEnv(settings);
+      const control = recorded?.postgresServers.some((server) => server.id === arg) === true ? recorded.controls[arg as string]?.[command] : undefined;
+      if (control !== undefined) {
+        const [program, ...args] = control as [string, ...string[]];
+        await locked(async () => void run(program, args, `${command} ${String(arg)} failed`));
+        return 0;
+      }
+      if (!isSelfControlled(arg)) throw new DevstackError(`${command} takes ${SELF_CONTROLLED.join(', ')} or a PostgreSQL server of the devstack (pg-a, pg-b), got "${arg ?? ''}"`);
       await locked(() => (command === 'start' ? startComponent(settings, arg, log) : stopComponent(settings, arg)));
       return 0;
+    }
     default:
       print(USAGE);
       return command === undefined || command === 'help' ? 0 : 2;

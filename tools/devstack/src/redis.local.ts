@@ -18,7 +18,8 @@ function ourRedis(settings: DevstackSettings): number | undefined {
 
 /**
  * Starts the devstack's own Redis (not Debian's service: there is no init system to rely on)
- * on loopback, without persistence. Returns its URL once it accepts connections.
+ * on loopback, with an append-only file as the chart's Redis has (k8s/redis): a revoked session
+ * must stay revoked across a Redis restart. Returns its URL once it accepts connections.
  */
 export async function upLocalRedis(settings: DevstackSettings, log: (l: string) => void): Promise<string> {
   ensureDebianPackages(['redis-server'], log);
@@ -37,7 +38,7 @@ export async function upLocalRedis(settings: DevstackSettings, log: (l: string) 
     log(`starting Redis on port ${settings.redisPort}`);
     run(
       'redis-server',
-      ['--port', String(settings.redisPort), '--bind', '127.0.0.1', '--daemonize', 'yes', '--dir', dir, '--pidfile', pidFile, '--logfile', logFile, '--save', '', '--appendonly', 'no'],
+      ['--port', String(settings.redisPort), '--bind', '127.0.0.1', '--daemonize', 'yes', '--dir', dir, '--pidfile', pidFile, '--logfile', logFile, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'],
       `starting Redis failed: see ${logFile}`,
     );
   }
